@@ -1,0 +1,1 @@
+"""Benchmarks: run on purpose (``make bench``); they print figures and are never timed tests."""

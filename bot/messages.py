@@ -1,0 +1,78 @@
+"""User-facing strings in one place, Chinese first, English too."""
+
+from __future__ import annotations
+
+import re
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the text has any Han characters and is not overwhelmingly Latin, else 'en'."""
+    han = len(_HAN.findall(text))
+    latin_words = len(re.findall(r"[A-Za-z]+", text))
+    if han == 0 and latin_words > 0:
+        return "en"
+    return "zh"
+
+
+STRINGS: dict[str, dict[str, str]] = {
+    "help_intro": {
+        "zh": "我是公关助手。直接提问即可从案例库和技术翻译笔记中查找答案，并标注出处。可用命令：",
+        "en": "I'm prbot, the PR assistant. Ask a question and I answer from the case library and "
+        "technical notes, with sources. Commands:",
+    },
+    "empty_question": {
+        "zh": "问题是空的。请直接输入问题，例如：「有没有金融行业用智能客服降本的案例？」",
+        "en": 'The question is empty. Type a question, for example: "Do we have a hospital case?"',
+    },
+    "question_truncated": {
+        "zh": "（问题过长，只取了前 {limit} 个字符。）",
+        "en": "(The question was too long; only its first {limit} characters were used.)",
+    },
+    "not_found": {
+        "zh": "没有找到相关资料。案例库和技术翻译笔记里没有足够相关的内容，请换个说法，或补充行业、年份、产品等信息。",
+        "en": "Nothing relevant found. The case library and technical notes have nothing close enough; "
+        "try other words, or name an industry, a year or a product.",
+    },
+    "low_confidence_prefix": {
+        "zh": "没有找到直接相关的资料，以下是最接近的内容，仅供参考：",
+        "en": "Nothing directly relevant was found; the closest material follows, for reference only:",
+    },
+    "llm_fallback": {
+        "zh": "（大模型暂不可用，以下为离线摘录的回答。）",
+        "en": "(The language model is unavailable; this is the offline extractive answer.)",
+    },
+    "filter_matched_none": {
+        "zh": "（没有同时满足 {filters} 的资料，以下结果未按该条件筛选。）",
+        "en": "(No document matches {filters}; the results below are not filtered by it.)",
+    },
+    "unknown_filter": {
+        "zh": "未知的筛选条件「{key}」。可用的有：{valid}。格式：key=value，例如 industry=金融。",
+        "en": "Unknown filter '{key}'. Valid keys: {valid}. Use key=value, e.g. industry=金融.",
+    },
+    "bad_filter": {
+        "zh": "筛选条件「{text}」格式不对，应为 key=value，例如 year=2023。",
+        "en": "Filter '{text}' is malformed; use key=value, e.g. year=2023.",
+    },
+    "unknown_action": {
+        "zh": "这个按钮已失效，请重新发起请求。",
+        "en": "This button has expired; please start again.",
+    },
+    "internal_error": {
+        "zh": "处理时出错了，已记录。如需排查，请把参考编号 {ref} 告诉管理员。",
+        "en": "Something went wrong and it has been logged. Give the administrator reference {ref}.",
+    },
+    "sources": {"zh": "来源", "en": "Sources"},
+    "offline_mode_note": {
+        "zh": "（离线模式：摘录自资料原文。）",
+        "en": "(Offline mode: sentences quoted from the sources.)",
+    },
+}
+
+
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry["zh"]
+    return text.format(**values) if values else text

@@ -1,0 +1,1 @@
+"""One module per capability; platform-neutral, working on Request/Reply values only."""

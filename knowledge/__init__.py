@@ -1,0 +1,1 @@
+"""Ingestion, chunking, embedding, indexing, retrieval and answering over the library."""

@@ -1,0 +1,74 @@
+"""The lexical index: jieba tokens + BM25 (bm25s), saved under the data dir and rebuilt after ingests.
+
+BM25 has no incremental add, so every ingest that changes the library rebuilds it from the tokens
+stored with each chunk (no re-segmentation). Each build has a generation id recorded in the
+database; readers reload when the database names a newer one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+
+@dataclass
+class LexicalIndex:
+    generation: str
+    chunk_ids: list[str]
+    doc_ids: list[str]
+    retriever: bm25s.BM25 | None
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, str, list[str]]]) -> LexicalIndex:
+        """``rows`` are (chunk id, document id, tokens)."""
+        generation = uuid.uuid4().hex
+        if not rows:
+            return cls(generation, [], [], None)
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokens or ["\u2400"] for _, _, tokens in rows]
+        retriever.index(corpus, show_progress=False)
+        return cls(generation, [r[0] for r in rows], [r[1] for r in rows], retriever)
+
+    def save(self, directory: Path) -> None:
+        """Write to a fresh folder, then swap it in, so a reader never sees half a file set."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = directory.with_name(directory.name + f".tmp-{self.generation}")
+        staging.mkdir(parents=True, exist_ok=True)
+        if self.retriever is not None:
+            self.retriever.save(str(staging / "bm25"))
+        (staging / "ids.json").write_text(
+            json.dumps({"generation": self.generation, "chunks": self.chunk_ids, "docs": self.doc_ids}),
+            encoding="utf-8",
+        )
+        old = directory.with_name(directory.name + ".old")
+        if directory.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            directory.rename(old)
+        staging.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        ids_file = directory / "ids.json"
+        if not ids_file.exists():
+            return None
+        data = json.loads(ids_file.read_text(encoding="utf-8"))
+        retriever = None
+        if data["chunks"]:
+            retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
+        return cls(data["generation"], data["chunks"], data["docs"], retriever)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk, in ``chunk_ids`` order (unknown tokens score nothing)."""
+        if self.retriever is None:
+            return np.zeros(0, dtype=np.float32)
+        known = [t for t in tokens if t in self.retriever.vocab_dict]
+        if not known:
+            return np.zeros(len(self.chunk_ids), dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)

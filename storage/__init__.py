@@ -1,0 +1,1 @@
+"""Relational storage: SQLModel tables, query functions, the engine factory and migrations."""

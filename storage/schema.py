@@ -1,0 +1,7 @@
+"""Imports every table module so ``SQLModel.metadata`` is complete (for migrations and checks)."""
+
+from sqlmodel import SQLModel
+
+from storage import library  # noqa: F401
+
+metadata = SQLModel.metadata

