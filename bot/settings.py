@@ -97,6 +97,19 @@ class FeishuSettings(BaseModel):
         return bool(self.app_id and self.app_secret and self.app_secret.get_secret_value())
 
 
+class DraftingSettings(BaseModel):
+    """Copy drafting and technical-translation notes (issue: drafting)."""
+
+    # Extra personas / compliance words the team keeps in its own YAML files (same shape as the bundled ones).
+    personas_file: Path | None = None
+    compliance_file: Path | None = None
+    # Where published notes are written (default: <data_dir>/library/notes).
+    notes_dir: Path | None = None
+    notes_monthly_goal: int = 10
+    understanding_goal: float = 0.8
+    max_source_chars: int = 20000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRBOT_",
@@ -118,6 +131,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     roles: RoleSettings = Field(default_factory=RoleSettings)
+    drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     feishu: FeishuSettings = Field(default_factory=FeishuSettings)
 
