@@ -110,6 +110,139 @@ class DraftingSettings(BaseModel):
     max_source_chars: int = 20000
 
 
+# ---- crisis drills and incident response (sections `incidents` and `drills`) -------------------
+
+
+class SeverityLevel(BaseModel):
+    """One row of the severity table: who leads and what they may call on. Level 1 is the most severe."""
+
+    level: int = Field(ge=1, le=5)
+    owner_role: str
+    lead_id: str = ""  # e.g. "slack:U123", "feishu:ou_xxx" or "cli:wang"
+    media: int = 0  # media outlets that may be engaged
+    kols: int = 0  # KOLs that may be engaged
+    resources: str = ""
+
+
+class CheckpointSettings(BaseModel):
+    key: str  # used in commands: incident done <key>
+    name_zh: str
+    name_en: str
+    target_minutes: float = Field(gt=0)
+    remind_at_minutes: float = Field(gt=0)  # a reminder goes out at this point if not done yet
+
+
+class ChecklistStep(BaseModel):
+    phase: str  # 信息核查 / 口径制定 / 渠道发布
+    step: str
+
+
+def _default_severity() -> list[SeverityLevel]:
+    return [
+        SeverityLevel(level=1, owner_role="公关总监", media=30, kols=20, resources="全部团队、外部律师、危机公关顾问"),
+        SeverityLevel(level=2, owner_role="公关经理", media=15, kols=10, resources="法务、产品、客服全员"),
+        SeverityLevel(level=3, owner_role="公关主管", media=8, kols=5, resources="法务、产品、客服各一名接口人"),
+        SeverityLevel(level=4, owner_role="高级公关专员", media=3, kols=2, resources="客服、产品接口人"),
+        SeverityLevel(level=5, owner_role="媒体专员", media=1, kols=0, resources="客服话术支持"),
+    ]
+
+
+def _default_checkpoints() -> list[CheckpointSettings]:
+    return [
+        CheckpointSettings(
+            key="response", name_zh="首次响应", name_en="first response", target_minutes=30, remind_at_minutes=20
+        ),
+        CheckpointSettings(
+            key="analysis", name_zh="深度分析", name_en="deep analysis", target_minutes=120, remind_at_minutes=100
+        ),
+        CheckpointSettings(
+            key="statement", name_zh="官方声明", name_en="official statement", target_minutes=240, remind_at_minutes=220
+        ),
+    ]
+
+
+def _default_checklist() -> list[ChecklistStep]:
+    steps = {
+        "信息核查": ("核实事实、时间线与影响范围", "收集舆情与证据（媒体、社交平台、KOL）", "法务评估法律与监管风险"),
+        "口径制定": ("起草临时回应（holding statement）", "产品、客服确认事实口径与问答", "法务审核对外口径"),
+        "渠道发布": ("确定发布渠道与时间", "发布官方声明", "客服同步话术并监测反馈"),
+    }
+    return [ChecklistStep(phase=phase, step=step) for phase, items in steps.items() for step in items]
+
+
+class IncidentSettings(BaseModel):
+    """The incident clock (30 min / 2 h / 4 h), the severity table and the people who respond."""
+
+    channel: str = "console:pr-crisis"  # platform:channel where each incident opens its thread
+    managers: list[str] = Field(default_factory=list)  # told of escalations; may manage drills and incidents
+    teams: dict[str, list[str]] = Field(default_factory=lambda: {"法务": [], "产品": [], "客服": [], "公关": []})
+    severity: list[SeverityLevel] = Field(default_factory=_default_severity)
+    checkpoints: list[CheckpointSettings] = Field(default_factory=_default_checkpoints)
+    checklist: list[ChecklistStep] = Field(default_factory=_default_checklist)
+    # Proficiency = 100 × (w × checkpoint score + (1 − w) × share of checklist steps logged).
+    checkpoint_weight: float = Field(default=0.6, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IncidentSettings:
+        if sorted(s.level for s in self.severity) != [1, 2, 3, 4, 5]:
+            raise ValueError("incidents.severity must have exactly the levels 1 to 5")
+        keys = [c.key for c in self.checkpoints]
+        if not keys or len(set(keys)) != len(keys):
+            raise ValueError("incidents.checkpoints need unique keys")
+        for c in self.checkpoints:
+            if c.remind_at_minutes >= c.target_minutes:
+                raise ValueError(f"checkpoint {c.key}: remind_at_minutes must be before target_minutes")
+        return self
+
+
+class ScenarioSettings(BaseModel):
+    name: str
+    brief: str
+
+
+def _default_scenarios() -> list[ScenarioSettings]:
+    return [
+        ScenarioSettings(
+            name="数据泄露",
+            brief="社交平台出现帖子，称我司用户数据遭泄露并附截图，已有媒体来电求证。",
+        ),
+        ScenarioSettings(
+            name="虚假宣传",
+            brief="某自媒体指控我司新品宣传中的性能数据夸大，监管部门可能介入。",
+        ),
+        ScenarioSettings(
+            name="产品质量事故",
+            brief="多名用户反映产品在使用中出现故障并造成损失，相关视频在短视频平台传播。",
+        ),
+        ScenarioSettings(
+            name="高管不当言论",
+            brief="一段高管在内部会议上的不当言论录音被传到网上，引发舆论批评。",
+        ),
+        ScenarioSettings(
+            name="服务中断",
+            brief="核心服务大面积中断超过两小时，客户在社交平台集中投诉，媒体开始报道。",
+        ),
+    ]
+
+
+class DrillSettings(BaseModel):
+    """Quarterly full-chain drills (全链条应急演练): scenarios, when they fall and the reminder ladder."""
+
+    scenarios: list[ScenarioSettings] = Field(default_factory=_default_scenarios, min_length=1)
+    level: int = Field(default=2, ge=1, le=5)  # the simulated severity; its lead leads the drill
+    lead_id: str = ""  # overrides the severity table's lead for drills
+    teams: list[str] = Field(default_factory=list)  # teams invited (empty: every team in incidents.teams)
+    month_in_quarter: int = Field(default=2, ge=1, le=3)
+    day: int = Field(default=10, ge=1, le=28)  # first day of that month considered
+    weekday: Literal["mon", "tue", "wed", "thu", "fri"] = "thu"
+    time: str = Field(default="14:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    duration_minutes: int = Field(default=240, gt=0)
+    reminder_minutes: list[int] = Field(default_factory=lambda: [14 * 1440, 3 * 1440, 1440, 60])
+    unconfirmed_at_minutes: int = 3 * 1440  # unconfirmed people are listed to the lead and managers then
+    min_notice_days: int = 14
+    improvement_target: float = 0.5  # the team's goal: proficiency up 50% on the first drill
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRBOT_",
@@ -131,6 +264,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     roles: RoleSettings = Field(default_factory=RoleSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    drills: DrillSettings = Field(default_factory=DrillSettings)
     drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     feishu: FeishuSettings = Field(default_factory=FeishuSettings)
