@@ -6,12 +6,13 @@ unprefixed names (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``) are honoured as fallb
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class OpenAISettings(BaseModel):
@@ -243,6 +244,30 @@ class DrillSettings(BaseModel):
     improvement_target: float = 0.5  # the team's goal: proficiency up 50% on the first drill
 
 
+class DigestSettings(BaseModel):
+    """The weekly change-request digest (需求变更周报): when, where, and how hard to retry."""
+
+    enabled: bool = True
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "wed"  # by name: APScheduler counts Monday as 0
+    time: str = Field(default="10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "Asia/Shanghai"
+    # Where it is posted, "platform:channel" (slack:C123, feishu:oc_xxx, console:managers); a comma list in env.
+    channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    holiday_shift: bool = True  # a digest day that is a Chinese public holiday moves to the next working day
+    retry_attempts: int = Field(default=3, ge=1, le=10)
+    retry_wait_s: float = Field(default=2.0, ge=0)  # first backoff; doubles each attempt
+    retry_later_minutes: int = Field(default=15, ge=1)  # after the attempts fail, try again this much later
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRBOT_",
@@ -269,6 +294,8 @@ class Settings(BaseSettings):
     drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     feishu: FeishuSettings = Field(default_factory=FeishuSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    cli_user: str | None = None  # who the terminal acts as in roles (PRBOT_CLI_USER); default cli:<OS user>
 
     @model_validator(mode="after")
     def _unprefixed_fallbacks(self) -> Settings:
