@@ -18,6 +18,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class Scheduler:
         self._aps.add_job(
             func, DateTrigger(run_date=run_at, timezone=self.timezone), id=job_id, replace_existing=True, kwargs=kwargs
         )
+
+    def every(self, job_id: str, func: Callable[..., Any], seconds: float, **kwargs: Any) -> None:
+        """A job repeated every ``seconds``, e.g. a sweep for timers another process wrote to the database."""
+        trigger = IntervalTrigger(seconds=seconds, timezone=self.timezone)
+        self._aps.add_job(func, trigger, id=job_id, replace_existing=True, kwargs=kwargs)
 
     def remove(self, job_id: str) -> None:
         if self._aps.get_job(job_id) is not None:
