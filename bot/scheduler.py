@@ -39,11 +39,20 @@ class Scheduler:
         self._providers.append(provider)
 
     def cron(
-        self, job_id: str, func: Callable[..., Any], *, day_of_week: str, hour: int, minute: int = 0, **kwargs: Any
+        self,
+        job_id: str,
+        func: Callable[..., Any],
+        *,
+        day_of_week: str,
+        hour: int,
+        minute: int = 0,
+        timezone: str | None = None,
+        **kwargs: Any,
     ) -> None:
         """A weekly/daily job; ``day_of_week`` by name (``"wed"``), never a number (APScheduler counts
-        Monday as 0, unlike crontab)."""
-        trigger = CronTrigger(day_of_week=day_of_week, hour=hour, minute=minute, timezone=self.timezone)
+        Monday as 0, unlike crontab). ``timezone`` overrides the scheduler's for this job's wall clock."""
+        tz = ZoneInfo(timezone) if timezone else self.timezone
+        trigger = CronTrigger(day_of_week=day_of_week, hour=hour, minute=minute, timezone=tz)
         self._aps.add_job(func, trigger, id=job_id, replace_existing=True, kwargs=kwargs)
 
     def at(self, job_id: str, func: Callable[..., Any], run_at: datetime, **kwargs: Any) -> None:
