@@ -1,0 +1,73 @@
+"""The digest's small chart: weekly volume (big/small bars) and the late share (a line), as a PNG.
+
+matplotlib is imported only when a chart is drawn (it is slow to import) and always with the Agg
+backend, so it works in a server with no display and in threads.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    label: str  # e.g. "10-09"
+    total: int
+    big: int
+    late: int
+
+    @property
+    def small(self) -> int:
+        return self.total - self.big
+
+    @property
+    def late_share(self) -> float:
+        return self.late / self.total if self.total else 0.0
+
+
+def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    cjk = next((name for name in _CJK_FONTS if name in installed), None)
+    # Without a CJK font Chinese labels would render as boxes; fall back to English labels then.
+    zh = cjk is not None
+    labels = {
+        "title": title_zh if zh else title_en,
+        "big": "大变更" if zh else "big",
+        "small": "小变更" if zh else "small",
+        "late": "未提前15天占比" if zh else "late share",
+        "count": "数量" if zh else "requests",
+    }
+    figure = Figure(figsize=(6, 3), dpi=100)
+    if cjk:
+        matplotlib.rcParams["font.sans-serif"] = [cjk, *matplotlib.rcParams["font.sans-serif"]]
+    axes = figure.add_subplot(1, 1, 1)
+    positions = list(range(len(weeks)))
+    big = [week.big for week in weeks]
+    small = [week.small for week in weeks]
+    axes.bar(positions, big, color="#d9534f", label=labels["big"])
+    axes.bar(positions, small, bottom=big, color="#5b9bd5", label=labels["small"])
+    axes.set_xticks(positions, [week.label for week in weeks])
+    axes.set_ylabel(labels["count"])
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    share = axes.twinx()
+    share.plot(positions, [week.late_share * 100 for week in weeks], color="#333333", marker="o", label=labels["late"])
+    share.set_ylim(0, 100)
+    share.set_ylabel("%")
+    handles = axes.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
+    axes.legend(handles, [handle.get_label() for handle in handles], loc="upper left", fontsize=8)
+    axes.set_title(labels["title"])
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
