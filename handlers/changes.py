@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from bot import messages as msg
 from bot.core import Action, Button, Command, Form, FormField, Notifier, Reply, Request, Router, UserError
 from bot.settings import Settings
 from handlers import change_rules as rules
@@ -50,7 +51,11 @@ def register(
     """Adds the ``cr`` and ``digest`` commands, the ``cr:`` buttons/forms and the weekly digest job."""
     from handlers import digest
 
-    service = ChangeService(engine, settings)
+    register_chat(router, ChangeService(engine, settings))
+    digest.register(router, engine, settings, notifiers if notifiers is not None else {}, job_providers)
+
+
+def register_chat(router: Router, service: ChangeService) -> None:
     chat = ChangeChat(service)
     router.command(
         Command(
@@ -63,7 +68,6 @@ def register(
         )
     )
     router.on_action("cr", chat.on_action)
-    digest.register(router, engine, settings, notifiers if notifiers is not None else {}, job_providers)
 
 
 class ChangeService:
@@ -344,6 +348,26 @@ def parse_id(args: Sequence[str], verb: str, lang: str) -> tuple[int, list[str]]
     return int(args[0].lstrip("#")), list(args[1:])
 
 
+_KEYWORD_OPTIONS = {"--status", "--size", "--since", "--effective", "--effective-date"}
+
+
+def command_lang(args: Sequence[str]) -> str:
+    """The language of a ``cr`` command: that of its free text (title, comment …); Chinese when it has
+    none, since ``cr list --status approved`` says nothing about the reader."""
+    free: list[str] = []
+    skip = True  # the subcommand itself
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg.startswith("--"):
+            skip = arg.partition("=")[0] in _KEYWORD_OPTIONS and "=" not in arg
+            continue
+        if not arg.lstrip("#").isdigit():
+            free.append(arg)
+    return msg.detect_language(" ".join(free)) if free else "zh"
+
+
 class ChangeChat:
     """``cr …`` in any chat, the approve/reject buttons and the new-request form."""
 
@@ -351,7 +375,7 @@ class ChangeChat:
         self.service = service
 
     def handle(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
+        lang = command_lang(args)
         if not args or args[0].lower() in ("help", "帮助"):
             return Reply(text=t("cr_usage", lang), private=True)
         sub, rest = args[0].lower(), args[1:]
