@@ -110,8 +110,9 @@ def build_services(
 
 def register_capabilities(services: Services) -> None:
     """Each capability adds its commands and actions to the one router."""
-    from handlers import ask, changes, help
+    from handlers import ask, changes, drills, help
 
     ask.register(services.router, services.answerer, services.settings.retrieval)
     changes.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
+    drills.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
     help.register(services.router)

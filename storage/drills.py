@@ -150,8 +150,13 @@ def pending_timers(session: Session, due_before: datetime | None = None) -> list
     return list(session.exec(query.order_by(col(CrisisTimer.due_at), col(CrisisTimer.id))))
 
 
-def cancel_timers(session: Session, *, drill_id: int | None = None, incident_id: int | None = None) -> int:
+def cancel_timers(
+    session: Session, *, drill_id: int | None = None, incident_id: int | None = None, keep: int | None = None
+) -> int:
+    """Cancel pending timers of a drill (its own, not its incident's) or of an incident, except ``keep``."""
     query = select(CrisisTimer).where(CrisisTimer.status == "pending")
+    if keep is not None:
+        query = query.where(CrisisTimer.id != keep)
     if drill_id is not None:
         query = query.where(CrisisTimer.drill_id == drill_id, col(CrisisTimer.incident_id).is_(None))
     if incident_id is not None:

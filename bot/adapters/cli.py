@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.adapters.cli_drills import register as register_drills
 from bot.app import ConfigError, Services, build_services
 from bot.core import UserError
 from bot.settings import Settings
@@ -32,6 +33,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (run on purpose; they print figures).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
+register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 
 console = Console()
 err = Console(stderr=True)
