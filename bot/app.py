@@ -116,3 +116,6 @@ def register_capabilities(services: Services) -> None:
     changes.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
     drills.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
     help.register(services.router)
+    from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
+
+    register_drafting(services.router, services.engine, services.settings, services.chat_model, services.ingestor)

@@ -76,9 +76,7 @@ def test_validate_explains_each_problem(overrides: dict[str, object], expected: 
 
 def test_validate_reports_every_problem_at_once_in_english() -> None:
     with pytest.raises(rules.InvalidChange) as caught:
-        rules.validate(
-            {"title": "x" * 250, "size": "huge", "effective_date": "soon"}, "u", sh(2026, 12, 1), SH, "en"
-        )
+        rules.validate({"title": "x" * 250, "size": "huge", "effective_date": "soon"}, "u", sh(2026, 12, 1), SH, "en")
     message = str(caught.value)
     assert len(caught.value.problems) == 3
     assert "at most 200 characters" in message and "'huge' is unknown" in message and "not a date" in message

@@ -12,16 +12,11 @@ from sqlmodel import Session, func, select
 from bot.core import Action, Reply, Request, Router
 from handlers.changes import ChangeService, register_chat
 from storage.changes import ChangeComment, ChangeRequest
-from tests.handlers.changes_support import (  # noqa: F401  (fixtures)
-    MANAGER,
-    REQUESTER,
-    Clock,
-    change_settings,
-    db,
-    db_template,
-    sh,
-)
+from tests.handlers import changes_support
+from tests.handlers.changes_support import MANAGER, REQUESTER, Clock, change_settings, sh
 
+db = changes_support.db  # fixtures shared with the other change-request tests
+db_template = changes_support.db_template
 NOW = sh(2026, 12, 1, 10, 0)  # a Tuesday
 
 
@@ -51,12 +46,23 @@ def test_new_opens_a_form_and_submitting_it_creates_the_request(router: Router, 
     assert reply.form is not None and reply.form.action == "cr:create"
     assert [f.name for f in reply.form.fields][:3] == ["title", "size", "effective_date"]
     size_field = next(f for f in reply.form.fields if f.name == "size")
-    values = {"title": "双十二海报改色", "size": size_field.options[1], "effective_date": "2026-12-09", "team": "市场部"}
+    values = {
+        "title": "双十二海报改色",
+        "size": size_field.options[1],
+        "effective_date": "2026-12-09",
+        "team": "市场部",
+    }
     created = click(router, "cr:create", REQUESTER, values, text="提交需求变更")
     assert "已提交变更申请 #1" in created.text
     assert "2026-12-02 的周报" in created.text  # small: joins the next Wednesday's digest
     [row] = rows(db[0])
-    assert (row.title, row.size, row.team, row.requester, row.late) == ("双十二海报改色", "small", "市场部", REQUESTER, False)
+    assert (row.title, row.size, row.team, row.requester, row.late) == (
+        "双十二海报改色",
+        "small",
+        "市场部",
+        REQUESTER,
+        False,
+    )
 
 
 def test_late_big_change_is_accepted_marked_and_the_requester_told(router: Router, db: tuple[Engine, str]) -> None:
