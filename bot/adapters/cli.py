@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
 from bot.adapters.cli_draft import register as register_drafting
 from bot.app import ConfigError, Services, build_services
@@ -34,6 +35,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (run on purpose; they print figures).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
+register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 

@@ -1,0 +1,466 @@
+"""Draft copy for a persona and a format (``draft``), check any copy (``check``), list personas.
+
+Every interface uses ``DraftService``: the router (Slack, Feishu, terminal chat) and the CLI. Drafts are
+stored as a batch so a button click or ``draft pick N`` can record which variant won.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot import messages as msg
+from bot.core import Action, Button, Citation, Command, Reply, Request, Router, UserError
+from bot.settings import Settings
+from handlers.drafting_strings import t
+from knowledge import length
+from knowledge.compliance import Finding, Rulebook, load_rulebook
+from knowledge.drafting import KINDS, Drafter, DraftResult
+from knowledge.llm import ChatModel
+from knowledge.personas import GENERAL, Catalog, DataFileError, Format, Persona, UnknownName, load_catalog
+from knowledge.summarize import clean_source
+from storage import drafting as store
+from storage import library
+from storage.db import session_scope
+
+MAX_COUNT = 20
+KIND_ALIASES = {
+    "headline": "headline",
+    "headlines": "headline",
+    "标题": "headline",
+    "title": "headline",
+    "summary": "summary",
+    "摘要": "summary",
+    "summarize": "summary",
+    "压缩": "summary",
+}
+_VALUE_OPTIONS = {
+    "--persona": "persona",
+    "-p": "persona",
+    "--format": "format",
+    "-f": "format",
+    "--count": "count",
+    "-n": "count",
+    "--max-chars": "max_chars",
+    "--doc": "doc",
+    "--pick": "pick",
+    "--file": "file",
+}
+
+
+@dataclass
+class DraftArgs:
+    kind: str = ""
+    text: str = ""
+    doc: str | None = None
+    persona: str | None = None
+    format: str | None = None
+    count: str | int | None = None
+    max_chars: str | int | None = None
+    pick: str | int | None = None
+    file: str | None = None
+
+
+def register(router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None) -> DraftService:
+    service = DraftService(engine, settings, chat_model)
+    router.command(
+        Command(
+            "draft",
+            service.handle,
+            "起草文案：按受众画像和形式写标题/摘要，自动核对数字和广告法用语",
+            "draft headlines or summaries for a persona and format, fact- and compliance-checked",
+            "draft headline|summary [原文] --doc ID --persona 受众 --format 形式 --count N",
+            aliases=("起草", "文案"),
+        )
+    )
+    router.command(
+        Command(
+            "check",
+            service.handle_check,
+            "检查文案：广告法绝对化用语和团队禁用词（可加 --format 查字数）",
+            "check copy for absolute claims (Advertising Law) and banned words",
+            "check 文案 [--format 微博]",
+            aliases=("检查", "合规"),
+        )
+    )
+    router.command(
+        Command(
+            "personas",
+            service.handle_personas,
+            "列出受众画像",
+            "list audience personas",
+            "personas [名称]",
+            aliases=("受众", "画像", "persona"),
+        )
+    )
+    router.on_action("draftpick", service.on_pick)
+    return service
+
+
+class DraftService:
+    def __init__(self, engine: Engine, settings: Settings, chat_model: ChatModel | None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.chat_model = chat_model
+        self._catalog: Catalog | None = None
+        self._rulebook: Rulebook | None = None
+
+    # -- data (loaded on first use; a broken team file is reported, not a crash) -----------------
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            try:
+                self._catalog = load_catalog(self.settings.drafting.personas_file)
+            except DataFileError as exc:
+                raise UserError(f"受众画像文件有误 / persona file error: {exc}") from None
+        return self._catalog
+
+    @property
+    def rulebook(self) -> Rulebook:
+        if self._rulebook is None:
+            try:
+                self._rulebook = load_rulebook(self.settings.drafting.compliance_file)
+            except DataFileError as exc:
+                raise UserError(f"合规词表有误 / compliance list error: {exc}") from None
+        return self._rulebook
+
+    def persona(self, name: str | None, lang: str) -> Persona:
+        if not name:
+            return GENERAL
+        try:
+            return self.catalog.persona(name)
+        except UnknownName as exc:
+            raise UserError(_unknown("unknown_persona", exc, lang)) from None
+
+    def format(self, name: str | None, lang: str) -> Format | None:
+        if not name:
+            return None
+        try:
+            return self.catalog.format(name)
+        except UnknownName as exc:
+            raise UserError(_unknown("unknown_format", exc, lang)) from None
+
+    # -- router entry points ----------------------------------------------------------------------
+
+    def handle(self, request: Request, args: list[str]) -> Reply:
+        lang = command_lang(args)
+        parsed = parse_args(args, lang)
+        if parsed.file is not None:
+            raise UserError(t("draft_file_in_chat", lang))
+        if parsed.kind == "stats":
+            return self.stats(lang)
+        if parsed.kind == "pick":
+            return self.pick(request.user_id, parsed.text or parsed.pick, lang)
+        if parsed.kind not in KINDS:
+            raise UserError(t("draft_usage", lang))
+        return self.draft(parsed, request.user_id, request.platform, lang)
+
+    def on_pick(self, request: Request) -> Reply:
+        action: Action = request.action  # type: ignore[assignment]
+        _, batch_id, number = [*action.action.split(":"), "", ""][:3]
+        lang = "zh" if msg.detect_language(request.text) == "zh" else "en"
+        return self.pick(request.user_id, number or action.value, lang, batch_id=batch_id)
+
+    def handle_check(self, request: Request, args: list[str]) -> Reply:
+        lang = command_lang(args)
+        words, fmt_name, index = [], None, 0
+        while index < len(args):
+            if args[index] in ("--format", "-f") and index + 1 < len(args):
+                fmt_name = args[index + 1]
+                index += 2
+            elif args[index] == "--file":
+                raise UserError(t("draft_file_in_chat", lang))
+            else:
+                words.append(args[index])
+                index += 1
+        return self.check(" ".join(words), fmt_name, lang)
+
+    def handle_personas(self, request: Request, args: list[str]) -> Reply:
+        lang = command_lang(args)
+        if args:
+            persona = self.persona(" ".join(args), lang)
+            return Reply(text=persona_card(persona), private=True)
+        return Reply(text=self.personas_text(lang), private=True, data={"personas": self.personas_json()})
+
+    # -- the work ---------------------------------------------------------------------------------
+
+    def draft(self, args: DraftArgs, user_id: str, platform: str, lang: str) -> Reply:
+        count = _int_in(args.count, 1, MAX_COUNT, 5, "draft_bad_count", lang)
+        max_chars = _int_in(args.max_chars, 5, 2000, None, "draft_bad_max_chars", lang)
+        persona = self.persona(args.persona, lang)
+        fmt = self.format(args.format, lang)
+        text = (args.text or "").strip()
+        if text and args.doc:
+            raise UserError(t("draft_two_sources", lang))
+        title, meta, citation, source_ref = "", {}, None, "inline"
+        if args.doc:
+            with session_scope(self.engine) as session:
+                doc = library.get_document(session, args.doc.strip())
+                if doc is None or not doc.indexed:
+                    raise UserError(t("draft_unknown_doc", lang, doc=args.doc))
+                text, title, meta = doc.body, doc.title, dict(doc.meta)
+                citation = Citation(doc.id, doc.title, doc.type, doc.source_path, clean_source(doc.body)[:200], 1.0)
+                source_ref = doc.id
+        if not text:
+            raise UserError(t("draft_empty_source", lang))
+        limit = self.settings.drafting.max_source_chars
+        if len(text) > limit:
+            raise UserError(t("draft_source_too_long", lang, n=len(text), limit=limit))
+        drafter = Drafter(self.rulebook, self.chat_model)
+        result = drafter.draft(args.kind, text, persona, fmt, count, max_chars, lang, title=title, meta=meta)
+        batch_id = uuid.uuid4().hex[:16]
+        if result.variants:
+            with session_scope(self.engine) as session:
+                store.save_batch(
+                    session,
+                    store.DraftBatch(
+                        id=batch_id,
+                        user_id=user_id,
+                        platform=platform,
+                        kind=result.kind,
+                        persona=result.persona,
+                        format=result.format,
+                        mode=result.mode,
+                        source_ref=source_ref,
+                        variants=[v.text for v in result.variants],
+                    ),
+                )
+        reply = render_result(result, lang, batch_id if result.variants else None)
+        if citation is not None:
+            reply.citations = [citation]
+        reply.data["draft"]["source"] = source_ref
+        if args.pick is not None and result.variants:
+            picked = self.pick(user_id, args.pick, lang, batch_id=batch_id)
+            reply.text += "\n\n" + picked.text
+            reply.data["draft"]["picked"] = picked.data.get("pick")
+        return reply
+
+    def pick(self, user_id: str, number: str | int | None, lang: str, batch_id: str | None = None) -> Reply:
+        with session_scope(self.engine) as session:
+            batch = store.get_batch(session, batch_id) if batch_id else store.latest_batch(session, user_id)
+            if batch is None:
+                raise UserError(t("pick_expired" if batch_id else "pick_no_batch", lang))
+            n = _int_in(number, 1, len(batch.variants), None, "pick_bad_number", lang, n=len(batch.variants))
+            if n is None:
+                raise UserError(t("pick_bad_number", lang, n=len(batch.variants), value=""))
+            store.record_pick(session, batch, user_id, n)
+            fmt = f" · {batch.format}" if batch.format else ""
+            text = t("pick_saved", lang, n=n, persona=batch.persona, format=fmt, text=batch.variants[n - 1])
+            data = {
+                "batch": batch.id,
+                "variant": n,
+                "text": batch.variants[n - 1],
+                "persona": batch.persona,
+                "format": batch.format,
+            }
+        return Reply(text=text, private=True, data={"pick": data})
+
+    def stats(self, lang: str, since: datetime | None = None) -> Reply:
+        with session_scope(self.engine) as session:
+            rows = store.stats(session, since)
+        if not rows:
+            return Reply(text=t("draft_stats_empty", lang), data={"stats": []})
+        lines = [t("draft_stats_header", lang)]
+        for row in rows:
+            rate = f"{row['pick_rate']:.0%}" if row["pick_rate"] is not None else "—"
+            kind = t(f"draft_title_{row['kind']}", lang)
+            fmt = row["format"] or ("不限形式" if lang == "zh" else "any format")
+            lines.append(
+                f"• {row['persona']} · {fmt} · {kind}: 选用 {row['picked']} / 生成 {row['drafted']}（{rate}）"
+                if lang == "zh"
+                else f"• {row['persona']} · {fmt} · {kind}: picked {row['picked']} / drafted {row['drafted']} ({rate})"
+            )
+        return Reply(text="\n".join(lines), data={"stats": rows})
+
+    def check(self, text: str, fmt_name: str | None, lang: str) -> Reply:
+        text = text.strip()
+        if not text:
+            raise UserError(t("check_usage", lang))
+        fmt = self.format(fmt_name, lang)
+        findings = self.rulebook.check(text)
+        lines = [t("check_found", lang, n=len(findings)) if findings else t("check_clean", lang)]
+        lines += [compliance_line(f, lang) for f in findings]
+        data: dict[str, Any] = {"findings": [finding_json(f) for f in findings]}
+        if fmt is not None:
+            n = length.count(text, fmt.counter)
+            ok = n <= fmt.max_chars
+            verdict = t("length_ok" if ok else "too_long", lang)
+            lines.append(t("check_length", lang, n=n, limit=fmt.max_chars, format=fmt.name, verdict=verdict))
+            data["length"] = {"chars": n, "limit": fmt.max_chars, "format": fmt.name, "fits": ok}
+        return Reply(text="\n".join(lines), data={"check": data})
+
+    def personas_text(self, lang: str) -> str:
+        lines = [t("personas_header", lang)]
+        for p in self.catalog.personas.values():
+            mark = "（自定义）" if p.custom and lang == "zh" else (" (custom)" if p.custom else "")
+            lines.append(f"• {p.name}{mark} — {p.who}")
+        return "\n".join(lines)
+
+    def personas_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": p.name,
+                "aliases": list(p.aliases),
+                "who": p.who,
+                "tone": p.tone,
+                "use": list(p.use),
+                "avoid": list(p.avoid),
+                "formats": list(p.formats),
+                "example": p.example,
+                "custom": p.custom,
+            }
+            for p in self.catalog.personas.values()
+        ]
+
+
+# ---- parsing and rendering ----------------------------------------------------------------------
+
+
+def parse_args(args: list[str], lang: str = "zh") -> DraftArgs:
+    """``headline|summary|pick|stats`` then source words and options in any order."""
+    parsed = DraftArgs()
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        key = arg.split("=", 1)[0]
+        if key in _VALUE_OPTIONS:
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+                index += 1
+            elif index + 1 < len(args):
+                value = args[index + 1]
+                index += 2
+            else:
+                raise UserError(t("draft_missing_value", lang, option=key))
+            setattr(parsed, _VALUE_OPTIONS[key], value)
+        elif arg == "--json":
+            index += 1
+        else:
+            words.append(arg)
+            index += 1
+    if words:
+        first = words[0].lower()
+        if first in KIND_ALIASES:
+            parsed.kind, words = KIND_ALIASES[first], words[1:]
+        elif first in ("stats", "统计", "pick", "选"):
+            parsed.kind, words = ("stats" if first in ("stats", "统计") else "pick"), words[1:]
+    parsed.text = " ".join(words)
+    return parsed
+
+
+def command_lang(args: list[str]) -> str:
+    """The language of what the user wrote, ignoring the English command words and options:
+    ``draft pick 2`` carries no language, so it gets the default (Chinese first)."""
+    words = [
+        a
+        for a in args
+        if not a.startswith("-")
+        and a.lower() not in KIND_ALIASES
+        and a.lower() not in ("stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return")
+    ]
+    text = " ".join(words)
+    if not re.search(r"[A-Za-z]{2,}", text):
+        return "zh"
+    return msg.detect_language(text)
+
+
+def _int_in(value: str | int | None, low: int, high: int, default: int | None, key: str, lang: str, **extra: object):  # type: ignore[no-untyped-def]
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise UserError(t(key, lang, value=value, **extra)) from None
+    if not low <= number <= high:
+        raise UserError(t(key, lang, value=value, **extra))
+    return number
+
+
+def _unknown(key: str, exc: UnknownName, lang: str) -> str:
+    suggest = t("did_you_mean", lang, name=exc.suggestion) if exc.suggestion else ""
+    return t(key, lang, name=exc.name, suggest=suggest, known="、".join(exc.known))
+
+
+def persona_card(p: Persona) -> str:
+    return (
+        f"**{p.name}**\n人群：{p.who}\n语气：{p.tone}\n常用词：{'、'.join(p.use) or '—'}\n"
+        f"忌用词：{'、'.join(p.avoid) or '—'}\n偏好形式：{'、'.join(p.formats) or '—'}\n示例标题：{p.example}"
+    )
+
+
+def compliance_line(f: Finding, lang: str) -> str:
+    return "  " + t("compliance_flag", lang, term=f.term, rule=f.rule, rewrite=f.rewrite, advice=f.advice)
+
+
+def finding_json(f: Finding) -> dict[str, str]:
+    return {"term": f.term, "quote": f.quote, "rule": f.rule, "rewrite": f.rewrite, "advice": f.advice}
+
+
+def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply:
+    kind = t(f"draft_title_{result.kind}", lang)
+    fmt = f" · {result.format}" if result.format else ""
+    counter = t("draft_weibo_counter", lang) if result.counter == "weibo" else ""
+    lines = []
+    if result.mode == "offline":
+        lines.append(t("draft_fell_back" if result.fell_back else "draft_offline", lang))
+    lines.append(
+        t("draft_header", lang, kind=kind, persona=result.persona, format=fmt, limit=result.limit, counter=counter)
+    )
+    for n, v in enumerate(result.variants, start=1):
+        note = f"（{v.chars} 字" + (f"，{t('draft_cut', lang)}）" if v.cut else "）")
+        body = v.text.replace("\n", "\n   ")
+        lines.append(f"{n}. {body} {note}")
+        lines += ["  " + t("fact_flag", lang, claim=i.claim, quote=i.quote) for i in v.facts]
+        lines += [compliance_line(f, lang) for f in v.compliance]
+    if not result.variants:
+        lines.append(t("draft_none", lang))
+    elif len(result.variants) < result.requested:
+        lines.append(t("draft_fewer", lang, wanted=result.requested, got=len(result.variants)))
+    if result.dropped:
+        lines.append(t("draft_dropped", lang, n=len(result.dropped)))
+    buttons = []
+    if batch_id:
+        lines.append(t("pick_hint", lang))
+        buttons = [
+            Button(t("pick_button", lang, n=n), f"draftpick:{batch_id}:{n}", str(n))
+            for n in range(1, len(result.variants) + 1)
+        ]
+    data = {
+        "batch": batch_id,
+        "kind": result.kind,
+        "persona": result.persona,
+        "format": result.format,
+        "mode": result.mode,
+        "offline": result.mode == "offline",
+        "fell_back": result.fell_back,
+        "limit": result.limit,
+        "counter": result.counter,
+        "variants": [
+            {
+                "n": n,
+                "text": v.text,
+                "chars": v.chars,
+                "cut": v.cut,
+                "fact_issues": [{"claim": i.claim, "quote": i.quote} for i in v.facts],
+                "compliance": [finding_json(f) for f in v.compliance],
+            }
+            for n, v in enumerate(result.variants, start=1)
+        ],
+        "dropped": [{"text": text, "reason": reason} for text, reason in result.dropped],
+    }
+    return Reply(text="\n".join(lines), buttons=buttons, data={"draft": data})
+
+
+def register_all(router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None, ingestor) -> None:  # type: ignore[no-untyped-def]
+    """Drafting, compliance checks, personas and technical-translation notes (one call from the app)."""
+    from handlers import notes
+
+    register(router, engine, settings, chat_model)
+    notes.register(router, engine, settings, chat_model, ingestor)
