@@ -111,6 +111,7 @@ def build_services(
 def register_capabilities(services: Services) -> None:
     """Each capability adds its commands and actions to the one router."""
     from handlers import ask, changes, drills, help
+    from handlers import feedback as feedback_handler
 
     ask.register(services.router, services.answerer, services.settings.retrieval)
     changes.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
@@ -119,3 +120,4 @@ def register_capabilities(services: Services) -> None:
     from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
 
     register_drafting(services.router, services.engine, services.settings, services.chat_model, services.ingestor)
+    feedback_handler.register(services.router, services.engine)  # 👍/👎 on chat answers

@@ -69,6 +69,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "（离线模式：摘录自资料原文。）",
         "en": "(Offline mode: sentences quoted from the sources.)",
     },
+    # ---- chat platforms (Slack, Feishu): acks, bad input, feedback, sharing ----
+    "chat_searching": {"zh": "正在查找…", "en": "Looking it up…"},
+    "chat_unsupported_content": {
+        "zh": "我目前只读取文字消息，图片和文件还看不了。请把问题用文字发给我，例如：「有没有医院的案例？」",
+        "en": "I read text messages only; images and files are not read. "
+        'Please type your question, e.g. "Do we have a hospital case?"',
+    },
+    "chat_attachment_ignored": {
+        "zh": "（附带的图片或文件没有读取，只回答了文字部分。）",
+        "en": "(The attached image or file was not read; only the text was answered.)",
+    },
+    "chat_message_truncated": {
+        "zh": "（消息过长，只读取了前 {limit} 个字符。）",
+        "en": "(The message was too long; only its first {limit} characters were read.)",
+    },
+    "chat_unknown_subcommand": {
+        "zh": "没有「{command}」这个子命令。可用的有：{valid}。例如：/prbot ask 有没有银行的案例？",
+        "en": "There is no subcommand '{command}'. Valid ones: {valid}. For example: /prbot ask do we have a bank case?",
+    },
+    "chat_post_failed": {
+        "zh": "回复发送失败，已记录。如需排查，请把参考编号 {ref} 告诉管理员。",
+        "en": "The reply could not be posted and this has been logged. Give the administrator reference {ref}.",
+    },
+    "chat_feedback_up": {"zh": "👍 有用", "en": "👍 Helpful"},
+    "chat_feedback_down": {"zh": "👎 没用", "en": "👎 Not helpful"},
+    "chat_feedback_thanks": {
+        "zh": "谢谢反馈，已记录。",
+        "en": "Thanks, your feedback has been recorded.",
+    },
+    "chat_feedback_unknown": {
+        "zh": "找不到这条回答，反馈没有记录。",
+        "en": "That answer is no longer known; the feedback was not recorded.",
+    },
+    "chat_share": {"zh": "分享到频道", "en": "Share to channel"},
+    "chat_shared_by": {"zh": "<@{user}> 分享了公关助手的回答：", "en": "<@{user}> shared an answer from prbot:"},
+    "chat_open_form": {"zh": "填写「{title}」", "en": "Fill in '{title}'"},
+    "chat_expired": {
+        "zh": "这条消息已过期，请重新发起请求。",
+        "en": "This message has expired; please start again.",
+    },
+    "chat_continued": {"zh": "（续）", "en": "(continued)"},
 }
 
 

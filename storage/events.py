@@ -108,8 +108,9 @@ def record_answer(
     text: str,
     citation_ids: list[str],
     payload: dict[str, Any] | None = None,
+    answer_id: str | None = None,
 ) -> str:
-    answer_id = uuid.uuid4().hex
+    answer_id = answer_id or uuid.uuid4().hex
     with session_scope(engine) as session:
         session.add(
             BotAnswer(

@@ -1,0 +1,27 @@
+"""👍 / 👎 on an answer: the click arrives as ``Action("feedback:up" | "feedback:down", value=answer id)``."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from bot import messages as msg
+from bot.core import Reply, Request, Router, UserError
+from storage.events import get_answer, record_feedback
+
+VALUES = ("up", "down")
+
+
+def register(router: Router, engine: Engine) -> None:
+    def on_feedback(request: Request) -> Reply:
+        assert request.action is not None  # the router sends only actions here
+        value = request.action.action.partition(":")[2]
+        lang = request.lang
+        if value not in VALUES:
+            raise UserError(msg.t("unknown_action", lang))
+        answer = get_answer(engine, request.action.value)
+        if answer is None:
+            raise UserError(msg.t("chat_feedback_unknown", lang))
+        record_feedback(engine, answer.id, request.platform, request.user_id, value)
+        return Reply(text=msg.t("chat_feedback_thanks", lang), private=True, data={"feedback": value})
+
+    router.on_action("feedback", on_feedback)
