@@ -45,6 +45,10 @@ class InvalidChange(UserError):
         )
 
 
+class InvalidValue(UserError):
+    """One value is wrong (a size, a date); the message says which and how to write it."""
+
+
 @dataclass(frozen=True)
 class ChangeInput:
     title: str
@@ -72,7 +76,7 @@ def is_late(size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) ->
 def parse_size(value: object, lang: str) -> str:
     size = _SIZES.get(str(value or "").strip().lower())
     if size is None:
-        raise InvalidChange([t("bad_size", lang, value=str(value or "").strip())], lang)
+        raise InvalidValue(t("bad_size", lang, value=str(value or "").strip()))
     return size
 
 
@@ -88,7 +92,7 @@ def parse_date(value: object, lang: str, field: str = "effective") -> date:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    raise InvalidChange([t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip())], lang)
+    raise InvalidValue(t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip()))
 
 
 def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
@@ -102,8 +106,8 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
     size = ""
     try:
         size = parse_size(values.get("size"), lang)
-    except InvalidChange as exc:
-        problems.extend(exc.problems)
+    except InvalidValue as exc:
+        problems.append(str(exc))
     effective: date | None = None
     raw_date = values.get("effective_date")
     if raw_date in (None, ""):
@@ -111,8 +115,8 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
     else:
         try:
             effective = parse_date(raw_date, lang)
-        except InvalidChange as exc:
-            problems.extend(exc.problems)
+        except InvalidValue as exc:
+            problems.append(str(exc))
     if effective is not None and effective < local_date(submitted_at, tz):
         problems.append(t("effective_in_past", lang, date=effective.isoformat(), today=local_date(submitted_at, tz)))
     description = str(values.get("description") or "").strip()

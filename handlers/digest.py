@@ -200,9 +200,11 @@ def register(
     from handlers.digest_job import DigestJob
 
     def preview(request: Request, args: list[str]) -> Reply:
-        lang = request.lang
+        # Chinese unless asked for English: a date says nothing about the reader's language.
+        lang = "en" if any(arg.lower() in ("en", "english") for arg in args) else "zh"
+        dates = [arg for arg in args if arg.lower() not in ("en", "english", "zh")]
         calendar = calendar_from(settings)
-        day = rules.parse_date(args[0], lang, "date") if args else None
+        day = rules.parse_date(dates[0], lang, "date") if dates else None
         reply = preview_digest(engine, calendar, day, lang)
         reply.private = True
         return reply
@@ -211,9 +213,9 @@ def register(
         Command(
             "digest",
             preview,
-            "预览需求变更周报（digest [YYYY-MM-DD]）",
-            "preview the weekly change-request digest (digest [YYYY-MM-DD])",
-            "digest [YYYY-MM-DD]",
+            "预览需求变更周报（digest [YYYY-MM-DD] [en]）",
+            "preview the weekly change-request digest (digest [YYYY-MM-DD] [en])",
+            "digest [YYYY-MM-DD] [en]",
             aliases=("周报",),
         )
     )
