@@ -16,7 +16,8 @@ from knowledge.personas import Persona
 from knowledge.summarize import Ranked, clean_source, keywords, rank_sentences
 from knowledge.text import add_words, has_digit
 
-_CLAUSE = re.compile(r"[^，。；！？,;!?：:\n]+")
+# Clause breaks; an ASCII comma between digits (14,520) is a thousands separator, not a break.
+_CLAUSE_BREAK = re.compile(r"[，。；！？;!?：:\n]|,(?!\d{3})")
 _BENEFIT = re.compile(r"提升|提高|降低|下降|减少|节约|节省|缩短|增长|增加|加快|达到|降到|优化|翻|省下|少跑")
 _LEADING = re.compile(r"^(?:但是?|而且?|并且?|且|同时|其中|此外|另外|因此|所以|例如|比如)[，,]?")
 _SLOTS = ("topic", "fact", "benefit", "keyword", "keyword2", "who")
@@ -52,13 +53,13 @@ def gather(source: str, title: str = "", meta: dict | None = None, ranked: list[
     material = Material()
     if title and len(title) <= 24:
         material.topic.append(title.strip())
-    first_clause = _CLAUSE.search(clean_source(source))
-    if first_clause and 4 <= len(first_clause.group().strip()) <= 16 and not has_digit(first_clause.group()):
-        material.topic.append(first_clause.group().strip())
+    first_clause = _CLAUSE_BREAK.split(clean_source(source), maxsplit=1)[0].strip()
+    if 4 <= len(first_clause) <= 16 and not has_digit(first_clause):
+        material.topic.append(first_clause)
     add_words([w for key in ("products", "tags") for w in meta.get(key, []) if isinstance(w, str)])
     results: list[str] = []
     for item in best_first:
-        for clause in _CLAUSE.findall(item.sentence):
+        for clause in _CLAUSE_BREAK.split(item.sentence):
             clause = _LEADING.sub("", clause.strip().strip("“”\"'（）()"))
             if not 4 <= len(clause) <= 26:
                 continue

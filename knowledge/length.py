@@ -12,7 +12,7 @@ import re
 
 from knowledge.text import split_sentences
 
-_CLAUSE_END = re.compile(r"[，、：,:；;—]")
+_CLAUSE_END = re.compile(r"[，、：:；;—]|,(?!\d{3})")  # not the comma of 14,520
 _TRAILING = "，、：,:；;— "
 
 

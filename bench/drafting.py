@@ -1,0 +1,122 @@
+"""Offline drafting benchmark: latency and number faithfulness (run on purpose: `prbot bench drafting`).
+
+1. Latency: headline + summary drafts (offline writer, all checks) for a 2,000-character source built
+   from CMRC 2018 trial contexts; p50/p95 over ``runs`` drafts after one warm-up (the warm-up loads
+   jieba's dictionaries once per process; its time is reported separately). Target p95 ≤ 300 ms.
+2. Faithfulness: for every CMRC context, an offline summary (≤200 characters) and five headlines;
+   the share whose every number, percentage and date occurs in the source. Must be 100%.
+
+The CMRC file is read where it lies (../shared/bench/); nothing is copied into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from knowledge import factcheck
+from knowledge.compliance import load_rulebook
+from knowledge.drafting import Drafter
+from knowledge.personas import load_catalog
+
+SOURCE_CHARS = 2000
+
+
+def load_contexts(path: Path) -> list[str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [p["context"] for article in data["data"] for p in article["paragraphs"]]
+
+
+def source_of(contexts: list[str], chars: int = SOURCE_CHARS) -> str:
+    text = ""
+    for context in contexts:
+        if len(text) >= chars:
+            break
+        text += context
+    return text[:chars]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run(squad: Path, runs: int = 100, as_json: bool = False) -> dict:
+    if not squad.exists():
+        sys.stderr.write(f"找不到 / not found: {squad} (pass --squad PATH to cmrc2018_trial.json)\n")
+        raise SystemExit(2)
+    contexts = load_contexts(squad)
+    catalog = load_catalog()
+    drafter = Drafter(load_rulebook())
+    personas = list(catalog.personas.values())
+    weibo = catalog.format("微博")
+    source = source_of(contexts)
+
+    t0 = time.perf_counter()
+    drafter.draft("summary", source, personas[0], None, 5)
+    warmup_ms = (time.perf_counter() - t0) * 1000
+
+    timings = []
+    for i in range(runs):
+        persona = personas[i % len(personas)]
+        kind = "headline" if i % 2 == 0 else "summary"
+        fmt = weibo if i % 4 == 1 else None
+        started = time.perf_counter()
+        drafter.draft(kind, source, persona, fmt, 5)
+        timings.append((time.perf_counter() - started) * 1000)
+
+    summaries_ok = summaries = headlines_ok = headlines = 0
+    offenders: list[dict] = []
+    for index, context in enumerate(contexts):
+        persona = personas[index % len(personas)]
+        for kind in ("summary", "headline"):
+            result = drafter.draft(kind, context, persona, None, 5 if kind == "headline" else 1, 200)
+            for variant in result.variants:
+                issues = factcheck.check(variant.text, context)
+                if kind == "summary":
+                    summaries += 1
+                    summaries_ok += not issues
+                else:
+                    headlines += 1
+                    headlines_ok += not issues
+                if issues and len(offenders) < 5:
+                    offenders.append(
+                        {"context": index, "kind": kind, "text": variant.text, "claims": [i.claim for i in issues]}
+                    )
+
+    report = {
+        "source_chars": len(source),
+        "runs": runs,
+        "warmup_ms": round(warmup_ms, 1),
+        "latency_ms_p50": round(statistics.median(timings), 1),
+        "latency_ms_p95": round(percentile(timings, 0.95), 1),
+        "latency_target_ms": 300,
+        "contexts": len(contexts),
+        "summaries": summaries,
+        "summaries_numbers_in_source": round(summaries_ok / summaries, 4) if summaries else None,
+        "headlines": headlines,
+        "headlines_numbers_in_source": round(headlines_ok / headlines, 4) if headlines else None,
+        "offenders": offenders,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print(f"offline drafting, {report['source_chars']}-character source, {runs} drafts (headline/summary mix)")
+        print(f"  warm-up (loads jieba dictionaries once): {report['warmup_ms']} ms")
+        print(f"  latency p50 {report['latency_ms_p50']} ms, p95 {report['latency_ms_p95']} ms (target ≤ 300 ms)")
+        print(f"CMRC 2018 trial: {report['contexts']} contexts")
+        print(
+            f"  summaries whose every number is in the source: {summaries_ok}/{summaries} "
+            f"= {report['summaries_numbers_in_source']:.2%} (must be 100%)"
+        )
+        print(
+            f"  headlines whose every number is in the source: {headlines_ok}/{headlines} "
+            f"= {report['headlines_numbers_in_source']:.2%}"
+        )
+        for offender in offenders:
+            print(f"  ✗ context {offender['context']} {offender['kind']}: {offender['text']} {offender['claims']}")
+    return report
