@@ -1,0 +1,236 @@
+"""The weekly digest driven through the real scheduler (APScheduler) with a controllable clock
+(time-machine): on time, exactly once, holiday-aware, caught up after downtime, retried on failure.
+
+Each test travels to just before (or after) a fire time with the clock ticking, starts a scheduler
+with the digest's job provider, and waits for the job to run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlalchemy.engine import Engine
+
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from handlers.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
+from storage.claims import get_claim
+from storage.db import make_engine
+from tests.handlers import changes_support
+from tests.handlers.changes_support import Recorder, change_settings, sh
+
+db = changes_support.db  # fixtures shared with the other change-request tests
+db_template = changes_support.db_template
+WAIT_S = 15  # generous: the scheduler fires within a second of the travel target on an idle machine
+
+
+@dataclass
+class Running:
+    scheduler: Scheduler
+    job: DigestJob
+    runs: list[list[Outcome]] = field(default_factory=list)
+    ran: threading.Event = field(default_factory=threading.Event)
+
+    def wait_run(self, count: int = 1) -> list[Outcome]:
+        for _ in range(count):
+            assert self.ran.wait(WAIT_S), "the digest job did not run"
+            self.ran.clear()
+        return self.runs[-1]
+
+
+def start(engine: Engine, settings: Settings, notifier: Recorder, owner: str = "replica-a") -> Running:
+    job = DigestJob(engine, settings, {"slack": notifier}, owner=owner, sleep=lambda _s: None)
+    scheduler = Scheduler("Asia/Shanghai")
+    running = Running(scheduler, job)
+    run_due = job.run_due
+
+    def recorded() -> list[Outcome]:
+        outcomes = run_due()
+        running.runs.append(outcomes)
+        running.ran.set()
+        return outcomes
+
+    job.run_due = recorded  # type: ignore[method-assign]
+    scheduler.add_provider(job.provide)
+    scheduler.start()
+    return running
+
+
+@pytest.fixture
+def setup(db: tuple[Engine, str], tmp_path: Path) -> Iterator[tuple[Engine, Settings, Recorder, list[Running]]]:
+    engine, url = db
+    started: list[Running] = []
+    yield engine, change_settings(tmp_path, url), Recorder(), started
+    for running in started:
+        running.scheduler.shutdown(wait=True)
+
+
+def travel(moment: datetime) -> time_machine.travel:
+    return time_machine.travel(moment, tick=True)
+
+
+def just_before(*args: int) -> datetime:
+    """A moment 0.3 s before a fire time: the scheduler starts, then the clock ticks into it."""
+    return sh(*args) - timedelta(milliseconds=300)
+
+
+def test_an_ordinary_wednesday_posts_once_at_ten(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier)
+        started.append(running)
+        assert running.scheduler.next_run("digest.weekly") == sh(2025, 10, 15, 10, 0)
+        outcomes = running.wait_run()
+    assert [o.status for o in outcomes] == ["posted"]
+    [reply] = notifier.to("CMGR")
+    assert "2025年第42周（2025-10-15 周三）" in reply.text and "延迟" not in reply.text
+    assert reply.files[0].mime == "image/png"
+    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    assert claim is not None and claim.status == "done" and claim.owner == "replica-a"
+
+
+def test_a_wednesday_in_the_national_day_holiday_moves_to_the_next_working_day(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(just_before(2025, 10, 1, 10, 0)):
+        first = start(engine, settings, notifier)
+        started.append(first)
+        assert first.wait_run() == []  # the cron fired on 1 October: a holiday, nothing posted
+        assert first.scheduler.next_run(SHIFTED_ID) == sh(2025, 10, 9, 10, 0)
+        first.scheduler.shutdown()
+    with travel(just_before(2025, 10, 8, 10, 0)):
+        second = start(engine, settings, notifier)
+        started.append(second)
+        assert second.wait_run() == []  # 8 October is still 国庆
+        second.scheduler.shutdown()
+    assert notifier.posts == []
+    with travel(just_before(2025, 10, 9, 10, 0)):
+        third = start(engine, settings, notifier)
+        started.append(third)
+        assert [o.status for o in third.wait_run()] == ["posted"]
+    [reply] = notifier.to("CMGR")
+    assert "2025年第41周（2025-10-09 周四）" in reply.text
+    assert "2025-10-08 周三 是法定节假日，周报顺延到下一个工作日 2025-10-09 周四" in reply.text
+    assert get_claim(engine, "digest", "2025-W40/slack:CMGR") is None  # merged into W41, never posted twice
+
+
+def test_a_restart_right_after_the_fire_time_does_not_post_again(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        before = start(engine, settings, notifier)
+        started.append(before)
+        before.wait_run()
+        before.scheduler.shutdown()
+    with travel(sh(2025, 10, 15, 10, 0, 30)):
+        after = start(engine, settings, notifier, owner="replica-a-restarted")
+        started.append(after)
+        assert CATCHUP_ID not in after.scheduler.job_ids()  # claimed: nothing to catch up
+        assert [o.status for o in after.job.run_due()] == ["already"]
+    assert len(notifier.posts) == 1
+
+
+def test_a_bot_down_at_ten_posts_once_when_it_comes_back_marked_delayed(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2025, 10, 15, 14, 0)):
+        back = start(engine, settings, notifier)
+        started.append(back)
+        assert [o.status for o in back.wait_run()] == ["posted"]
+        back.scheduler.shutdown()
+    [reply] = notifier.to("CMGR")
+    assert "延迟发送：原定 2025-10-15 10:00" in reply.text
+    with travel(sh(2025, 10, 15, 14, 5)):
+        again = start(engine, settings, notifier, owner="replica-a-again")
+        started.append(again)
+        assert CATCHUP_ID not in again.scheduler.job_ids()
+    assert len(notifier.posts) == 1
+
+
+def test_a_bot_down_for_weeks_posts_only_the_current_digest(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2025, 10, 20, 9, 0)):  # Monday: last week's digest is stale now
+        monday = start(engine, settings, notifier)
+        started.append(monday)
+        assert CATCHUP_ID not in monday.scheduler.job_ids()
+        monday.scheduler.shutdown()
+    with travel(sh(2025, 10, 22, 16, 0)):  # down since September; back on a Wednesday afternoon
+        back = start(engine, settings, notifier)
+        started.append(back)
+        assert [o.status for o in back.wait_run()] == ["posted"]
+    [reply] = notifier.to("CMGR")
+    assert "2025年第43周" in reply.text and "延迟发送" in reply.text
+    for stale in ("2025-W40", "2025-W41", "2025-W42"):
+        assert get_claim(engine, "digest", f"{stale}/slack:CMGR") is None
+
+
+def test_two_schedulers_on_one_database_post_exactly_once(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    other_engine = make_engine(settings.resolved_database_url)  # a second process's own connection pool
+    try:
+        with travel(just_before(2025, 10, 15, 10, 0)):
+            one = start(engine, settings, notifier, owner="replica-1")
+            two = start(other_engine, settings, notifier, owner="replica-2")
+            started.extend([one, two])
+            statuses = sorted([one.wait_run()[0].status, two.wait_run()[0].status])
+            one.scheduler.shutdown()
+            two.scheduler.shutdown()
+    finally:
+        other_engine.dispose()
+    assert statuses == ["already", "posted"]
+    assert len(notifier.posts) == 1
+
+
+def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    settings.digest.channels = ["slack:CMGR", "slack:CDOWN"]
+    notifier.always_fail = {"CDOWN"}
+    caplog.set_level(logging.INFO, logger="handlers.digest_job")
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier)
+        started.append(running)
+        outcomes = running.wait_run()
+        assert {o.destination: o.status for o in outcomes} == {"slack:CMGR": "posted", "slack:CDOWN": "failed"}
+        assert notifier.attempts == 1 + 3  # one for CMGR, three attempts for CDOWN
+        assert get_claim(engine, "digest", "2025-W42/slack:CDOWN") is None  # released
+        assert running.scheduler.next_run(RETRY_ID) is not None  # another go, 15 minutes later
+        assert any(
+            "failed after 3 attempt(s)" in r.getMessage() and "claim released" in r.getMessage() for r in caplog.records
+        )
+        assert sum("attempt" in r.getMessage() and "retrying" in r.getMessage() for r in caplog.records) == 2
+
+        notifier.always_fail = set()  # the platform is back: the next run posts the missing one only
+        again = running.job.run_due()
+    assert {o.destination: o.status for o in again} == {"slack:CMGR": "already", "slack:CDOWN": "posted"}
+    assert len(notifier.to("CMGR")) == 1 and len(notifier.to("CDOWN")) == 1
+
+
+def test_a_transient_failure_succeeds_on_a_later_attempt(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    notifier.failures = {"CMGR": 2}
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier)
+        started.append(running)
+        assert [o.status for o in running.wait_run()] == ["posted"]
+    assert notifier.attempts == 3 and len(notifier.posts) == 1
+
+
+def test_no_channel_means_no_job_and_a_warning(setup, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    settings.digest.channels = []
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier)
+        started.append(running)
+        assert running.scheduler.job_ids() == []
+    assert any("PRBOT_DIGEST_CHANNELS" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unknown_year_is_logged(setup, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2030, 9, 30, 9, 0)):
+        running = start(engine, settings, notifier)
+        started.append(running)
+    assert any("no data for 2030" in r.getMessage() for r in caplog.records)
