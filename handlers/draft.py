@@ -29,6 +29,7 @@ from storage import library
 from storage.db import session_scope
 
 MAX_COUNT = 20
+_COMMAND_WORDS = {"stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return"}
 KIND_ALIASES = {
     "headline": "headline",
     "headlines": "headline",
@@ -356,15 +357,18 @@ def parse_args(args: list[str], lang: str = "zh") -> DraftArgs:
 
 
 def command_lang(args: list[str]) -> str:
-    """The language of what the user wrote, ignoring the English command words and options:
-    ``draft pick 2`` carries no language, so it gets the default (Chinese first)."""
-    words = [
-        a
-        for a in args
-        if not a.startswith("-")
-        and a.lower() not in KIND_ALIASES
-        and a.lower() not in ("stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return")
-    ]
+    """The language of what the user wrote, ignoring English command words, options and identifiers:
+    ``draft pick 2`` or ``--doc case-012`` carry no language, so they get the default (Chinese first)."""
+    skip_values = {"--file", "--doc", "--count", "-n", "--max-chars", "--pick", "--batch", "--month"}
+    words, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        if arg in skip_values:
+            index += 2
+            continue
+        if not arg.startswith("-") and arg.lower() not in KIND_ALIASES and arg.lower() not in _COMMAND_WORDS:
+            words.append(arg)
+        index += 1
     text = " ".join(words)
     if not re.search(r"[A-Za-z]{2,}", text):
         return "zh"

@@ -1,0 +1,109 @@
+"""``draft``, ``check`` and ``personas`` through the router and the console adapter (real SQLite)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.adapters.console import ConsoleChat
+from bot.app import Services
+from bot.core import Action, Request
+from storage import drafting as store
+from storage.db import session_scope
+
+SOURCE = (
+    "华东某城商行上线智能客服一年后，人工坐席成本下降 32%，客户满意度提升到 95%。"
+    "系统每天处理 12 万次咨询，复杂问题带着对话记录转人工。"
+)
+
+
+def ask(svc: Services, text: str, user: str = "cli:amy"):  # type: ignore[no-untyped-def]
+    return svc.router.handle(Request(text=text, user_id=user))
+
+
+def batches(svc: Services) -> list[store.DraftBatch]:
+    with session_scope(svc.engine) as session:
+        return list(session.exec(select(store.DraftBatch)))
+
+
+def test_draft_headline_offline_with_buttons_and_pick(services: Services) -> None:
+    reply = ask(services, f"draft headline {SOURCE} --persona 企业IT决策人 --count 3")
+    draft = reply.data["draft"]
+    assert "离线草稿" in reply.text
+    assert draft["offline"] is True and draft["persona"] == "企业IT决策人"
+    assert 1 <= len(draft["variants"]) <= 3
+    assert len(reply.buttons) == len(draft["variants"])
+    assert all(v["fact_issues"] == [] for v in draft["variants"])
+    # A click comes back as an Action and is stored with persona and format.
+    click = reply.buttons[0]
+    picked = services.router.handle(
+        Request(text=click.label, user_id="cli:amy", action=Action(click.action, click.value))
+    )
+    assert "已记下" in picked.text
+    stats = ask(services, "draft stats")
+    assert stats.data["stats"][0]["persona"] == "企业IT决策人"
+    assert stats.data["stats"][0]["picked"] == 1
+
+
+def test_draft_pick_by_number_uses_the_users_last_batch(services: Services) -> None:
+    ask(services, f"draft summary {SOURCE} --format 微博 --count 2")
+    reply = ask(services, "draft pick 1")
+    assert reply.data["pick"]["format"] == "微博"
+    bad = ask(services, "draft pick 9")
+    assert "1 到" in bad.text
+
+
+def test_summary_for_weibo_is_within_140(services: Services) -> None:
+    reply = ask(services, f"draft summary {SOURCE * 4} --format 微博 --max-chars 500")
+    draft = reply.data["draft"]
+    assert draft["limit"] == 140  # the channel's limit cannot be asked away
+    assert all(v["chars"] <= 140 for v in draft["variants"])
+
+
+def test_compliance_problems_in_the_source_are_flagged(services: Services) -> None:
+    reply = ask(services, "draft summary 我们是行业第一的智能客服平台。上线后人工坐席成本下降 32%。 --count 1")
+    flagged = [c for v in reply.data["draft"]["variants"] for c in v["compliance"]]
+    assert flagged and flagged[0]["term"] == "第一"
+    assert "⚠️" in reply.text and "第九条" in reply.text
+
+
+def test_bad_input_gets_clear_messages_and_stores_nothing(services: Services) -> None:
+    assert "没有原文" in ask(services, "draft headline --persona 企业IT决策人").text
+    assert "1 到 20" in ask(services, f"draft headline {SOURCE} --count 0").text
+    assert "1 到 20" in ask(services, f"draft headline {SOURCE} --count 100").text
+    typo = ask(services, f"draft headline {SOURCE} --persona Z时代极客").text
+    assert "Z世代极客" in typo and "银发科技爱好者" in typo and "是不是" in typo
+    assert "case-404" in ask(services, "draft headline --doc case-404").text
+    assert "服务器上的文件" in ask(services, "draft headline --file /etc/passwd").text
+    assert "用法" in ask(services, "draft").text
+    assert batches(services) == []
+
+
+def test_draft_from_a_library_document_cites_it(library_services: Services) -> None:
+    reply = ask(library_services, "draft headline --doc fx-bank --persona 行业媒体记者")
+    assert [c.id for c in reply.citations] == ["fx-bank"]
+    assert reply.data["draft"]["source"] == "fx-bank"
+    assert all(v["fact_issues"] == [] for v in reply.data["draft"]["variants"])
+
+
+def test_check_command_flags_and_counts(services: Services) -> None:
+    reply = ask(services, "check 全网最低价，国家级品质，100%满意 --format 微博")
+    terms = [f["term"] for f in reply.data["check"]["findings"]]
+    assert terms == ["全网", "最低价", "国家级", "100%"]
+    assert reply.data["check"]["length"]["fits"] is True
+    assert "未发现" in ask(services, "check 最近上线的新版本更好用").text
+    assert "用法" in ask(services, "check").text
+
+
+def test_personas_listed_and_shown(services: Services) -> None:
+    listing = ask(services, "personas")
+    assert len(listing.data["personas"]) == 12
+    assert "银发科技爱好者" in listing.text
+    assert "示例标题" in ask(services, "personas 银发").text
+
+
+def test_console_chat_drafts_and_picks_with_b1(services: Services) -> None:
+    chat = ConsoleChat(services.router, user_id="cli:amy", output=lambda s: None)
+    first = chat.send(f"draft headline {SOURCE} --persona 中小企业主 --count 2")
+    assert first.buttons
+    picked = chat.send("b1")
+    assert picked.data["pick"]["persona"] == "中小企业主"
