@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.core import Destination, Notifier, NotifyError, Reply
 from storage.claims import run_claimed
@@ -30,6 +31,7 @@ from storage.drills import CrisisTimer, pending_timers
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
+LEASE = timedelta(minutes=5)  # a replica that dies mid-fire hands its timers over after this
 RETRY_AFTER = timedelta(minutes=2)
 SWEEP_SECONDS = 30.0
 
@@ -152,7 +154,26 @@ class TimerService:
             with self._lock:
                 self._inflight.discard(timer_id)
 
+    def _lease(self, timer_id: int, now: datetime) -> bool:
+        """Take the timer for this process (one conditional UPDATE, atomic on SQLite and PostgreSQL)."""
+        statement = (
+            update(CrisisTimer)
+            .where(
+                col(CrisisTimer.id) == timer_id,
+                col(CrisisTimer.status) == "pending",
+                or_(col(CrisisTimer.lease_until).is_(None), col(CrisisTimer.lease_until) < now),
+            )
+            .values(lease_owner=self.owner, lease_until=now + LEASE)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
     def _fire(self, timer_id: int, now: datetime) -> FireResult:
+        # A timer already fired, or being fired by another replica, is skipped here before any work;
+        # the claim of each post below still guarantees once-only delivery if a lease runs out while
+        # its holder is slow.
+        if not self._lease(timer_id, now):
+            return FireResult(timer_id, "not_pending")
         with session_scope(self.engine) as session:
             timer = session.get(CrisisTimer, timer_id)
             if timer is None or timer.status != "pending":
@@ -198,20 +219,26 @@ class TimerService:
         retryable: bool,
         late_s: float,
     ) -> FireResult:
+        if not failures:
+            status = "skipped" if plan.skip_reason else "fired"
+            statement = (
+                update(CrisisTimer)
+                .where(col(CrisisTimer.id) == timer_id, col(CrisisTimer.status) == "pending")
+                .values(status=status, detail=plan.skip_reason or f"{posted} posted", fired_at=now)
+            )
+            with self.engine.begin() as connection:
+                done = connection.execute(statement).rowcount == 1
+            return FireResult(timer_id, status if done else "not_pending", posted, late_s)
         with session_scope(self.engine) as session:
             timer = session.get(CrisisTimer, timer_id)
             if timer is None or timer.status != "pending":
                 return FireResult(timer_id, "not_pending", posted, late_s)
-            if failures:
-                timer.attempts += 1
-                timer.detail = "; ".join(failures)[:2000]
-                if retryable and timer.attempts < MAX_ATTEMPTS:
-                    session.add(timer)
-                    return FireResult(timer_id, "retry", posted, late_s)
-                timer.status = "failed"
-            else:
-                timer.status = "skipped" if plan.skip_reason else "fired"
-                timer.detail = plan.skip_reason or f"{posted} posted"
-            timer.fired_at = now
+            timer.attempts += 1
+            timer.detail = "; ".join(failures)[:2000]
+            if retryable and timer.attempts < MAX_ATTEMPTS:
+                timer.lease_until = None  # the retry may run anywhere
+                session.add(timer)
+                return FireResult(timer_id, "retry", posted, late_s)
+            timer.status, timer.fired_at = "failed", now
             session.add(timer)
             return FireResult(timer_id, timer.status, posted, late_s)

@@ -139,6 +139,9 @@ class CrisisTimer(SQLModel, table=True):
     due_at: datetime = Field(index=True)
     status: str = Field(default="pending", max_length=20, index=True)  # pending|fired|skipped|cancelled|failed
     attempts: int = 0
+    # Whoever fires a timer first leases it; another replica skips it until the lease runs out.
+    lease_owner: str = Field(default="", max_length=200)
+    lease_until: datetime | None = None
     fired_at: datetime | None = None
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.core import Action, Reply, Request, Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
+from handlers.crisis_timers import TimerService
 from handlers.drills import DrillService, register
 from storage.db import make_engine, migrate
 from storage.drills import CrisisTimer
@@ -58,7 +59,7 @@ class Crisis:
     providers: list = field(default_factory=list)
 
     @property
-    def timers(self):  # noqa: ANN201
+    def timers(self) -> TimerService:
         return self.drills.timers
 
     def say(self, text: str, user: str = MANAGER) -> Reply:

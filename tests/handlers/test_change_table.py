@@ -117,15 +117,15 @@ def test_a_database_failure_leaves_nothing_half_written(
         [["title", "size", "effective_date", "comments"]]
         + [[f"变更{i}", "small", "2026-12-30", '[{"author": "a", "kind": "comment", "body": "x"}]'] for i in range(50)],
     )
-    original = Session.add_all
+    original = Session.execute
 
-    def failing_add_all(self: Session, instances: object) -> None:
-        items = list(instances)  # type: ignore[call-overload]
-        if items and isinstance(items[0], ChangeComment):
+    def failing_execute(self: Session, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # the requests are in; the comments fail (a full disk, a lost connection …)
+        if getattr(getattr(statement, "table", None), "name", "") == "change_comments":
             raise RuntimeError("disk full")
-        original(self, items)
+        return original(self, statement, *args, **kwargs)
 
-    monkeypatch.setattr(Session, "add_all", failing_add_all)
+    monkeypatch.setattr(Session, "execute", failing_execute)
     with pytest.raises(RuntimeError):
         import_table(engine, path, "u", SH, NOW, "zh")
     assert count(engine) == 0

@@ -107,7 +107,7 @@ def test_two_replicas_on_one_database_post_each_reminder_once(tmp_path: Path) ->
             clock.move_to(moment)
             barrier = threading.Barrier(2)
 
-            def fire(replica: Crisis) -> None:
+            def fire(replica: Crisis, barrier: threading.Barrier = barrier) -> None:
                 barrier.wait()
                 replica.timers.fire_due()
 
@@ -149,9 +149,15 @@ def test_real_scheduler_fires_every_timer_once_across_two_replicas(tmp_path: Pat
     settings = crisis_settings(tmp_path / "data")
     # A compressed clock (seconds, not hours) so real APScheduler runs it in the test.
     settings.incidents.checkpoints = [
-        CheckpointSettings(key="response", name_zh="首次响应", name_en="r", target_minutes=0.02, remind_at_minutes=0.01),
-        CheckpointSettings(key="analysis", name_zh="深度分析", name_en="a", target_minutes=0.04, remind_at_minutes=0.03),
-        CheckpointSettings(key="statement", name_zh="官方声明", name_en="s", target_minutes=0.06, remind_at_minutes=0.05),
+        CheckpointSettings(
+            key="response", name_zh="首次响应", name_en="r", target_minutes=0.02, remind_at_minutes=0.01
+        ),
+        CheckpointSettings(
+            key="analysis", name_zh="深度分析", name_en="a", target_minutes=0.04, remind_at_minutes=0.03
+        ),
+        CheckpointSettings(
+            key="statement", name_zh="官方声明", name_en="s", target_minutes=0.06, remind_at_minutes=0.05
+        ),
     ]
     notifier = RecordingNotifier()
     a, b = build(settings, notifier), build(settings, notifier)

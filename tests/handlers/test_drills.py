@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from handlers import drill_calendar as cal
 from handlers.drills import DrillService
 from storage.drills import Drill, DrillParticipant, Incident
-from tests.handlers.crisis_setup import MANAGER, Crisis, at, build, crisis_settings
+from tests.handlers.crisis_setup import Crisis, at, build, crisis_settings
 
 
 @pytest.fixture

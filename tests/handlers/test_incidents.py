@@ -4,7 +4,7 @@ missed, level changes, statements through the compliance check, the report's num
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ def crisis(tmp_path: Path) -> Crisis:
     return build(crisis_settings(tmp_path / "data"))
 
 
-def minutes(n: float):  # noqa: ANN201
+def minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
 
 

@@ -1,0 +1,235 @@
+"""1,000 concurrent incident clocks on real APScheduler: every reminder and escalation posted exactly
+once across replicas, and how late the worst one was.
+
+Each incident gets the real three checkpoints, compressed from minutes to seconds (reminder at 1/3/5 s,
+deadline at 2/4/6 s after its start) so the whole run fits in ``spread`` seconds; nobody marks a
+checkpoint done, so every reminder and every escalation goes out (15 posts per incident: reminder to
+the thread and the lead, escalation to the thread, the lead and the manager). Incidents are created
+first with the schedulers stopped and their clocks set to start together a few seconds after setup,
+so setup time is not counted as lateness; then every replica's scheduler starts, and its job
+provider reschedules every pending timer from the database (the same path as a restart).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from sqlmodel import Session, select
+
+from bot.core import Destination, Reply, Router
+from bot.scheduler import Scheduler
+from bot.settings import CheckpointSettings, IncidentSettings, Settings, SeverityLevel
+from handlers.drills import register
+from storage.db import make_engine, migrate, session_scope
+from storage.drills import CrisisTimer, Incident, IncidentCheckpoint
+
+CHECKPOINTS = [
+    CheckpointSettings(
+        key="response", name_zh="首次响应", name_en="response", target_minutes=2 / 60, remind_at_minutes=1 / 60
+    ),
+    CheckpointSettings(
+        key="analysis", name_zh="深度分析", name_en="analysis", target_minutes=4 / 60, remind_at_minutes=3 / 60
+    ),
+    CheckpointSettings(
+        key="statement", name_zh="官方声明", name_en="statement", target_minutes=6 / 60, remind_at_minutes=5 / 60
+    ),
+]
+POSTS_PER_INCIDENT = 3 * (2 + 3)
+LEAD_IN_S = 3.0
+
+
+@dataclass
+class TimingNotifier:
+    """Records each post with the time it arrived."""
+
+    posts: list[tuple[Destination, str, float]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post(self, destination: Destination, reply: Reply) -> str:
+        arrived = time.time()
+        with self.lock:
+            self.posts.append((destination, reply.text, arrived))
+            return f"b{len(self.posts)}"
+
+
+def bench_settings(data_dir: Path) -> Settings:
+    severity = [SeverityLevel(level=n, owner_role=f"L{n}", lead_id=f"console:lead{n}") for n in range(1, 6)]
+    incidents = IncidentSettings(
+        channel="console:pr-crisis",
+        managers=["console:manager"],
+        teams={"公关": ["console:pr"]},
+        severity=severity,
+        checkpoints=CHECKPOINTS,
+    )
+    return Settings(_env_file=None, data_dir=data_dir, incidents=incidents)  # type: ignore[call-arg]
+
+
+def run(
+    incidents: int = 1000,
+    spread_s: float = 20.0,
+    replicas: int = 2,
+    as_json: bool = False,
+    data_dir: Path | None = None,
+) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return _run(incidents, spread_s, replicas, as_json, data_dir or Path(tmp))
+
+
+def _run(incidents: int, spread_s: float, replicas: int, as_json: bool, data_dir: Path) -> dict[str, object]:
+    console = Console(stderr=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = bench_settings(data_dir)
+    notifier = TimingNotifier()
+    services = []
+    for _ in range(replicas):
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+        providers: list = []
+        drills = register(Router(), engine, settings, {"console": notifier}, providers)
+        services.append((engine, drills, providers))
+    engine, drills, _ = services[0]
+    span = max(0.0, spread_s - CHECKPOINTS[-1].target_minutes * 60)
+
+    # Setup: the incidents, their checkpoints and timers, through the same code as `incident start`.
+    setup_started = time.perf_counter()
+    placeholder = datetime.now(UTC) + timedelta(days=1)
+    for i in range(incidents):
+        with session_scope(engine) as session:
+            drills.incidents.open(
+                session,
+                level=1 + i % 5,
+                description=f"bench incident {i}",
+                created_by="console:pr",
+                channel=settings.incidents.channel,
+                now=placeholder + timedelta(seconds=span * i / max(1, incidents - 1)),
+            )
+    # Start every clock LEAD_IN_S after setup (shift, so setup time is not lateness).
+    shift = datetime.now(UTC) + timedelta(seconds=LEAD_IN_S) - placeholder
+    with session_scope(engine) as session:
+        for row in session.exec(select(CrisisTimer)):
+            row.due_at += shift
+            session.add(row)
+        for inc in session.exec(select(Incident)):
+            inc.started_at += shift
+            session.add(inc)
+        for cp in session.exec(select(IncidentCheckpoint)):
+            cp.due_at += shift
+            session.add(cp)
+    with Session(engine) as session:
+        starts = {inc.id: inc.started_at for inc in session.exec(select(Incident))}
+        timer_count = len(list(session.exec(select(CrisisTimer))))
+    setup_s = time.perf_counter() - setup_started
+
+    # Run: each replica's scheduler asks its provider for every pending timer.
+    schedulers = []
+    schedule_started = time.perf_counter()
+    for _, _, providers in services:
+        scheduler = Scheduler(settings.timezone)
+        for provider in providers:
+            scheduler.add_provider(provider)
+        scheduler.start()
+        schedulers.append(scheduler)
+    schedule_s = time.perf_counter() - schedule_started
+    expected = incidents * POSTS_PER_INCIDENT
+    deadline = time.monotonic() + spread_s + LEAD_IN_S + 300
+    with console.status("firing…"):
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                left = len(list(session.exec(select(CrisisTimer.id).where(CrisisTimer.status == "pending"))))
+            if left == 0:
+                break
+            time.sleep(0.5)
+    for scheduler in schedulers:
+        scheduler.shutdown()
+    with Session(engine) as session:
+        statuses = Counter(t.status for t in session.exec(select(CrisisTimer)))
+        fire_late = [
+            (t.fired_at - t.due_at).total_seconds() for t in session.exec(select(CrisisTimer)) if t.fired_at is not None
+        ]
+    for each_engine, _, _ in services:
+        each_engine.dispose()
+
+    lateness = _post_lateness(notifier, starts)
+    per_delivery = Counter((d, text) for d, text, _ in notifier.posts)
+    duplicates = sum(count - 1 for count in per_delivery.values() if count > 1)
+    first = min((t for _, _, t in notifier.posts), default=0.0)
+    last = max((t for _, _, t in notifier.posts), default=0.0)
+    result: dict[str, object] = {
+        "incidents": incidents,
+        "replicas": replicas,
+        "timers": timer_count,
+        "timer_status": dict(statuses),
+        "posts_expected": expected,
+        "posts_delivered": len(notifier.posts),
+        "distinct_posts": len(per_delivery),
+        "duplicates": duplicates,
+        "setup_s": round(setup_s, 2),
+        "reschedule_at_start_s": round(schedule_s, 3),
+        "posting_window_s": round(last - first, 2),
+        "fire_lateness_s": _summary(fire_late),
+        "post_lateness_s": _summary(lateness),
+    }
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        _print(result)
+    return result
+
+
+_ID = re.compile(r"事件 #(\d+)")
+_NAME = re.compile(r"「(.+?)」")
+
+
+def _post_lateness(notifier: TimingNotifier, starts: dict[int | None, datetime]) -> list[float]:
+    """Arrival time minus due time, for each post (due time recovered from incident, checkpoint, kind)."""
+    offsets = {c.name_zh: (c.remind_at_minutes * 60, c.target_minutes * 60) for c in CHECKPOINTS}
+    out = []
+    for _, text, arrived in notifier.posts:
+        ident, name = _ID.search(text), _NAME.search(text)
+        if ident is None or name is None or name.group(1) not in offsets:
+            continue
+        remind, target = offsets[name.group(1)]
+        due = starts[int(ident.group(1))].timestamp() + (target if "升级" in text else remind)
+        out.append(arrived - due)
+    return out
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {
+        "max": round(ordered[-1], 3),
+        "p99": round(ordered[int(0.99 * (len(ordered) - 1))], 3),
+        "p50": round(statistics.median(ordered), 3),
+        "min": round(ordered[0], 3),
+    }
+
+
+def _print(result: dict[str, object]) -> None:
+    console = Console()
+    ok = result["duplicates"] == 0 and result["posts_delivered"] == result["posts_expected"]
+    console.print(
+        f"[bold]{result['incidents']} incidents · {result['timers']} timers · {result['replicas']} replicas[/bold]"
+    )
+    console.print(f"timers: {result['timer_status']}")
+    console.print(
+        f"posts: {result['posts_delivered']} delivered / {result['posts_expected']} expected, "
+        f"{result['duplicates']} duplicates → {'exactly once ✓' if ok else 'NOT exactly once ✗'}"
+    )
+    console.print(
+        f"setup {result['setup_s']} s · rescheduling at start {result['reschedule_at_start_s']} s · "
+        f"posting window {result['posting_window_s']} s"
+    )
+    console.print(f"fire lateness (s): {result['fire_lateness_s']}")
+    console.print(f"post lateness (s): {result['post_lateness_s']}  ← worst: {result['post_lateness_s'].get('max')}")

@@ -1,0 +1,222 @@
+"""Technical-translation notes: submit (form and file), versions, review states, permissions,
+publish → indexed → cited by the next answer, understanding feedback and monthly stats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import Services, build_services
+from bot.core import Action, Request
+from bot.settings import Settings
+from knowledge.parse import parse_file
+from storage import notes as store
+from storage.db import session_scope
+from tests.conftest import FIXTURE_LIBRARY
+
+REVIEWER, ENGINEER, OTHER = "cli:lead", "cli:eng", "cli:someone"
+TECHNICAL = (
+    "同态加密是一种允许在密文上直接计算的加密方案：数据方用公钥加密后把密文交给计算方，计算方在不解密的情况下"
+    "完成加法或乘法运算，结果解密后与明文计算一致。它可以防止计算方看到原始数据，解决数据外包计算的隐私泄露问题。"
+    "适用于银行、医院把敏感数据交给云端做统计分析的场景。"
+)
+PLAIN = (
+    "### 解决什么问题\n把数据交给别人算，又怕被偷看。\n"
+    "### 打个比方\n就像把锁着的箱子交给师傅，师傅隔着箱子就能把东西拼好，"
+    "却看不到里面。\n### 客户得到什么\n数据交出去算，内容却不外泄。\n### 适合谁\n需要借助云端统计敏感数据的银行和医院。"
+)
+
+
+@pytest.fixture
+def svc(settings: Settings, embedder) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    settings.roles.reviewers = [REVIEWER]
+    services = build_services(settings, embedder=embedder, use_configured_chat_model=False)
+    yield services
+    services.engine.dispose()
+
+
+def send(svc: Services, text: str, user: str = ENGINEER, action: Action | None = None):  # type: ignore[no-untyped-def]
+    return svc.router.handle(Request(text=text, user_id=user, action=action))
+
+
+def submit(svc: Services) -> str:
+    form = send(svc, "note submit").form
+    assert form is not None and [f.name for f in form.fields] == ["title", "technology", "technical"]
+    values = {"title": "同态加密", "technology": "同态加密", "technical": TECHNICAL}
+    reply = send(svc, "提交", action=Action(form.action, values=values))
+    return reply.data["note"]["id"]
+
+
+def state(svc: Services, doc_id: str) -> str:
+    with session_scope(svc.engine) as session:
+        note = store.get(session, doc_id)
+        assert note is not None
+        return note.state
+
+
+def test_submit_through_the_form_drafts_an_offline_scaffold(svc: Services) -> None:
+    form = send(svc, "note submit").form
+    assert form is not None
+    reply = send(
+        svc,
+        "提交",
+        action=Action(form.action, values={"title": "同态加密", "technology": "同态加密", "technical": TECHNICAL}),
+    )
+    note = reply.data["note"]
+    assert note["state"] == "draft" and note["version"] == 1 and note["drafted_by"] == "offline"
+    for heading in ("解决什么问题", "打个比方", "客户得到什么", "适合谁"):
+        assert heading in note["user_value"]
+    assert "离线" in reply.text and "待补充" in reply.text
+    assert "可读性" in reply.text
+    # The unfinished scaffold cannot go to review.
+    refused = send(svc, f"note review {note['id']}")
+    assert "离线草稿" in refused.text
+    assert state(svc, note["id"]) == "draft"
+
+
+def test_full_review_cycle_keeps_every_version_and_publishes_to_the_library(svc: Services) -> None:
+    ingest = svc.ingestor.ingest([FIXTURE_LIBRARY])
+    assert ingest.ok
+    doc_id = submit(svc)
+    jargon = "同态加密让计算方在密文上完成加法或乘法运算并解密，从而防止计算方看到原始数据。"
+    edited = send(svc, "修改", action=Action(f"note:edit:{doc_id}", values={"user_value": jargon}))
+    assert edited.data["note"]["version"] == 2
+    assert edited.data["note"]["readability"]["too_technical"] is True
+    assert "密文" in edited.text
+    assert "审核中" not in edited.text
+    send(svc, f"note review {doc_id}")
+    assert state(svc, doc_id) == "in_review"
+
+    # Only a reviewer may publish or return; the refusal changes nothing.
+    refused = send(svc, f"note publish {doc_id}", user=ENGINEER)
+    assert "只有审核人" in refused.text
+    assert state(svc, doc_id) == "in_review"
+    assert not (svc.settings.data_dir / "library" / "notes" / f"{doc_id}.md").exists()
+    assert "写明意见" in send(svc, f"note return {doc_id}", user=REVIEWER).text
+
+    send(svc, f"note return {doc_id} 太技术了，请用生活中的比方", user=REVIEWER)
+    assert state(svc, doc_id) == "returned"
+    assert "生活中的比方" in send(svc, f"note show {doc_id}").text
+    send(svc, "修改", action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+    assert state(svc, doc_id) == "draft"
+    send(svc, f"note review {doc_id}")
+    published = send(svc, "发布", user=REVIEWER, action=Action(f"note:publish:{doc_id}"))
+    assert "已发布" in published.text
+    assert published.data["note"]["versions"] == 3
+
+    with session_scope(svc.engine) as session:
+        note = store.get(session, doc_id)
+        assert note is not None
+        assert [v.version for v in store.versions(session, note)] == [1, 2, 3]
+        assert [e.to_state for e in store.events(session, note)] == [
+            "draft",
+            "in_review",
+            "returned",
+            "draft",
+            "in_review",
+            "published",
+        ]
+        path = Path(note.library_path)
+    parsed = parse_file(path, path.parent)
+    assert parsed.errors == []
+    doc = parsed.documents[0]
+    assert (doc.id, doc.type, doc.title, doc.meta["technology"]) == (doc_id, "note", "同态加密", "同态加密")
+    assert "## 技术原理解读" in doc.body and "## 用户价值说明" in doc.body and "锁着的箱子" in doc.body
+
+    # Indexed at once: the next question cites the note, and offers 「看懂了 / 没看懂」.
+    answer = send(svc, "同态加密能让云端在看不到数据的情况下做统计吗？")
+    assert answer.citations and answer.citations[0].id == doc_id
+    labels = [b.label for b in answer.buttons]
+    assert "看懂了" in labels and "没看懂" in labels
+    yes = next(b for b in answer.buttons if b.label == "看懂了")
+    no = next(b for b in answer.buttons if b.label == "没看懂")
+    send(svc, yes.label, user="cli:a", action=Action(yes.action, yes.value))
+    send(svc, yes.label, user="cli:b", action=Action(yes.action, yes.value))
+    send(svc, no.label, user="cli:c", action=Action(no.action, no.value))
+    send(svc, no.label, user="cli:a", action=Action(no.action, no.value))  # a changed mind replaces the first
+    send(svc, yes.label, user="cli:a", action=Action(yes.action, yes.value))
+
+    stats = send(svc, "notes stats").data["stats"]
+    assert stats["published"] == 1 and stats["goal"] == 10
+    row = next(r for r in stats["notes"] if r["id"] == doc_id)
+    assert (row["understood"], row["answered"]) == (2, 3) and row["meets_goal"] is False
+
+
+def test_stats_lists_lowest_understanding_first_and_checks_the_month(svc: Services) -> None:
+    for user, answer in (("u1", "yes"), ("u2", "yes"), ("u3", "yes"), ("u4", "yes"), ("u5", "yes")):
+        send(svc, "x", user=user, action=Action(f"notefb:note-a:{answer}"))
+    send(svc, "x", user="u1", action=Action("notefb:note-b:no"))
+    send(svc, "x", user="u2", action=Action("notefb:note-b:yes"))
+    reply = send(svc, "notes stats")
+    assert [r["id"] for r in reply.data["stats"]["notes"]] == ["note-b", "note-a"]
+    assert reply.data["stats"]["notes"][1]["meets_goal"] is True
+    assert "YYYY-MM" in send(svc, "notes stats --month 2026-13").text
+    assert send(svc, "notes stats --month 2020-01").data["stats"]["notes"] == []
+
+
+def test_note_file_without_technical_section_is_refused(svc: Services, tmp_path: Path) -> None:
+    from handlers.notes import NotesService
+
+    service = NotesService(svc.engine, svc.settings, None, svc.ingestor)
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: 边缘计算\ntechnology: 边缘计算\n---\n## 用户价值说明\n就近处理。\n", encoding="utf-8")
+    with pytest.raises(Exception, match="技术原理解读"):
+        service.submit_file(bad, ENGINEER)
+    good = tmp_path / "good.md"
+    good.write_text(
+        f"---\ntitle: 同态加密\ntechnology: 同态加密\n---\n## 技术原理解读\n{TECHNICAL}\n", encoding="utf-8"
+    )
+    reply = service.submit_file(good, ENGINEER)
+    assert reply.data["note"]["drafted_by"] == "offline"
+    with session_scope(svc.engine) as session:
+        assert len(list(session.exec(select(store.Note)))) == 1
+
+
+def test_missing_fields_and_unknown_notes(svc: Services) -> None:
+    reply = send(
+        svc, "提交", action=Action("note:submit", values={"title": "同态加密", "technology": "", "technical": ""})
+    )
+    assert "技术名称" in reply.text and "技术原理解读" in reply.text
+    assert "note-nope" in send(svc, "note show note-nope").text
+    assert "Usage" in send(svc, "note frobnicate").text
+    assert "用法" in send(svc, "note 乱写").text
+    with session_scope(svc.engine) as session:
+        assert list(session.exec(select(store.Note))) == []
+
+
+def test_other_users_cannot_edit_and_published_notes_are_frozen(svc: Services) -> None:
+    doc_id = submit(svc)
+    refused = send(svc, "x", user=OTHER, action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+    assert "只有作者" in refused.text
+    send(svc, "x", action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+    send(svc, f"note review {doc_id}")
+    send(svc, f"note publish {doc_id}", user=REVIEWER)
+    assert state(svc, doc_id) == "published"
+    again = send(svc, "x", action=Action(f"note:edit:{doc_id}", values={"user_value": "新内容"}))
+    assert "已发布" in again.text
+    shown = send(svc, f"note show {doc_id}")
+    assert [b.label for b in shown.buttons] == ["看懂了", "没看懂"]
+
+
+def test_llm_drafts_the_value_text_and_falls_back_when_it_fails(svc: Services) -> None:
+    from handlers.notes import NotesService
+    from knowledge.llm import OpenAIChatModel
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI(chat=lambda messages: (200, PLAIN)) as fake:
+        model = OpenAIChatModel(fake.base_url, "k", "m", timeout_s=10, max_retries=0)
+        reply = NotesService(svc.engine, svc.settings, model, svc.ingestor).submit(
+            "同态加密", "同态加密", TECHNICAL, ENGINEER
+        )
+        assert "同态加密" in fake.chat_requests()[0]["body"]["messages"][1]["content"]
+    assert reply.data["note"]["drafted_by"] == "llm" and reply.data["note"]["user_value"] == PLAIN.strip()
+    with FakeOpenAI(chat=lambda messages: (503, "")) as fake:
+        model = OpenAIChatModel(fake.base_url, "k", "m", timeout_s=10, max_retries=0)
+        reply = NotesService(svc.engine, svc.settings, model, svc.ingestor).submit(
+            "同态加密", "同态加密", TECHNICAL, ENGINEER
+        )
+    assert reply.data["note"]["drafted_by"] == "offline"
+    assert "大模型暂不可用" in reply.text
