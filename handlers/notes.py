@@ -100,8 +100,9 @@ class NotesService:
     # -- router -----------------------------------------------------------------------------------
 
     def handle(self, request: Request, args: list[str]) -> Reply:
-        lang = command_lang(args)
         sub, rest = (args[0].lower(), args[1:]) if args else ("", [])
+        # A note id (note-20261126-3) says nothing about the user's language; the comment after it does.
+        lang = command_lang([sub, *rest[1:]] if sub not in ("submit", "list", "stats") else args)
         if sub in ("submit", "提交", "new"):
             return self.submit_form(lang)
         if sub in ("list", "列表", "ls"):
