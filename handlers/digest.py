@@ -52,14 +52,14 @@ def build_digest(
     today = as_of.astimezone(tz).date()
     week_start = late_since or as_of - timedelta(days=7)
     with Session(engine) as session:
-        small = open_requests(session, "small", as_of)
-        big = open_requests(session, "big", as_of)
-        late = late_between(session, week_start, as_of)
+        small_count, small = open_requests(session, "small", as_of, LIST_LIMIT)
+        big_count, big = open_requests(session, "big", as_of, LIST_LIMIT)
+        late_count, late = late_between(session, week_start, as_of, LIST_LIMIT)
         counts = []
         for back in range(WEEKS - 1, -1, -1):
             end = as_of - timedelta(days=7 * back)
-            total, big_count, late_count = created_between(session, end - timedelta(days=7), end)
-            counts.append(WeekCount(end.astimezone(tz).strftime("%m-%d"), total, big_count, late_count))
+            total, big_new, late_new = created_between(session, end - timedelta(days=7), end)
+            counts.append(WeekCount(end.astimezone(tz).strftime("%m-%d"), total, big_new, late_new))
 
     year, week = slot.period.split("-W")
     lines = [f"**{t('digest_title', lang, year=year, week=int(week), date=_day(slot.post_date, lang))}**"]
@@ -71,14 +71,14 @@ def build_digest(
         lines.append(t("digest_calendar_unknown", lang, year=slot.post_date.year))
 
     lines.append("")
-    lines.append(f"**{t('digest_small', lang, count=len(small))}**")
-    lines += _items(small, lang, lambda r: _small_line(r, lang))
+    lines.append(f"**{t('digest_small', lang, count=small_count)}**")
+    lines += _items(small, small_count, lang, lambda r: _small_line(r, lang))
     lines.append("")
-    lines.append(f"**{t('digest_big', lang, count=len(big))}**")
-    lines += _items(big, lang, lambda r: _big_line(r, today, lang))
+    lines.append(f"**{t('digest_big', lang, count=big_count)}**")
+    lines += _items(big, big_count, lang, lambda r: _big_line(r, today, lang))
     lines.append("")
-    lines.append(f"**{t('digest_late', lang, count=len(late))}**")
-    lines += _items(late, lang, lambda r: _late_line(r, tz, lang))
+    lines.append(f"**{t('digest_late', lang, count=late_count)}**")
+    lines += _items(late, late_count, lang, lambda r: _late_line(r, tz, lang))
     lines.append("")
     lines.append(f"**{t('digest_trend', lang)}**")
     current, previous = counts[-1], counts[:-1]
@@ -107,7 +107,8 @@ def build_digest(
             "shifted": slot.shifted,
             "delayed": delayed,
             "calendar_known": slot.calendar_known,
-            "small": [r.id for r in small],
+            "counts": {"small": small_count, "big": big_count, "late": late_count},
+            "small": [r.id for r in small],  # the ones listed (at most LIST_LIMIT each)
             "big": [r.id for r in big],
             "late": [r.id for r in late],
             "weeks": [{"week_ending": w.label, "total": w.total, "big": w.big, "late": w.late} for w in counts],
@@ -116,12 +117,12 @@ def build_digest(
     return Reply(text="\n".join(lines), files=files, data=data)
 
 
-def _items(requests: list[ChangeRequest], lang: str, line: Any) -> list[str]:
+def _items(requests: list[ChangeRequest], total: int, lang: str, line: Any) -> list[str]:
     if not requests:
         return [f"• {t('digest_none', lang)}"]
-    shown = [f"• {line(request)}" for request in requests[:LIST_LIMIT]]
-    if len(requests) > LIST_LIMIT:
-        shown.append(t("digest_more", lang, more=len(requests) - LIST_LIMIT))
+    shown = [f"• {line(request)}" for request in requests]
+    if total > len(requests):
+        shown.append(t("digest_more", lang, more=total - len(requests)))
     return shown
 
 

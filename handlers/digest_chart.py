@@ -60,6 +60,7 @@ def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> by
     axes.set_xticks(positions, [week.label for week in weeks])
     axes.set_ylabel(labels["count"])
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylim(0, max(1, *(week.total for week in weeks)) * 1.2)  # room for the legend; no negative axis
     share = axes.twinx()
     share.plot(positions, [week.late_share * 100 for week in weeks], color="#333333", marker="o", label=labels["late"])
     share.set_ylim(0, 100)
@@ -67,7 +68,8 @@ def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> by
     handles = axes.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
     axes.legend(handles, [handle.get_label() for handle in handles], loc="upper left", fontsize=8)
     axes.set_title(labels["title"])
-    figure.tight_layout()
+    # Fixed margins: tight_layout would draw the figure twice.
+    figure.subplots_adjust(left=0.12, right=0.9, top=0.88, bottom=0.12)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

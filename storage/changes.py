@@ -99,27 +99,28 @@ def list_requests(
     return list(session.exec(query).all())
 
 
-def open_requests(session: Session, size: str, created_before: datetime) -> list[ChangeRequest]:
-    """Submitted or approved requests of one size that existed at ``created_before``."""
-    query = (
-        select(ChangeRequest)
-        .where(ChangeRequest.size == size)
-        .where(col(ChangeRequest.status).in_(OPEN_STATUSES))
-        .where(ChangeRequest.created_at < created_before)
-        .order_by(col(ChangeRequest.effective_date), col(ChangeRequest.id))
+def open_requests(
+    session: Session, size: str, created_before: datetime, limit: int | None = None
+) -> tuple[int, list[ChangeRequest]]:
+    """How many submitted or approved requests of one size existed at ``created_before``, and the
+    first ``limit`` of them by effective date."""
+    where = (
+        ChangeRequest.size == size,
+        col(ChangeRequest.status).in_(OPEN_STATUSES),
+        ChangeRequest.created_at < created_before,
     )
-    return list(session.exec(query).all())
+    total = session.exec(select(func.count()).select_from(ChangeRequest).where(*where)).one()
+    query = select(ChangeRequest).where(*where).order_by(col(ChangeRequest.effective_date), col(ChangeRequest.id))
+    return int(total), list(session.exec(query.limit(limit)).all())
 
 
-def late_between(session: Session, start: datetime, end: datetime) -> list[ChangeRequest]:
-    query = (
-        select(ChangeRequest)
-        .where(col(ChangeRequest.late).is_(True))
-        .where(ChangeRequest.created_at >= start)
-        .where(ChangeRequest.created_at < end)
-        .order_by(col(ChangeRequest.created_at))
-    )
-    return list(session.exec(query).all())
+def late_between(
+    session: Session, start: datetime, end: datetime, limit: int | None = None
+) -> tuple[int, list[ChangeRequest]]:
+    where = (col(ChangeRequest.late).is_(True), ChangeRequest.created_at >= start, ChangeRequest.created_at < end)
+    total = session.exec(select(func.count()).select_from(ChangeRequest).where(*where)).one()
+    query = select(ChangeRequest).where(*where).order_by(col(ChangeRequest.created_at))
+    return int(total), list(session.exec(query.limit(limit)).all())
 
 
 def created_between(session: Session, start: datetime, end: datetime) -> tuple[int, int, int]:

@@ -159,3 +159,15 @@ def test_digest_command_in_chat(db: tuple[Engine, str], tmp_path: Path) -> None:
     assert bad.text == "日期「下周三」不是日期，请写成 YYYY-MM-DD，例如 2026-12-31"
     english = router.handle(Request(text="digest 2025-10-15 en", user_id="slack:UA"))
     assert "week 42 of 2025" in english.text
+
+
+def test_long_sections_are_cut_with_a_count(db: tuple[Engine, str], tmp_path: Path) -> None:
+    engine, url = db
+    service = ChangeService(engine, change_settings(tmp_path, url), Clock(sh(2025, 10, 13, 9, 0)))
+    for n in range(25):
+        service.create({"title": f"小改动{n}", "size": "small", "effective_date": "2025-10-20"}, "u", "zh")
+    slot = calendar.slot(2025, 42)
+    reply = build_digest(engine, slot, slot.post_at, "zh", chart=False)
+    assert "本周统一处理的小变更（25）" in reply.text and "……另有 5 条" in reply.text
+    assert reply.text.count("• #") == 20
+    assert reply.data["digest"]["counts"] == {"small": 25, "big": 0, "late": 0}
