@@ -258,6 +258,29 @@ class DigestSettings(BaseModel):
     retry_wait_s: float = Field(default=2.0, ge=0)  # first backoff; doubles each attempt
     retry_later_minutes: int = Field(default=15, ge=1)  # after the attempts fail, try again this much later
 
+    @field_validator("day", mode="before")
+    @classmethod
+    def _day_name(cls, value: object) -> object:
+        """Also "Wednesday", "周三", "星期三"."""
+        if isinstance(value, str):
+            text = value.strip().lower()
+            names = dict(zip("一二三四五六日天", ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "sun"), strict=True))
+            if text[:-1] in ("周", "星期") and text[-1:] in names:
+                return names[text[-1]]
+            return text[:3]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
+        return value
+
     @field_validator("channels", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from bot.core import Request, Router
+from bot.settings import Settings
 from handlers import digest
 from handlers.changes import ChangeService
 from handlers.digest import build_digest, preview_digest
@@ -171,3 +174,20 @@ def test_long_sections_are_cut_with_a_count(db: tuple[Engine, str], tmp_path: Pa
     assert "本周统一处理的小变更（25）" in reply.text and "……另有 5 条" in reply.text
     assert reply.text.count("• #") == 20
     assert reply.data["digest"]["counts"] == {"small": 25, "big": 0, "late": 0}
+
+
+def test_digest_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRBOT_DIGEST_CHANNELS", "slack:C123, feishu:oc_abc")
+    monkeypatch.setenv("PRBOT_DIGEST_DAY", "周四")
+    monkeypatch.setenv("PRBOT_DIGEST_HOLIDAY_SHIFT", "false")
+    monkeypatch.setenv("PRBOT_CLI_USER", "cli:wang")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.digest.channels == ["slack:C123", "feishu:oc_abc"]
+    assert (settings.digest.day, settings.digest.holiday_shift, settings.cli_user) == ("thu", False, "cli:wang")
+    monkeypatch.setenv("PRBOT_DIGEST_CHANNELS", '["slack:C9"]')
+    monkeypatch.setenv("PRBOT_DIGEST_DAY", "Wednesday")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.digest.channels, settings.digest.day) == (["slack:C9"], "wed")
+    monkeypatch.setenv("PRBOT_DIGEST_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
