@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CN_DIGITS = {
     "零": 0,
@@ -127,6 +128,7 @@ def extract(text: str) -> list[NumberClaim]:
     return sorted(claims, key=lambda c: c.start)
 
 
+@lru_cache(maxsize=32)
 def _source_facts(source: str) -> tuple[set[tuple[float, str]], set[float]]:
     facts: set[tuple[float, str]] = set()
     for claim in extract(source):
