@@ -354,10 +354,10 @@ class DrillService:
 
     def on_action(self, request: Request) -> Reply:
         """Buttons: drill:rsvp (value "ID:accept|decline"), drill:confirm / drill:cancel / drill:move_form (ID),
-        and the submitted move form drill:move."""
+        and the submitted move form drill:move:ID (the drill travels in the action; forms have no hidden fields)."""
         action = request.action or Action("")
         lang = request.lang
-        name = action.action.partition(":")[2]
+        name, _, form_drill = action.action.partition(":")[2].partition(":")
         if name == "rsvp":
             ident, _, answer = action.value.partition(":")
             return self.rsvp(request, args_.integer(ident, "id", lang), answer == "accept")
@@ -369,7 +369,7 @@ class DrillService:
             return Reply(text="", form=self._move_form(action.value, lang))
         if name == "move":
             values = action.values
-            drill_id = args_.integer(values.get("drill_id", ""), "id", lang)
+            drill_id = args_.integer(form_drill or values.get("drill_id", ""), "id", lang)
             force = values.get("force", "").strip().lower() in YES
             return self.move(request, drill_id, values.get("date", ""), values.get("time", ""), force)
         raise UserError(s.t("unknown_button", lang))
@@ -588,10 +588,9 @@ class DrillService:
 
     def _move_form(self, ident: str, lang: str) -> Form:
         return Form(
-            action="drill:move",
+            action=f"drill:move:{ident}",
             title=s.t("move_form_title", lang, id=ident),
             fields=(
-                FormField("drill_id", "ID", placeholder=ident),
                 FormField("date", s.t("form_date", lang), kind="date", placeholder="2027-05-13"),
                 FormField("time", s.t("form_time", lang), required=False, placeholder="14:00"),
                 FormField("force", s.t("form_force", lang), kind="select", options=("no", "yes"), required=False),

@@ -11,10 +11,11 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
+from bot.core import Action, Request
 from handlers import drill_calendar as cal
 from handlers.drills import DrillService
 from storage.drills import Drill, DrillParticipant, Incident
-from tests.handlers.crisis_setup import Crisis, at, build, crisis_settings
+from tests.handlers.crisis_setup import MANAGER, Crisis, at, build, crisis_settings
 
 
 @pytest.fixture
@@ -241,3 +242,38 @@ def test_drill_runs_in_drill_mode_and_reports_with_a_trend(crisis: Crisis) -> No
         assert [p["score"] for p in data["trend"]] == [43.3, 100.0]
         assert data["improvement"] == pytest.approx((100 - 43.3) / 43.3, abs=1e-3)
         assert "已达到提升 50% 的目标" in closed.text
+
+
+def test_buttons_confirm_and_move_through_a_form(crisis: Crisis) -> None:
+    with time_machine.travel(at(2026, 1, 5), tick=False):
+        plan = crisis.say("演练 plan --year 2026")
+        confirm = next(b for b in plan.buttons if b.action == "drill:confirm" and b.value == "2")
+        refused = crisis.click(confirm.action, confirm.value, "slack:U_PR")
+        assert "只有经理" in refused.text and drills(crisis)[1].status == "proposed"
+        assert "已确认演练 #2" in crisis.click(confirm.action, confirm.value, MANAGER).text
+        move = next(b for b in plan.buttons if b.action == "drill:move_form" and b.value == "2")
+        form = crisis.click(move.action, move.value, MANAGER).form
+        assert form is not None and form.action == "drill:move:2"
+        values = {"date": "2026-05-01", "time": "", "force": "no"}
+        platform, _, uid = MANAGER.partition(":")
+        holiday = crisis.router.handle(
+            Request(text="改期", user_id=uid, platform=platform, action=Action(form.action, values=values))
+        )
+        assert "劳动节" in holiday.text and local_day(drills(crisis)[1]) == date(2026, 5, 21)
+        values = {"date": "2026-05-28", "time": "10:00", "force": "no"}
+        moved = crisis.router.handle(
+            Request(text="改期", user_id=uid, platform=platform, action=Action(form.action, values=values))
+        )
+        assert "改到 2026-05-28 10:00" in moved.text
+        assert drills(crisis)[1].status == "confirmed"
+
+
+def test_confirming_late_invites_everyone_at_once(crisis: Crisis) -> None:
+    with time_machine.travel(at(2026, 1, 5), tick=False) as clock:
+        crisis.say("演练 plan --year 2026")
+        clock.move_to(at(2026, 2, 20, 9))  # six days ahead: the 14-day rung is gone
+        crisis.say("演练 confirm 1")
+        assert {t.label for t in crisis.timer_rows() if t.status == "pending"} == {"invite", "3d", "1d", "1h", "start"}
+        crisis.timers.fire_due()
+        assert len(crisis.notifier.posts) == 4
+        assert all(p.reply.text.startswith("【演练提醒 · 邀请】") for p in crisis.notifier.posts)
