@@ -31,7 +31,7 @@ from bot.settings import Settings
 from handlers.changes_strings import t
 from handlers.digest import build_digest, calendar_from
 from handlers.digest_calendar import Slot
-from storage.claims import get_claim, run_claimed
+from storage.claims import get_claim, release, run_claimed
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ SHIFTED_ID = "digest.shifted"
 RETRY_ID = "digest.retry"
 # Posted this long after its time, a digest says it is delayed (a restart seconds later is not "delayed").
 DELAY_TOLERANCE = timedelta(minutes=5)
+# A claim still unfinished this long after it was taken belongs to a process that died mid-post
+# (retries take a minute at most); it is released so the digest is not lost for the week.
+STALE_CLAIM = timedelta(minutes=30)
 
 
 class JobScheduler(Protocol):
@@ -135,9 +138,14 @@ class DigestJob:
         )
         now = self.clock()
         due = self.calendar.due(now)
-        if due is not None and self._unclaimed(due):
-            log.info("digest %s was due at %s and is not posted yet: posting now", due.period, due.post_at)
-            scheduler.at(CATCHUP_ID, self.run_due, now)
+        if due is not None:
+            pending = self._pending_claims(due)
+            if self._unclaimed(due, now):
+                log.info("digest %s was due at %s and is not posted yet: posting now", due.period, due.post_at)
+                scheduler.at(CATCHUP_ID, self.run_due, now)
+            elif pending:
+                # Another process claimed it and has not finished: look again once that claim is stale.
+                scheduler.at(RETRY_ID, self.run_due, max(pending) + STALE_CLAIM + timedelta(seconds=1))
         self._arm_next(now)
 
     def _arm_next(self, now: datetime) -> None:
@@ -158,8 +166,30 @@ class DigestJob:
             )
             self._scheduler.at(SHIFTED_ID, self.run_due, upcoming.post_at)
 
-    def _unclaimed(self, slot: Slot) -> bool:
-        return any(get_claim(self.engine, JOB, self.claim_period(slot, d)) is None for d in self.destinations())
+    def _unclaimed(self, slot: Slot, now: datetime) -> bool:
+        """Some channel has no claim for ``slot``, or only a stale one."""
+        for destination in self.destinations():
+            claim = get_claim(self.engine, JOB, self.claim_period(slot, destination))
+            if claim is None or (claim.status != "done" and now - claim.claimed_at > STALE_CLAIM):
+                return True
+        return False
+
+    def _pending_claims(self, slot: Slot) -> list[datetime]:
+        """When the unfinished claims of ``slot`` were taken."""
+        claims = [get_claim(self.engine, JOB, self.claim_period(slot, d)) for d in self.destinations()]
+        return [claim.claimed_at for claim in claims if claim is not None and claim.status != "done"]
+
+    def _release_if_stale(self, period: str, name: str) -> None:
+        claim = get_claim(self.engine, JOB, period)
+        if claim is not None and claim.status != "done" and self.clock() - claim.claimed_at > STALE_CLAIM:
+            log.warning(
+                "digest %s to %s: claimed by %s at %s and never finished (a crash?); releasing it",
+                period,
+                name,
+                claim.owner,
+                claim.claimed_at.isoformat(),
+            )
+            release(self.engine, JOB, period)
 
     # ---- posting
 
@@ -218,6 +248,7 @@ class DigestJob:
             log.error("digest %s to %s not posted: %s", slot.period, name, detail)
             return Outcome(name, "failed", detail)
         period = self.claim_period(slot, destination)
+        self._release_if_stale(period, name)
 
         def work() -> str:
             message_id = self._post_with_retries(notifier, destination, reply(), f"{slot.period} to {name}")

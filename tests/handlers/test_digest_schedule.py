@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
-from storage.claims import get_claim
+from storage.claims import get_claim, try_claim
 from storage.db import make_engine
 from tests.handlers import changes_support
 from tests.handlers.changes_support import Recorder, change_settings, sh
@@ -234,3 +234,21 @@ def test_an_unknown_year_is_logged(setup, caplog: pytest.LogCaptureFixture) -> N
         running = start(engine, settings, notifier)
         started.append(running)
     assert any("no data for 2030" in r.getMessage() for r in caplog.records)
+
+
+def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2025, 10, 15, 10, 0, 5)):
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-that-crashed")
+    with travel(sh(2025, 10, 15, 10, 0, 30)):  # restarted: the claim is fresh, the crashed post may be going out
+        running = start(engine, settings, notifier)
+        started.append(running)
+        assert CATCHUP_ID not in running.scheduler.job_ids()
+        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 30, 6)
+        running.scheduler.shutdown()
+    assert notifier.posts == []
+    with travel(sh(2025, 10, 15, 10, 30, 6)):
+        assert [o.status for o in running.job.run_due()] == ["posted"]
+    assert len(notifier.posts) == 1
+    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    assert claim is not None and claim.status == "done" and claim.owner == "replica-a"
