@@ -25,6 +25,7 @@ from storage.changes import (
     ChangeRequest,
     add_request,
     comments_for,
+    count_requests,
     get_request,
     list_requests,
 )
@@ -137,6 +138,17 @@ class ChangeService:
         with Session(self.engine) as session:
             return list_requests(session, statuses, since_at, size, requester, limit)
 
+    def count(
+        self,
+        statuses: Sequence[str] = (),
+        since: date | None = None,
+        size: str | None = None,
+        requester: str | None = None,
+    ) -> int:
+        since_at = datetime.combine(since, time(0), tzinfo=self.tz) if since else None
+        with Session(self.engine) as session:
+            return count_requests(session, statuses, since_at, size, requester)
+
     # ---- decisions and transitions
 
     def approve(self, request_id: int, user: str, comment: str, override: bool, lang: str) -> ChangeRequest:
@@ -204,8 +216,10 @@ class ChangeService:
                 .where(col(ChangeRequest.status).in_(allowed))
                 .values(**values)
             )
-            if result.rowcount != 1:
-                raise UserError(t("wrong_state", lang, id=current.id, status="?", verb=verb))
+            if result.rowcount != 1:  # someone else changed it between our read and this update
+                now_status = session.get(ChangeRequest, current.id)
+                status = t(f"status_{now_status.status}", lang) if now_status else "?"
+                raise UserError(t("wrong_state", lang, id=current.id, status=status, verb=verb))
             session.add(ChangeComment(request_id=current.id, author=user, kind=kind, body=comment, created_at=now))  # type: ignore[arg-type]
         log.info("change request #%s %s by %s", current.id, new_status, user)
         return self.get(current.id, lang)  # type: ignore[arg-type]
@@ -418,14 +432,14 @@ class ChangeChat:
         since = rules.parse_date(options["since"], lang, "since") if "since" in options else None
         size = rules.parse_size(options["size"], lang) if "size" in options else None
         mine = request.user_id if "--mine" in options else None
-        found = self.service.list(statuses, since, size, mine, limit=LIST_LIMIT + 1)
-        if not found:
+        shown = self.service.list(statuses, since, size, mine, limit=LIST_LIMIT)
+        if not shown:
             return Reply(text=t("list_empty", lang), private=True)
-        shown = found[:LIST_LIMIT]
-        lines = [t("list_header", lang, count=len(shown) if len(found) <= LIST_LIMIT else f"{LIST_LIMIT}+")]
+        total = self.service.count(statuses, since, size, mine) if len(shown) == LIST_LIMIT else len(shown)
+        lines = [t("list_header", lang, count=total)]
         lines += [f"• {card_line(item, lang)}" for item in shown]
-        if len(found) > LIST_LIMIT:
-            lines.append(t("list_more", lang, more="…"))
+        if total > len(shown):
+            lines.append(t("list_more", lang, more=total - len(shown)))
         return Reply(text="\n".join(lines), private=True)
 
     def _changed(self, changed: ChangeRequest, verb: str, lang: str) -> Reply:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Column, Text, case
 from sqlmodel import Field, Session, SQLModel, col, func, select
@@ -76,6 +77,19 @@ def existing_ids(session: Session, ids: Sequence[int]) -> set[int]:
     return found
 
 
+def _filters(statuses: Sequence[str], since: datetime | None, size: str | None, requester: str | None) -> list[Any]:
+    where: list[Any] = []
+    if statuses:
+        where.append(col(ChangeRequest.status).in_(statuses))
+    if since is not None:
+        where.append(ChangeRequest.created_at >= since)
+    if size is not None:
+        where.append(ChangeRequest.size == size)
+    if requester is not None:
+        where.append(ChangeRequest.requester == requester)
+    return where
+
+
 def list_requests(
     session: Session,
     statuses: Sequence[str] = (),
@@ -84,19 +98,19 @@ def list_requests(
     requester: str | None = None,
     limit: int | None = None,
 ) -> list[ChangeRequest]:
-    query = select(ChangeRequest)
-    if statuses:
-        query = query.where(col(ChangeRequest.status).in_(statuses))
-    if since is not None:
-        query = query.where(ChangeRequest.created_at >= since)
-    if size is not None:
-        query = query.where(ChangeRequest.size == size)
-    if requester is not None:
-        query = query.where(ChangeRequest.requester == requester)
-    query = query.order_by(col(ChangeRequest.id))
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.exec(query).all())
+    query = select(ChangeRequest).where(*_filters(statuses, since, size, requester)).order_by(col(ChangeRequest.id))
+    return list(session.exec(query.limit(limit)).all())
+
+
+def count_requests(
+    session: Session,
+    statuses: Sequence[str] = (),
+    since: datetime | None = None,
+    size: str | None = None,
+    requester: str | None = None,
+) -> int:
+    where = _filters(statuses, since, size, requester)
+    return int(session.exec(select(func.count()).select_from(ChangeRequest).where(*where)).one())
 
 
 def open_requests(

@@ -190,3 +190,11 @@ def test_two_managers_deciding_at_once_cannot_both_win(router: Router, db: tuple
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(ChangeComment)).one() == 2  # submit + approve only
     assert rows(engine)[0].status == "approved"
+
+
+def test_a_long_list_shows_30_and_says_how_many_more(router: Router) -> None:
+    for n in range(35):
+        say(router, f"cr add --title 变更{n} --size small --effective 2026-12-20")
+    reply = say(router, "cr list")
+    assert reply.text.startswith("变更申请（共 35 条）") and reply.text.count("\n• ") == 30
+    assert "还有 5 条" in reply.text
