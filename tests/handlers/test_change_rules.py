@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from tests.handlers.changes_support import SH, sh
 )
 def test_big_change_is_late_under_15_days(days: int, late: bool) -> None:
     submitted = sh(2026, 12, 1, 15, 0)
-    effective = date(2026, 12, 1).fromordinal(date(2026, 12, 1).toordinal() + days)
+    effective = date(2026, 12, 1) + timedelta(days=days)
     assert rules.notice_days(submitted, effective, SH) == days
     assert rules.is_late("big", submitted, effective, SH) is late
 
