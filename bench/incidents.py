@@ -6,13 +6,16 @@ deadline at 2/4/6 s after its start) so the whole run fits in ``spread`` seconds
 checkpoint done, so every reminder and every escalation goes out (15 posts per incident: reminder to
 the thread and the lead, escalation to the thread, the lead and the manager). Incidents are created
 first with the schedulers stopped and their clocks set to start together a few seconds after setup,
-so setup time is not counted as lateness; then every replica's scheduler starts, and its job
-provider reschedules every pending timer from the database (the same path as a restart).
+so setup time is not counted as lateness; then every replica (a separate process, as in production)
+starts its scheduler, and its job provider reschedules every pending timer from the database (the
+same path as a restart). Each replica writes the posts it made to its own file; the parent counts
+them for duplicates and measures each post's arrival against its due time.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import statistics
 import tempfile
@@ -22,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from sqlmodel import Session, select
@@ -49,17 +53,19 @@ LEAD_IN_S = 3.0
 
 
 @dataclass
-class TimingNotifier:
-    """Records each post with the time it arrived."""
+class FileNotifier:
+    """Appends each post, with the time it arrived, to this replica's own file (one JSON line each)."""
 
-    posts: list[tuple[Destination, str, float]] = field(default_factory=list)
+    path: Path
     lock: threading.Lock = field(default_factory=threading.Lock)
+    count: int = 0
 
     def post(self, destination: Destination, reply: Reply) -> str:
-        arrived = time.time()
-        with self.lock:
-            self.posts.append((destination, reply.text, arrived))
-            return f"b{len(self.posts)}"
+        line = json.dumps([destination.platform, destination.channel_id, reply.text, time.time()], ensure_ascii=False)
+        with self.lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+            self.count += 1
+            return f"{self.path.stem}-{self.count}"
 
 
 def bench_settings(data_dir: Path) -> Settings:
@@ -85,20 +91,43 @@ def run(
         return _run(incidents, spread_s, replicas, as_json, data_dir or Path(tmp))
 
 
+def _replica(data_dir: str, index: int, ready: Any, go: Any, done: Any) -> None:
+    """One replica in its own process: its engine, its scheduler, its job provider."""
+    settings = bench_settings(Path(data_dir))
+    engine = make_engine(settings.resolved_database_url)
+    providers: list = []
+    notifier = FileNotifier(Path(data_dir) / f"posts-{index}.jsonl")
+    register(Router(), engine, settings, {"console": notifier}, providers)
+    scheduler = Scheduler(settings.timezone)
+    for provider in providers:
+        scheduler.add_provider(provider)
+    ready.set()
+    go.wait()
+    scheduler.start()
+    done.wait()
+    scheduler.shutdown()
+    engine.dispose()
+
+
 def _run(incidents: int, spread_s: float, replicas: int, as_json: bool, data_dir: Path) -> dict[str, object]:
     console = Console(stderr=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = bench_settings(data_dir)
-    notifier = TimingNotifier()
-    services = []
-    for _ in range(replicas):
-        engine = make_engine(settings.resolved_database_url)
-        migrate(engine)
-        providers: list = []
-        drills = register(Router(), engine, settings, {"console": notifier}, providers)
-        services.append((engine, drills, providers))
-    engine, drills, _ = services[0]
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    drills = register(Router(), engine, settings, {}, [])
     span = max(0.0, spread_s - CHECKPOINTS[-1].target_minutes * 60)
+
+    # The replicas start first (imports take a while) and wait for the go.
+    context = multiprocessing.get_context("spawn")
+    go, done = context.Event(), context.Event()
+    readies = [context.Event() for _ in range(replicas)]
+    processes = [
+        context.Process(target=_replica, args=(str(data_dir), n, readies[n], go, done), daemon=True)
+        for n in range(replicas)
+    ]
+    for process in processes:
+        process.start()
 
     # Setup: the incidents, their checkpoints and timers, through the same code as `incident start`.
     setup_started = time.perf_counter()
@@ -113,7 +142,10 @@ def _run(incidents: int, spread_s: float, replicas: int, as_json: bool, data_dir
                 channel=settings.incidents.channel,
                 now=placeholder + timedelta(seconds=span * i / max(1, incidents - 1)),
             )
-    # Start every clock LEAD_IN_S after setup (shift, so setup time is not lateness).
+    setup_s = time.perf_counter() - setup_started
+    for ready in readies:
+        ready.wait(120)
+    # Start every clock LEAD_IN_S from now (shifted, so setup time is not counted as lateness).
     shift = datetime.now(UTC) + timedelta(seconds=LEAD_IN_S) - placeholder
     with session_scope(engine) as session:
         for row in session.exec(select(CrisisTimer)):
@@ -128,18 +160,9 @@ def _run(incidents: int, spread_s: float, replicas: int, as_json: bool, data_dir
     with Session(engine) as session:
         starts = {inc.id: inc.started_at for inc in session.exec(select(Incident))}
         timer_count = len(list(session.exec(select(CrisisTimer))))
-    setup_s = time.perf_counter() - setup_started
 
-    # Run: each replica's scheduler asks its provider for every pending timer.
-    schedulers = []
-    schedule_started = time.perf_counter()
-    for _, _, providers in services:
-        scheduler = Scheduler(settings.timezone)
-        for provider in providers:
-            scheduler.add_provider(provider)
-        scheduler.start()
-        schedulers.append(scheduler)
-    schedule_s = time.perf_counter() - schedule_started
+    # Run: each replica's scheduler asks its provider for every pending timer, as after a restart.
+    go.set()
     expected = incidents * POSTS_PER_INCIDENT
     deadline = time.monotonic() + spread_s + LEAD_IN_S + 300
     with console.status("firing…"):
@@ -149,32 +172,38 @@ def _run(incidents: int, spread_s: float, replicas: int, as_json: bool, data_dir
             if left == 0:
                 break
             time.sleep(0.5)
-    for scheduler in schedulers:
-        scheduler.shutdown()
+    done.set()
+    for process in processes:
+        process.join(30)
     with Session(engine) as session:
         statuses = Counter(t.status for t in session.exec(select(CrisisTimer)))
         fire_late = [
             (t.fired_at - t.due_at).total_seconds() for t in session.exec(select(CrisisTimer)) if t.fired_at is not None
         ]
-    for each_engine, _, _ in services:
-        each_engine.dispose()
+    engine.dispose()
+    posts: list[tuple[str, str, float]] = []
+    for path in sorted(data_dir.glob("posts-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            platform, channel, text, arrived = json.loads(line)
+            posts.append((f"{platform}:{channel}", text, arrived))
+    per_replica = Counter(path.stem for path in data_dir.glob("posts-*.jsonl") for _ in path.open(encoding="utf-8"))
 
-    lateness = _post_lateness(notifier, starts)
-    per_delivery = Counter((d, text) for d, text, _ in notifier.posts)
+    lateness = _post_lateness(posts, starts)
+    per_delivery = Counter((d, text) for d, text, _ in posts)
     duplicates = sum(count - 1 for count in per_delivery.values() if count > 1)
-    first = min((t for _, _, t in notifier.posts), default=0.0)
-    last = max((t for _, _, t in notifier.posts), default=0.0)
+    first = min((t for _, _, t in posts), default=0.0)
+    last = max((t for _, _, t in posts), default=0.0)
     result: dict[str, object] = {
         "incidents": incidents,
         "replicas": replicas,
         "timers": timer_count,
         "timer_status": dict(statuses),
         "posts_expected": expected,
-        "posts_delivered": len(notifier.posts),
+        "posts_delivered": len(posts),
+        "posts_per_replica": dict(per_replica),
         "distinct_posts": len(per_delivery),
         "duplicates": duplicates,
         "setup_s": round(setup_s, 2),
-        "reschedule_at_start_s": round(schedule_s, 3),
         "posting_window_s": round(last - first, 2),
         "fire_lateness_s": _summary(fire_late),
         "post_lateness_s": _summary(lateness),
@@ -190,11 +219,11 @@ _ID = re.compile(r"事件 #(\d+)")
 _NAME = re.compile(r"「(.+?)」")
 
 
-def _post_lateness(notifier: TimingNotifier, starts: dict[int | None, datetime]) -> list[float]:
+def _post_lateness(posts: list[tuple[str, str, float]], starts: dict[int | None, datetime]) -> list[float]:
     """Arrival time minus due time, for each post (due time recovered from incident, checkpoint, kind)."""
     offsets = {c.name_zh: (c.remind_at_minutes * 60, c.target_minutes * 60) for c in CHECKPOINTS}
     out = []
-    for _, text, arrived in notifier.posts:
+    for _, text, arrived in posts:
         ident, name = _ID.search(text), _NAME.search(text)
         if ident is None or name is None or name.group(1) not in offsets:
             continue
@@ -228,8 +257,8 @@ def _print(result: dict[str, object]) -> None:
         f"{result['duplicates']} duplicates → {'exactly once ✓' if ok else 'NOT exactly once ✗'}"
     )
     console.print(
-        f"setup {result['setup_s']} s · rescheduling at start {result['reschedule_at_start_s']} s · "
-        f"posting window {result['posting_window_s']} s"
+        f"setup {result['setup_s']} s · posting window {result['posting_window_s']} s · "
+        f"posts by replica {result['posts_per_replica']}"
     )
     console.print(f"fire lateness (s): {result['fire_lateness_s']}")
     console.print(f"post lateness (s): {result['post_lateness_s']}  ← worst: {result['post_lateness_s'].get('max')}")
