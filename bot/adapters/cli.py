@@ -18,7 +18,6 @@ from bot.adapters import run_cli
 from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
-from bot.adapters.cli_draft import register as register_drafting
 from bot.app import ConfigError, Services, build_services
 from bot.core import UserError
 from bot.settings import Settings
@@ -39,7 +38,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 run_cli.register(app)  # prbot run, prbot bench slack
 register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
-register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 
