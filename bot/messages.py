@@ -113,7 +113,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "zh", **values: object) -> str:
-    entry = STRINGS[key]
+def t(name: str, lang: str = "zh", **values: object) -> str:
+    entry = STRINGS[name]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text

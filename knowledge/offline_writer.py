@@ -6,6 +6,7 @@ At most three sentences and 300 characters, so an answer stays short and checkab
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,7 +26,10 @@ _NUMERIC_ASK = re.compile(
     r"how many|how much|percent|rate|when|what year|how long",
     re.IGNORECASE,
 )
-_LIST_ASK = re.compile(r"有没有|有哪些|哪些|列出|案例|any |which cases|list|examples?|cases\b", re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_CHAR_STOPS = set("的了是在有和与及或吗呢吧么什哪几多少怎样为谁个这那其之也都就还被把对从到以而并上中下等能会用做")
+_DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
+_LIST_ASK = re.compile(r"案例|项目|客户|\b(cases?|projects?|examples?|references?|customers?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,32 +44,46 @@ def is_list_question(question: str) -> bool:
 
 
 def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> list[Quote]:
-    """Pick up to three sentences, best first, from the top documents."""
+    """Pick up to three sentences, best first, from the top documents.
+
+    Overlap with the question is weighted by how rare each term is among the candidate sentences, so
+    the asked-for attribute (「树高」「用途」) outweighs the subject's name, which every sentence repeats.
+    """
     if not hits:
         return []
     core = _QUESTION_WORDS.sub(" ", question)
-    q_bigrams = bigrams(core)
-    q_tokens = set(tokenize(core))
+    q_terms = bigrams(core) | set(tokenize(core))
     numeric = bool(_NUMERIC_ASK.search(question))
+    definition = bool(_DEFINITION_ASK.search(question))
     top_score = hits[0].score or 1.0
 
+    q_chars = {c for c in core if _HAN.match(c)} - _CHAR_STOPS
     scored: list[Quote] = []
     for doc_index, hit in enumerate(hits[:max_docs]):
+        sentences = [
+            sentence
+            for chunk in sorted(hit.chunks, key=lambda c: _ordinal(c.chunk_id))
+            for sentence in split_sentences(chunk.text)
+            if len(sentence) >= 4
+        ]
+        if not sentences:
+            continue
+        term_sets = [bigrams(s) | set(tokenize(s)) | set(s) for s in sentences]
+        # Rarity inside this document: the subject's name is in every sentence, the attribute in one.
+        weights = {}
+        for term in q_terms | q_chars:
+            df = sum(1 for terms in term_sets if term in terms)
+            weights[term] = math.log((len(sentences) + 1) / (df + 0.5)) * (0.5 if term in q_chars else 1.0)
+        norm = sum(w for w in weights.values() if w > 0) or 1.0
         doc_weight = hit.score / top_score if top_score > 0 else 0.0
-        for chunk in hit.chunks:
-            for sentence in split_sentences(chunk.text):
-                if len(sentence) < 4:
-                    continue
-                s_bigrams = bigrams(sentence)
-                overlap = len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0
-                s_tokens = set(tokenize(sentence))
-                token_overlap = len(q_tokens & s_tokens) / len(q_tokens) if q_tokens else 0.0
-                score = 0.55 * overlap + 0.45 * token_overlap + 0.35 * doc_weight
-                if numeric and has_digit(sentence):
-                    score += 0.15
-                if len(sentence) > 160:
-                    score -= 0.05
-                scored.append(Quote(doc_index, sentence, score))
+        for position, (sentence, terms) in enumerate(zip(sentences, term_sets, strict=True)):
+            overlap = sum(w for t, w in weights.items() if w > 0 and t in terms) / norm
+            score = overlap + 0.4 * doc_weight
+            if numeric and has_digit(sentence):
+                score += 0.1
+            if definition and position == 0:
+                score += 0.15
+            scored.append(Quote(doc_index, sentence, score))
     scored.sort(key=lambda q: q.score, reverse=True)
 
     if is_list_question(question) and len(hits) > 1:
@@ -87,8 +105,6 @@ def _best_overall(scored: list[Quote]) -> list[Quote]:
     used = 0
     for quote in _unique(scored):
         if len(picks) == MAX_SENTENCES:
-            break
-        if picks and quote.score < picks[0].score * 0.5:
             break
         if used + len(quote.sentence) > MAX_CHARS:
             if not picks:
@@ -112,3 +128,9 @@ def _one_per_document(scored: list[Quote]) -> list[Quote]:
         if len(picks) == MAX_SENTENCES:
             break
     return picks
+
+
+def _ordinal(chunk_id: str) -> int:
+    """Reading order of a chunk: ids end in ``#<ordinal>``."""
+    tail = chunk_id.rpartition("#")[2]
+    return int(tail) if tail.isdigit() else 0

@@ -13,7 +13,8 @@ jieba.setLogLevel(logging.WARNING)
 
 # A sentence ends at Chinese or Western terminal punctuation (and any closing quotes after it),
 # or at a line break.
-_SENTENCE_END = re.compile(r"([。！？!?；;]+[」』”’）)]*|(?<=[a-z0-9\)])\.(?=\s)|\n+)")
+_SENTENCE_END = re.compile(r"([。！？!?]+[」』”’）)]*|(?<=[a-z0-9\)])\.(?=\s)|\n+)")
+_CLAUSE_END = re.compile(r"([。！？!?；;]+[」』”’）)]*|(?<=[a-z0-9\)])\.(?=\s)|\n+)")
 _TOKEN_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 _DIGITS = re.compile(r"\d")
 
@@ -26,9 +27,11 @@ how when where why there our we you i me it this that as by at from
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split into sentences, keeping the terminal punctuation with its sentence."""
-    parts = _SENTENCE_END.split(text)
+def split_sentences(text: str, clauses: bool = False) -> list[str]:
+    """Split into sentences, keeping the terminal punctuation with its sentence.
+
+    With ``clauses`` semicolons end a piece too (finer units for packing chunks)."""
+    parts = (_CLAUSE_END if clauses else _SENTENCE_END).split(text)
     sentences: list[str] = []
     current = ""
     # re.split with one capturing group alternates text, separator, text, ...

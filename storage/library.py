@@ -86,6 +86,13 @@ def chunks_by_ids(session: Session, ids: list[str]) -> dict[str, tuple[Chunk, Do
     return {c.id: (c, d) for c, d in session.exec(stmt)}
 
 
+def chunks_of_documents(session: Session, doc_ids: list[str]) -> list[Chunk]:
+    if not doc_ids:
+        return []
+    stmt = select(Chunk).where(col(Chunk.document_id).in_(doc_ids)).order_by(col(Chunk.document_id), col(Chunk.ordinal))
+    return list(session.exec(stmt))
+
+
 def chunk_ids_of(session: Session, doc_id: str) -> list[str]:
     return list(session.exec(select(Chunk.id).where(Chunk.document_id == doc_id)))
 
