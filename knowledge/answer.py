@@ -20,6 +20,15 @@ log = logging.getLogger(__name__)
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
+# Cross-lingual similarity (an English question, Chinese documents) runs about 0.12 lower with e5;
+# measured on bench/demo_questions.yaml (see `prbot bench calibrate`).
+CROSS_LINGUAL_OFFSET = 0.12
+# Share of the question's search terms that must occur in the top document: unanswerable questions
+# with a plausible-looking nearest neighbour share none of their key terms with it.
+MIN_COVERAGE = 0.1
+# With explicit filters the user has already scoped the search, so a slightly weaker match counts.
+FILTERED_SLACK = 0.03
+
 
 @dataclass(frozen=True)
 class Source:
@@ -41,6 +50,8 @@ class Answer:
     fell_back: bool = False
     inferred: Filters = field(default_factory=Filters)
     explicit_matched_nothing: bool = False
+    # Every retrieved document id, best first (for benchmarks and debugging).
+    ranked_ids: list[str] = field(default_factory=list)
 
 
 class Answerer:
@@ -52,10 +63,11 @@ class Answerer:
     def answer(self, question: str, k: int = 3, filters: Filters | None = None, lang: str = "zh") -> Answer:
         result = self.retriever.search(question, k=k, filters=filters)
         hits = result.hits
-        confident = bool(hits) and hits[0].relevance >= self.min_relevance
-        if result.inferred and hits and result.inferred.matches(hits[0].type, hits[0].meta):
-            # The question named a year/industry/product the library has and the top hit has it.
-            confident = confident or hits[0].relevance >= self.min_relevance - 0.03
+        ranked = [h.id for h in hits]
+        confident = bool(hits) and self.is_relevant(hits[0], lang, scoped=bool(result.explicit))
+        if is_list_question(question) and result.preferred:
+            # "Which 2023 manufacturing cases…": list only the documents that match what was named.
+            hits = hits[: result.preferred]
         base = Answer(
             question,
             "",
@@ -63,6 +75,7 @@ class Answerer:
             "offline",
             inferred=result.inferred,
             explicit_matched_nothing=result.explicit_matched_nothing,
+            ranked_ids=ranked,
         )
         if not confident:
             return base
@@ -76,6 +89,10 @@ class Answerer:
                 base.fell_back = True
         base.text, base.citations = offline_answer(question, hits[:k])
         return base
+
+    def is_relevant(self, hit: DocumentHit, lang: str, scoped: bool = False) -> bool:
+        offset = (CROSS_LINGUAL_OFFSET if lang == "en" else 0.0) + (FILTERED_SLACK if scoped else 0.0)
+        return hit.dense + offset >= self.min_relevance and hit.coverage >= MIN_COVERAGE
 
     def _llm_answer(self, question: str, hits: list[DocumentHit], lang: str) -> tuple[str, list[Source]]:
         assert self.chat_model is not None

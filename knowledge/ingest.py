@@ -7,6 +7,7 @@ indexed) and the next run repairs it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -29,6 +30,9 @@ LEXICAL_KEY = "lexical_generation"
 LIBRARY_KEY = "library_generation"
 
 Progress = Callable[[str, int, int], None]
+
+# Bump when chunking, headers or tokenisation change: every document is then re-indexed once.
+PIPELINE_VERSION = "2"
 
 
 @dataclass
@@ -53,6 +57,7 @@ def document_header(doc_id: str, doc_type: str, title: str, meta: dict) -> str:
         return ""
     details = [str(meta[k]) for k in ("industry", "customer", "technology") if meta.get(k)]
     details += [str(p) for p in meta.get("products", [])]
+    details += [str(t) for t in meta.get("tags", [])]
     if meta.get("year"):
         details.append(f"{meta['year']}年")
     return f"{title}（{'，'.join(details)}）" if details else title
@@ -105,10 +110,12 @@ class Ingestor:
 
     def index_documents(self, docs: list[ParsedDocument]) -> IngestReport:
         """Index documents created inside the bot (e.g. a published note) right away."""
+        started = time.perf_counter()
         report = IngestReport()
         self._learn_words(docs)
         self._index(self._classify(docs, report), report, None)
         self.refresh_lexical(force=True)
+        report.seconds = time.perf_counter() - started
         return report
 
     def refresh_lexical(self, force: bool = False) -> None:
@@ -182,13 +189,18 @@ class Ingestor:
                 library.set_state(session, VOCABULARY_KEY, json.dumps(sorted(known | new), ensure_ascii=False))
         add_words(known | new)
 
+    def fingerprint(self, doc: ParsedDocument) -> str:
+        """What decides re-indexing: the content, the pipeline version, the model and chunk sizes."""
+        key = f"{PIPELINE_VERSION}|{self._embedder.name}|{self._target}|{self._max}|{doc.content_hash}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
     def _classify(self, docs: list[ParsedDocument], report: IngestReport) -> list[tuple[ParsedDocument, bool]]:
         """Return (document, is_new) for those needing (re)indexing; count the rest as unchanged."""
         todo = []
         with session_scope(self._engine) as session:
             for doc in docs:
                 existing = library.get_document(session, doc.id)
-                if existing and existing.indexed and existing.content_hash == doc.content_hash:
+                if existing and existing.indexed and existing.content_hash == self.fingerprint(doc):
                     if existing.source_path != doc.source_path:
                         existing.source_path = doc.source_path
                         session.add(existing)
@@ -253,7 +265,7 @@ class Ingestor:
                 id=doc.id, type=doc.type, title=doc.title, source_path=doc.source_path, content_hash=""
             )
             row.type, row.title, row.meta, row.body = doc.type, doc.title, doc.meta, doc.body
-            row.source_path, row.content_hash = doc.source_path, doc.content_hash
+            row.source_path, row.content_hash = doc.source_path, self.fingerprint(doc)
             row.indexed, row.indexed_at, row.updated_at = True, library.utcnow(), library.utcnow()
             session.add(row)
             session.flush()

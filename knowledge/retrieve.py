@@ -46,11 +46,6 @@ class DocumentHit:
     coverage: float
     chunks: list[ChunkHit] = field(default_factory=list)
 
-    @property
-    def relevance(self) -> float:
-        """Absolute relevance for the cite-or-decline decision (see README: calibration)."""
-        return self.dense + 0.1 * self.coverage
-
 
 @dataclass
 class SearchResult:
@@ -58,6 +53,8 @@ class SearchResult:
     explicit: Filters
     inferred: Filters
     explicit_matched_nothing: bool = False
+    # How many leading hits match the inferred filters (they are ranked first).
+    preferred: int = 0
 
 
 class Retriever:
@@ -120,14 +117,33 @@ class Retriever:
         inferred = Filters({key: v for key, v in inferred.values.items() if key not in explicit.values})
         hits = self._search(question, explicit, k_docs=max(k, 5) * 2)
         matched_nothing = bool(explicit) and not hits
+        preferred_count = 0
         if inferred:
             preferred = self._search(question, Filters({**explicit.values, **inferred.values}), k_docs=max(k, 5) * 2)
             if preferred:
                 preferred_ids = {h.id for h in preferred}
                 hits = preferred + [h for h in hits if h.id not in preferred_ids]
+                preferred_count = len(preferred)
             else:
                 inferred = Filters()
-        return SearchResult(hits[: max(k, 1) * 2], explicit, inferred, matched_nothing)
+        hits = hits[: max(k, 1) * 2]
+        self._complete_chunks(hits[: max(k, 3)])
+        return SearchResult(hits, explicit, inferred, matched_nothing, preferred_count)
+
+    def _complete_chunks(self, hits: list[DocumentHit]) -> None:
+        """Give the top documents all their chunks (unretrieved ones score 0), so the answer writer can
+        quote a sentence that retrieval did not surface."""
+        with session_scope(self._engine) as session:
+            chunks = library.chunks_of_documents(session, [h.id for h in hits])
+        by_doc: dict[str, list[library.Chunk]] = {}
+        for chunk in chunks:
+            by_doc.setdefault(chunk.document_id, []).append(chunk)
+        for hit in hits:
+            have = {c.chunk_id for c in hit.chunks}
+            for chunk in by_doc.get(hit.id, []):
+                if chunk.id not in have:
+                    hit.chunks.append(ChunkHit(chunk.id, chunk.section, chunk.text, 0.0, 0.0, 0.0))
+            hit.chunks.sort(key=lambda c: c.score, reverse=True)
 
     def _search(self, question: str, filters: Filters, k_docs: int) -> list[DocumentHit]:
         lexical = self._lexical

@@ -21,8 +21,9 @@ _DIGITS = re.compile(r"\d")
 _STOPWORDS_TEXT = """
 的 了 和 与 及 或 是 在 有 没有 有没有 吗 呢 吧 啊 么 什么 哪些 哪个 哪 怎么 怎样 如何 为什么 多少 几 请问 一下
 这个 那个 这些 那些 一个 我们 你们 他们 它 其 之 也 都 就 还 被 把 对 从 到 为 以 而 并 上 中 下 个 等 能 可以 会
+案例 项目 讲 介绍 效果 怎么样 用 做过 做
 the a an of to in on for and or is are was were be do does did any have has with about what which who
-how when where why there our we you i me it this that as by at from
+how when where why there our we you i me it this that as by at from case cases project projects
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
