@@ -28,6 +28,7 @@ _NUMERIC_ASK = re.compile(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CHAR_STOPS = set("的了是在有和与及或吗呢吧么什哪几多少怎样为谁个这那其之也都就还被把对从到以而并上中下等能会用做")
+_RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results?|outcomes?|impact", re.IGNORECASE)
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
 _LIST_ASK = re.compile(r"案例|项目|客户|\b(cases?|projects?|examples?|references?|customers?)\b", re.IGNORECASE)
 
@@ -55,17 +56,19 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
     q_terms = bigrams(core) | set(tokenize(core))
     numeric = bool(_NUMERIC_ASK.search(question))
     definition = bool(_DEFINITION_ASK.search(question))
+    listing = is_list_question(question) and len(hits) > 1
     top_score = hits[0].score or 1.0
 
     q_chars = {c for c in core if _HAN.match(c)} - _CHAR_STOPS
     scored: list[Quote] = []
     for doc_index, hit in enumerate(hits[:max_docs]):
-        sentences = [
-            sentence
+        located = [
+            (sentence, chunk.section)
             for chunk in sorted(hit.chunks, key=lambda c: _ordinal(c.chunk_id))
             for sentence in split_sentences(chunk.text)
             if len(sentence) >= 4
         ]
+        sentences = [sentence for sentence, _ in located]
         if not sentences:
             continue
         term_sets = [bigrams(s) | set(tokenize(s)) | set(s) for s in sentences]
@@ -83,10 +86,13 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
                 score += 0.1
             if definition and position == 0:
                 score += 0.15
+            if listing and _RESULT_SECTION.search(located[position][1]):
+                # Listing cases: a case is best told by its results (成效), with their numbers.
+                score += 0.25 + (0.1 if has_digit(sentence) else 0.0)
             scored.append(Quote(doc_index, sentence, score))
     scored.sort(key=lambda q: q.score, reverse=True)
 
-    if is_list_question(question) and len(hits) > 1:
+    if listing:
         return _one_per_document(scored)
     return _best_overall(scored)
 
