@@ -4,6 +4,7 @@ the answers it posted (for feedback and "share to channel") and the feedback use
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import datetime
 from typing import Any
@@ -161,3 +162,31 @@ def _upsert_feedback(engine: Engine, answer_id: str, platform: str, user_id: str
 def feedback_for(engine: Engine, answer_id: str) -> list[AnswerFeedback]:
     with Session(engine) as session:
         return list(session.exec(select(AnswerFeedback).where(AnswerFeedback.answer_id == answer_id)).all())
+
+
+class EventLog:
+    """The functions above bound to one engine, with this process's writes taken one at a time.
+
+    SQLite lets one writer in at a time and makes the others sleep with growing backoff (up to
+    100 ms a try); behind a platform's 3-second ack that sleep is pure latency. A lock wakes the
+    next writer as soon as the previous one commits. Other processes still meet SQLite's own lock.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._write = threading.Lock()
+
+    def first_delivery(self, platform: str, event_id: str) -> bool:
+        with self._write:
+            return first_delivery(self.engine, platform, event_id)
+
+    def remember_thread(self, platform: str, channel_id: str, thread_id: str) -> None:
+        with self._write:
+            remember_thread(self.engine, platform, channel_id, thread_id)
+
+    def is_bot_thread(self, platform: str, channel_id: str, thread_id: str) -> bool:
+        return is_bot_thread(self.engine, platform, channel_id, thread_id)
+
+    def record_answer(self, **fields: Any) -> str:
+        with self._write:
+            return record_answer(self.engine, **fields)

@@ -27,7 +27,7 @@ from bot.adapters.chat import Inbound, Workers, failure_text, respond
 from bot.adapters.feishu_cards import render
 from bot.core import Action, Destination, NotifyError, Reply, Request
 from bot.settings import FeishuSettings
-from storage.events import first_delivery, is_bot_thread, record_answer, remember_thread
+from storage.events import EventLog
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -109,6 +109,7 @@ class FeishuAdapter:
 
         self.services = services
         self.engine = services.engine
+        self.events = EventLog(services.engine)
         self.router = services.router
         self.settings = settings
         self.mode = mode or settings.mode
@@ -270,7 +271,7 @@ class FeishuAdapter:
         sender = event.sender
         if sender is None or sender.sender_type != "user":
             return  # the bot's own and other apps' messages
-        if header is not None and header.event_id and not first_delivery(self.engine, PLATFORM, header.event_id):
+        if header is not None and header.event_id and not self.events.first_delivery(PLATFORM, header.event_id):
             log.info("feishu event %s already delivered; ignoring the redelivery", header.event_id)
             return
         event_id = header.event_id if header else None
@@ -286,7 +287,7 @@ class FeishuAdapter:
         lang = value.get("lang") or "zh"
         if not routed:
             return P2CardActionTriggerResponse({})
-        if header is not None and header.event_id and not first_delivery(self.engine, PLATFORM, header.event_id):
+        if header is not None and header.event_id and not self.events.first_delivery(PLATFORM, header.event_id):
             return P2CardActionTriggerResponse({})
         request = Request(
             text="click" if lang == "en" else "点击",  # only for the reply's language
@@ -321,7 +322,7 @@ class FeishuAdapter:
         bot = self.bot_open_id() if group else self._bot_open_id
         to_bot = [m for m in mentions if m.id is not None and (bot is None or m.id.open_id == bot)]
         root = message.root_id or None
-        if group and not to_bot and not (root and is_bot_thread(self.engine, PLATFORM, message.chat_id, root)):
+        if group and not to_bot and not (root and self.events.is_bot_thread(PLATFORM, message.chat_id, root)):
             return  # a group message not addressed to the bot
         bot_keys = {m.key for m in to_bot}
         names = {m.key: f"@{m.name}" for m in mentions if m.key not in bot_keys}
@@ -339,7 +340,7 @@ class FeishuAdapter:
         )
         reply = respond(self.router, inbound)
         if group:
-            remember_thread(self.engine, PLATFORM, inbound.channel_id, inbound.thread_id or "")
+            self.events.remember_thread(PLATFORM, inbound.channel_id, inbound.thread_id or "")
         self._send(reply, msg.detect_language(text), inbound, message.message_id, key=event_id or message.message_id)
 
     def _deliver_action(self, request: Request, lang: str) -> None:
@@ -349,8 +350,7 @@ class FeishuAdapter:
 
     def _send(self, reply: Reply, lang: str, inbound: Inbound, reply_to: str | None, key: str) -> None:
         try:
-            answer_id = record_answer(
-                self.engine,
+            answer_id = self.events.record_answer(
                 platform=PLATFORM,
                 channel_id=inbound.channel_id,
                 thread_id=inbound.thread_id,

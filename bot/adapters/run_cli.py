@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
@@ -36,6 +37,9 @@ def run(
     if feishu_mode not in (None, "ws", "http"):
         err.print("--feishu-mode 只能是 ws 或 http / must be ws or http")
         raise typer.Exit(2)
+    # Answers are CPU-bound Python (embedding, BM25) on worker threads; a shorter GIL switch interval
+    # lets the threads that acknowledge Slack and Feishu in under 3 s get their turn sooner.
+    sys.setswitchinterval(0.001)
     with services() as svc:
         level = getattr(logging, svc.settings.log_level.upper(), logging.INFO)
         logging.getLogger().setLevel(level)
@@ -57,8 +61,9 @@ def bench_slack(
     senders: Annotated[int, typer.Option(help="Concurrent senders.")] = 20,
     retries: Annotated[float, typer.Option(help="Share of events redelivered with X-Slack-Retry-Num.")] = 0.1,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the last answer.")] = 600.0,
+    workers: Annotated[int | None, typer.Option(help="Answer workers of the server (PRBOT_SLACK_WORKERS).")] = None,
 ) -> None:
     """Load run: signed events against HTTP mode and a loopback fake Slack API; ack latency, exactly-once."""
     from bench.slack_load import run as run_load
 
-    run_load(events=events, senders=senders, retry_share=retries, timeout_s=timeout)
+    run_load(events=events, senders=senders, retry_share=retries, timeout_s=timeout, workers=workers)

@@ -38,7 +38,7 @@ from bot.adapters.slack_blocks import (
 )
 from bot.core import Action, Destination, NotifyError, Reply, Request
 from bot.settings import SlackSettings
-from storage.events import answer_payload, first_delivery, get_answer, is_bot_thread, record_answer, remember_thread
+from storage.events import EventLog, answer_payload, get_answer
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -90,6 +90,7 @@ class SlackAdapter:
             raise ValueError(f"unknown Slack mode {mode!r}")
         self.services = services
         self.engine = services.engine
+        self.events = EventLog(services.engine)
         self.router = services.router
         self.settings = settings
         self.mode = mode
@@ -159,7 +160,7 @@ class SlackAdapter:
 
     def _dedupe(self, body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id and not first_delivery(self.engine, PLATFORM, event_id):
+        if body.get("type") == "event_callback" and event_id and not self.events.first_delivery(PLATFORM, event_id):
             log.info("slack event %s already delivered; ignoring the redelivery", event_id)
             return BoltResponse(status=200, body="")
         return next()
@@ -191,7 +192,7 @@ class SlackAdapter:
             private = True
         elif thread and thread != ts:
             # A mention is answered by app_mention; other thread replies only where the bot answered.
-            if (bot and f"<@{bot}" in text) or not is_bot_thread(self.engine, PLATFORM, channel, thread):
+            if (bot and f"<@{bot}" in text) or not self.events.is_bot_thread(PLATFORM, channel, thread):
                 return
             thread_id, private = thread, False
         else:
@@ -258,7 +259,7 @@ class SlackAdapter:
         reply = respond(self.router, inbound)
         dm = inbound.private
         if not dm and inbound.thread_id:
-            remember_thread(self.engine, PLATFORM, inbound.channel_id, inbound.thread_id)
+            self.events.remember_thread(PLATFORM, inbound.channel_id, inbound.thread_id)
         self._post_reply(
             reply,
             lang=msg.detect_language(inbound.text),
@@ -372,8 +373,7 @@ class SlackAdapter:
         options = {"answer_id": answer_id, "feedback": feedback, "form_button": form is not None}
         public = render(reply, lang, **options)
         private = render(reply, lang, share=True, **options)
-        record_answer(
-            self.engine,
+        self.events.record_answer(
             answer_id=answer_id,
             platform=PLATFORM,
             channel_id=channel,
