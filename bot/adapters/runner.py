@@ -88,8 +88,11 @@ class Runtime:
             routes["/slack/events"] = adapter.wsgi()
             log.info("Slack on (HTTP mode): POST /slack/events on port %d", self.options.port)
         else:
-            adapter.connect()
-            log.info("Slack on (Socket Mode)")
+            try:
+                adapter.connect()
+                log.info("Slack on (Socket Mode)")
+            except Exception as exc:  # a bad app token or no route to Slack: say so, keep the rest running
+                log.error("Slack Socket Mode could not connect (%s); check SLACK_APP_TOKEN", _reason(exc))
         self._add("slack", adapter)
 
     def _start_feishu(self, routes: dict[str, WSGIApp]) -> None:
@@ -140,3 +143,9 @@ class Runtime:
             self.health_server.stop()
         self.services.engine.dispose()
         log.info("prbot stopped")
+
+
+def _reason(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    return str(code or exc.__class__.__name__)

@@ -1,0 +1,164 @@
+"""``prbot run`` wiring, health endpoints, notifiers, settings names and Block Kit limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.adapters.feishu import FeishuNotifier
+from bot.adapters.feishu import make_client as make_feishu_client
+from bot.adapters.notify import build_notifiers
+from bot.adapters.runner import RunOptions, Runtime
+from bot.adapters.slack import SlackNotifier, make_client
+from bot.adapters.slack_blocks import MAX_BLOCKS, SECTION_CHARS, render
+from bot.app import Services
+from bot.core import Attachment, Button, Citation, Destination, NotifyError, Reply
+from bot.settings import FeishuSettings, Settings, SlackSettings
+from tests.fakes.feishu_api import FakeFeishuAPI
+from tests.fakes.slack_api import FakeSlackAPI, event_body, mention, signed_headers
+
+
+def test_settings_honour_the_platforms_own_variable_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("SLACK_API_URL", "http://proxy.local/api/")
+    monkeypatch.setenv("FEISHU_APP_ID", "cli_1")
+    monkeypatch.setenv("FEISHU_APP_SECRET", "s")
+    monkeypatch.setenv("FEISHU_DOMAIN", "lark")
+    monkeypatch.setenv("PRBOT_SLACK_SIGNING_SECRET", "prefixed")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "unprefixed")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.slack.bot_token is not None and settings.slack.bot_token.get_secret_value() == "xoxb-1"
+    assert settings.slack.api_url == "http://proxy.local/api/"
+    assert settings.slack.signing_secret.get_secret_value() == "prefixed"  # type: ignore[union-attr]
+    assert settings.feishu.configured and settings.feishu.domain == "lark"
+    assert "xoxb-1" not in repr(settings)  # secrets stay out of logs
+
+
+def test_build_notifiers_has_console_always_and_platforms_when_configured() -> None:
+    bare = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert set(build_notifiers(bare)) == {"console"}
+    bare.slack = SlackSettings(bot_token=SecretStr("xoxb-1"))
+    bare.feishu = FeishuSettings(app_id="cli", app_secret=SecretStr("s"))
+    notifiers = build_notifiers(bare)
+    assert set(notifiers) == {"console", "slack", "feishu"}
+    assert isinstance(notifiers["slack"], SlackNotifier) and isinstance(notifiers["feishu"], FeishuNotifier)
+
+
+def test_run_with_nothing_configured_still_serves_health(services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    runtime = Runtime(services, RunOptions(host="127.0.0.1", port=0, health_port=0))
+    with caplog.at_level(logging.INFO, logger="prbot.run"):
+        runtime.start()
+    try:
+        assert runtime.web is None and runtime.scheduler.running
+        base = f"http://127.0.0.1:{runtime.health_server.port}"  # type: ignore[union-attr]
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200
+        assert set(ready.json()["checks"]) == {"database", "index"}
+        assert "console" in services.notifiers
+        logged = caplog.text
+        assert "Slack is off" in logged and "SLACK_BOT_TOKEN" in logged
+        assert "Feishu is off" in logged and "FEISHU_APP_ID" in logged
+    finally:
+        runtime.stop()
+    assert not runtime.scheduler.running
+
+
+def test_run_starts_configured_platforms_and_readyz_checks_them(library_services: Services) -> None:
+    with FakeSlackAPI() as slack_fake, FakeFeishuAPI() as feishu_fake:
+        settings = library_services.settings
+        settings.slack = SlackSettings(
+            bot_token=SecretStr("xoxb-t"), signing_secret=SecretStr("sec"), api_url=slack_fake.api_url
+        )
+        settings.feishu = FeishuSettings(app_id="cli_t", app_secret=SecretStr("s"), domain=feishu_fake.url)
+        runtime = Runtime(library_services, RunOptions("http", "http", host="127.0.0.1", port=0, health_port=0))
+        runtime.start()
+        try:
+            assert set(library_services.notifiers) >= {"console", "slack", "feishu"}
+            ready = httpx.get(f"http://127.0.0.1:{runtime.health_server.port}/readyz")  # type: ignore[union-attr]
+            assert ready.status_code == 200, ready.text
+            assert {"slack", "feishu"} <= set(ready.json()["checks"])
+            body = event_body(mention("城商行上线智能客服后人工坐席成本下降了多少？", ts="1.1"), "EvRun")
+            url = f"http://127.0.0.1:{runtime.web.port}/slack/events"  # type: ignore[union-attr]
+            assert httpx.post(url, content=body, headers=signed_headers("sec", body)).status_code == 200
+            slack_fake.wait_for(lambda: [c for c in slack_fake.of("chat.postMessage") if c["body"].get("thread_ts")])
+        finally:
+            runtime.stop()
+
+
+def test_socket_mode_that_cannot_connect_is_reported_not_fatal(services: Services) -> None:
+    with FakeSlackAPI() as fake:  # the fake refuses apps.connections.open, as Slack does for a bad app token
+        services.settings.slack = SlackSettings(
+            bot_token=SecretStr("xoxb-t"), app_token=SecretStr("xapp-bad"), api_url=fake.api_url
+        )
+        runtime = Runtime(services, RunOptions("socket", host="127.0.0.1", port=0, health_port=0))
+        runtime.start()
+        try:
+            assert fake.of("apps.connections.open")
+            ready = httpx.get(f"http://127.0.0.1:{runtime.health_server.port}/readyz")  # type: ignore[union-attr]
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["slack"] == {"ok": False, "detail": "socket mode not connected"}
+        finally:
+            runtime.stop()
+
+
+def test_readyz_names_a_half_configured_platform(services: Services) -> None:
+    services.settings.slack = SlackSettings(bot_token=SecretStr("xoxb-t"))  # socket mode without SLACK_APP_TOKEN
+    runtime = Runtime(services, RunOptions("socket", host="127.0.0.1", port=0, health_port=0))
+    runtime.start()
+    try:
+        ready = httpx.get(f"http://127.0.0.1:{runtime.health_server.port}/readyz")  # type: ignore[union-attr]
+        assert ready.status_code == 503
+        assert "SLACK_APP_TOKEN" in ready.json()["checks"]["slack"]["detail"]
+    finally:
+        runtime.stop()
+
+
+def test_slack_notifier_posts_blocks_and_files_and_reports_refusals() -> None:
+    with FakeSlackAPI() as fake:
+        notifier = SlackNotifier(make_client(SlackSettings(bot_token=SecretStr("xoxb-n"), api_url=fake.api_url)))
+        reply = Reply(text="本周变更摘要", files=[Attachment("chart.png", b"png-bytes", "image/png")])
+        ts = notifier.post(Destination("slack", "C9"), reply)
+        assert ts and fake.of("chat.postMessage")[0]["body"]["channel"] == "C9"
+        assert fake.of("files.completeUploadExternal")[0]["body"]["channel_id"] == "C9"
+        fake.fail("chat.postMessage", "channel_not_found")
+        with pytest.raises(NotifyError) as refused:
+            notifier.post(Destination("slack", "C404"), Reply(text="x"))
+        assert not refused.value.retryable and "channel_not_found" in str(refused.value)
+
+
+def test_feishu_notifier_creates_a_card_message() -> None:
+    with FakeFeishuAPI() as fake:
+        settings = FeishuSettings(app_id="cli_n", app_secret=SecretStr("s"), domain=fake.url)
+        notifier = FeishuNotifier(make_feishu_client(settings))
+        message_id = notifier.post(Destination("feishu", "oc_team"), Reply(text="演练提醒"))
+        sent = fake.messages[0]
+        assert message_id == sent["message_id"] and sent["receive_id"] == "oc_team"
+        assert "receive_id_type=chat_id" in next(c["path"] for c in fake.calls if c["path"].startswith("/open-apis/im"))
+        assert "演练提醒" in json.loads(sent["content"])["elements"][0]["content"]
+        fake.fail("create", code=230001, msg="invalid receive_id")
+        with pytest.raises(NotifyError, match="230001"):
+            notifier.post(Destination("feishu", "oc_gone"), Reply(text="x"))
+
+
+def test_block_kit_respects_slack_limits() -> None:
+    long_text = "\n".join(f"第{i}段：" + "很长的回答。" * 40 for i in range(60))
+    citations = [Citation(f"case-{i:03d}", f"标题{i}", "case", "x.md", "摘要" * 400, 0.9) for i in range(60)]
+    buttons = [Button("按钮" * 60, f"act:{i}", "v" * 3000) for i in range(30)]
+    messages = render(Reply(text=long_text, citations=citations, buttons=buttons), "zh", answer_id="a1", feedback=True)
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message.blocks) <= MAX_BLOCKS
+        for block in message.blocks:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= SECTION_CHARS
+            if block["type"] == "actions":
+                assert len(block["elements"]) <= 25
+                assert all(len(e["text"]["text"]) <= 75 and len(e.get("value", "")) <= 2000 for e in block["elements"])
+    joined = "".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
+    assert "第59段" in joined and "case-059" in joined  # split, not cut
