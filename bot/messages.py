@@ -9,12 +9,13 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def detect_language(text: str) -> str:
-    """'zh' when the text has any Han characters and is not overwhelmingly Latin, else 'en'."""
-    han = len(_HAN.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    if han == 0 and latin_words > 0:
-        return "en"
-    return "zh"
+    """'zh' unless the text is plainly English: no Han characters and at least three English words
+    besides a leading command word and ``--options`` (so ``cr list --status approved`` stays Chinese)."""
+    if _HAN.search(text):
+        return "zh"
+    words = [w for w in text.split() if not w.startswith("-")][1:]
+    english = [w for w in words if re.fullmatch(r"[A-Za-z][A-Za-z'’]+[?.!,]?", w)]
+    return "en" if len(english) >= 3 else "zh"
 
 
 STRINGS: dict[str, dict[str, str]] = {

@@ -78,6 +78,25 @@ GLOSSARY: dict[str, str] = {
     "bid": "招投标",
     "tender": "招投标",
     "growth": "增长",
+    "securities": "证券",
+    "broker": "证券",
+    "brokerage": "证券",
+    "sign language": "手语",
+    "broadcast": "播报",
+    "broadcasting": "播报 广电",
+    "live streaming": "直播",
+    "livestream": "直播",
+    "hotline": "热线",
+    "inspection": "巡检 质检",
+    "scheduling": "调度",
+    "dispatch": "调度",
+    "port": "港口",
+    "metro": "地铁",
+    "subway": "地铁",
+    "cold chain": "冷链",
+    "claims": "理赔",
+    "follow-up": "随访",
+    "triage": "导诊",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 
@@ -85,5 +104,5 @@ _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 def expand_query(question: str) -> str:
     """Append the Chinese terms for English words the question contains."""
     lowered = question.lower()
-    extra = [GLOSSARY[p] for p in _PHRASES if re.search(rf"\b{re.escape(p)}\b", lowered)]
+    extra = [GLOSSARY[p] for p in _PHRASES if re.search(rf"\b{re.escape(p)}(s|es)?\b", lowered)]
     return f"{question} {' '.join(extra)}" if extra else question

@@ -245,6 +245,17 @@ def bench_retrieval(
     run(squad, as_json=as_json, limit=limit, bm25_weight=bm25_weight, settings=load_settings())
 
 
+@bench_app.command("calibrate")
+def bench_calibrate(
+    questions: Annotated[Path | None, typer.Option(help="Labelled questions (YAML); default: the demo set.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """How well the bot cites or declines on labelled answerable and unanswerable questions."""
+    from bench.calibrate import DEFAULT_QUESTIONS, run
+
+    run(questions or DEFAULT_QUESTIONS, as_json=as_json, settings=load_settings())
+
+
 @bench_app.command("scale")
 def bench_scale(
     sizes: Annotated[str, typer.Option(help="Comma-separated chunk counts.")] = "10000,100000",

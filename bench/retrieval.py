@@ -1,0 +1,124 @@
+"""Retrieval and answer quality on a SQuAD-format file (e.g. CMRC 2018), plus speed and memory.
+
+Each context becomes one document in a throw-away data dir; every question is asked through the same
+Answerer the bot uses. Prints recall@1/3/5, MRR, answer-hit (gold answer text inside the bot's
+answer), ingest throughput, warm per-question latency and peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import build_services
+from bot.settings import Settings
+from knowledge.parse import ParsedDocument
+
+
+def load_squad(path: Path) -> tuple[list[ParsedDocument], list[tuple[str, str, list[str]]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    docs, questions = [], []
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            pid = str(paragraph.get("id") or f"p{len(docs)}")
+            docs.append(ParsedDocument(pid, "case", pid, paragraph["context"], f"squad:{pid}", {}))
+            for qa in paragraph["qas"]:
+                answers = [a["text"] for a in qa.get("answers", []) if a.get("text")]
+                if answers:
+                    questions.append((qa["question"], pid, answers))
+    return docs, questions
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run(
+    squad: Path,
+    as_json: bool = False,
+    limit: int | None = None,
+    bm25_weight: float | None = None,
+    settings: Settings | None = None,
+) -> dict:
+    console = Console(stderr=True)
+    docs, questions = load_squad(squad)
+    if limit:
+        questions = questions[:limit]
+    with tempfile.TemporaryDirectory(prefix="prbot-bench-") as tmp:
+        base = settings or Settings()
+        bench_settings = base.model_copy(update={"data_dir": Path(tmp), "database_url": None, "chroma_url": None})
+        svc = build_services(bench_settings, use_configured_chat_model=False)
+        if bm25_weight is not None:
+            svc.retriever.bm25_weight = bm25_weight
+        console.print(f"indexing {len(docs)} contexts …")
+        report = svc.ingestor.index_documents(docs)
+        throughput = report.chunks_embedded / report.seconds if report.seconds else 0.0
+
+        for question, _, _ in questions[:5]:  # warm caches
+            svc.answerer.answer(question)
+        ranks, hits, latencies, confident = [], 0, [], 0
+        for question, gold_id, answers in questions:
+            started = time.perf_counter()
+            answer = svc.answerer.answer(question, k=5)
+            latencies.append((time.perf_counter() - started) * 1000)
+            rank = answer.ranked_ids.index(gold_id) + 1 if gold_id in answer.ranked_ids else 0
+            ranks.append(rank)
+            confident += answer.confident
+            if answer.confident and any(a in answer.text for a in answers):
+                hits += 1
+        cold = cold_start_seconds(Path(tmp), questions[0][0]) if questions else 0.0
+        svc.engine.dispose()
+
+    n = len(questions)
+    result = {
+        "file": str(squad),
+        "documents": len(docs),
+        "questions": n,
+        "chunks": report.chunks_embedded,
+        "recall@1": sum(1 for r in ranks if r == 1) / n,
+        "recall@3": sum(1 for r in ranks if 0 < r <= 3) / n,
+        "recall@5": sum(1 for r in ranks if 0 < r <= 5) / n,
+        "mrr": sum(1 / r for r in ranks if r) / n,
+        "answer_hit": hits / n,
+        "confident_share": confident / n,
+        "ingest_chunks_per_s": throughput,
+        "latency_ms_p50": statistics.median(latencies),
+        "latency_ms_p95": percentile(latencies, 0.95),
+        "cold_ask_s": cold,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "bm25_weight": bm25_weight if bm25_weight is not None else (settings or Settings()).retrieval.bm25_weight,
+    }
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        table = Table(title=f"retrieval benchmark — {squad.name} (offline mode)")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for key, value in result.items():
+            table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+        Console().print(table)
+    return result
+
+
+def cold_start_seconds(data_dir: Path, question: str) -> float:
+    """Wall time of a fresh `prbot ask` process against the built index (best of three)."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "--data-dir", str(data_dir), "ask", question, "--json"],
+            check=True,
+            capture_output=True,
+        )
+        times.append(time.perf_counter() - started)
+    return min(times)
