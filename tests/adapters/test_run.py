@@ -162,3 +162,13 @@ def test_block_kit_respects_slack_limits() -> None:
                 assert all(len(e["text"]["text"]) <= 75 and len(e.get("value", "")) <= 2000 for e in block["elements"])
     joined = "".join(b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section")
     assert "第59段" in joined and "case-059" in joined  # split, not cut
+
+
+def test_cli_and_slack_do_not_import_lark() -> None:
+    """lark-oapi takes seconds to import: only the Feishu adapter loads it, and only when used."""
+    import subprocess
+    import sys
+
+    code = "import sys, bot.adapters.cli, bot.adapters.slack, bot.adapters.notify; print('lark_oapi' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
