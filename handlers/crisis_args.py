@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
-from bot.core import UserError
+from dataclasses import dataclass
+
+from bot.core import Request, UserError
 from handlers import crisis_strings as s
+
+
+@dataclass(frozen=True)
+class _LangRequest(Request):
+    """A request whose reply language was asked for explicitly (``--lang en``)."""
+
+    forced_lang: str = "zh"
+
+    @property
+    def lang(self) -> str:
+        return self.forced_lang
+
+
+def with_language(request: Request, args: list[str]) -> tuple[Request, list[str]]:
+    """Take ``--lang zh|en`` out of ``args``; without it the language follows the request text."""
+    if "--lang" not in args:
+        return request, args
+    index = args.index("--lang")
+    value = args[index + 1].lower() if index + 1 < len(args) else ""
+    rest = args[:index] + args[index + 2 :]
+    if value not in ("zh", "en"):
+        raise UserError(s.t("bad_lang", request.lang, value=value))
+    fields = {name: getattr(request, name) for name in request.__dataclass_fields__ if name != "forced_lang"}
+    return _LangRequest(**fields, forced_lang=value), rest
 
 
 def parse(args: list[str], valued: set[str], switches: set[str], lang: str) -> tuple[list[str], dict[str, str]]:

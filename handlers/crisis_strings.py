@@ -69,6 +69,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "用法：drill invite ID 用户 [--team 团队]",
         "en": "Usage: drill invite ID USER [--team TEAM]",
     },
+    "bad_lang": {"zh": "语言「{value}」无效，可选 zh 或 en。", "en": "Language '{value}' is invalid; use zh or en."},
     "unknown_button": {"zh": "这个按钮已失效，请重新发起。", "en": "This button has expired; please start again."},
     # -- roles and people -----------------------------------------------------------------------------
     "manager_only": {

@@ -79,6 +79,7 @@ class DrillService:
     # -- the command ----------------------------------------------------------------------------------
 
     def handle(self, request: Request, args: list[str]) -> Reply:
+        request, args = args_.with_language(request, args)
         lang = request.lang
         if not args:
             return Reply(text=s.t("drill_usage", lang), private=True)

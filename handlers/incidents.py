@@ -75,6 +75,7 @@ class IncidentService:
     # -- the command ----------------------------------------------------------------------------------
 
     def handle(self, request: Request, args: list[str]) -> Reply:
+        request, args = args_.with_language(request, args)
         lang = request.lang
         if not args:
             return Reply(text=s.t("incident_usage", lang), private=True)

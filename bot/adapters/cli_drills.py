@@ -72,9 +72,8 @@ def _run(kind: str, args: list[str], as_user: str | None) -> None:
         if command is None or command.name != kind:
             err.print(f"{kind} is not available", highlight=False)
             raise typer.Exit(1)
-        # The Chinese alias makes the reply Chinese (replies follow the language of the request).
-        word = {"drill": "演练", "incident": "事件"}[kind] if _LANG["value"] == "zh" else kind
-        request = Request(text=" ".join([word, *args]), user_id=user, platform="console", channel_id="cli")
+        args = [*args, "--lang", _LANG["value"]]
+        request = Request(text=" ".join([kind, *args]), user_id=user, platform="console", channel_id="cli")
         try:
             reply = command.handler(request, args)
         except UserError as exc:

@@ -169,4 +169,8 @@ def test_missing_parts_and_unknown_people_get_clear_messages(crisis: Crisis) -> 
 def test_english_request_gets_english_reply(crisis: Crisis) -> None:
     reply = crisis.say('incident start --level 4 "Outage reported on social media"', user="slack:U_PR")
     assert "Incident #1 opened at level 4" in reply.text
-    assert "Level 'x' is invalid" in crisis.say("incident level x", user=MANAGER).text
+    assert "Level 'x' is invalid" in crisis.say("incident level x --lang en", user=MANAGER).text
+    assert "级别「x」无效" in crisis.say("incident level x", user=MANAGER).text, (
+        "commands alone are answered in Chinese"
+    )
+    assert "zh 或 en" in crisis.say("incident list --lang fr", user=MANAGER).text
