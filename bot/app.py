@@ -119,5 +119,5 @@ def register_capabilities(services: Services) -> None:
     help.register(services.router)
     from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
 
-    register_drafting(services.router, services.engine, services.settings, services.chat_model, services.ingestor)
+    register_drafting(services)
     feedback_handler.register(services.router, services.engine)  # 👍/👎 on chat answers

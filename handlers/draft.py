@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from bot import messages as msg
 from bot.core import Action, Button, Citation, Command, Reply, Request, Router, UserError
 from bot.settings import Settings
 from handlers.drafting_strings import t
-from knowledge import length
+from knowledge import factcheck, length
 from knowledge.compliance import Finding, Rulebook, load_rulebook
 from knowledge.drafting import KINDS, Drafter, DraftResult
 from knowledge.llm import ChatModel
@@ -29,6 +30,15 @@ from storage import library
 from storage.db import session_scope
 
 MAX_COUNT = 20
+_HEADLINE_CUE = re.compile(r"标题|headline", re.IGNORECASE)
+_SUMMARY_CUE = re.compile(r"摘要|压成|压缩|缩写|改写|微博|导语|脚本|文案|summary", re.IGNORECASE)
+_COUNT = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|条|则|版|组)")
+_CHAR_LIMIT = re.compile(r"(\d{1,4})\s*字")
+_SOURCE_AFTER = re.compile(r"^(.*?)[：:]\s*(.+)$", re.DOTALL)
+_TOPIC_NOISE = re.compile(
+    r"帮我|请|给|为|写|出|来|生成|起草|想要|[\d一二两三四五六七八九十]+\s*(?:个|条|则|版|组|字)|标题|摘要|讲|关于|那个|"
+    r"这个|那篇|这篇|案例|新闻稿|的|把|这段|压成|微博|[，,。.!！?？、]"
+)
 _COMMAND_WORDS = {"stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return"}
 KIND_ALIASES = {
     "headline": "headline",
@@ -110,6 +120,9 @@ class DraftService:
         self.chat_model = chat_model
         self._catalog: Catalog | None = None
         self._rulebook: Rulebook | None = None
+        # Set by register_all: the library document a request in words refers to (「讲适老化平板那个案例」),
+        # or None when nothing is relevant enough to cite.
+        self.find_document: Callable[[str, str], str | None] | None = None
 
     # -- data (loaded on first use; a broken team file is reported, not a crash) -----------------
 
@@ -159,8 +172,62 @@ class DraftService:
         if parsed.kind == "pick":
             return self.pick(request.user_id, parsed.text or parsed.pick, lang)
         if parsed.kind not in KINDS:
-            raise UserError(t("draft_usage", lang))
+            parsed = self.understand(parsed, lang)
         return self.draft(parsed, request.user_id, request.platform, lang)
+
+    def understand(self, parsed: DraftArgs, lang: str) -> DraftArgs:
+        """A request in words: 「给银发群体写5个标题，讲适老化平板那个案例」, 「把这段新闻稿压成140字微博：……」.
+        Kind, count, persona, format and length come from the words; the source is the text after a colon,
+        or the library document the rest of the request describes."""
+        text = parsed.text.strip()
+        kind = "headline" if _HEADLINE_CUE.search(text) else "summary" if _SUMMARY_CUE.search(text) else ""
+        if not kind:
+            raise UserError(t("draft_usage", lang))
+        instruction, source = text, ""
+        match = _SOURCE_AFTER.search(text)
+        if match and len(match.group(2).strip()) >= 10:
+            instruction, source = match.group(1), match.group(2).strip()
+        found = DraftArgs(
+            kind=kind,
+            text=source,
+            doc=parsed.doc,
+            persona=parsed.persona,
+            format=parsed.format,
+            count=parsed.count,
+            max_chars=parsed.max_chars,
+            pick=parsed.pick,
+        )
+        count = _COUNT.search(instruction)
+        if count and found.count is None:
+            value = factcheck.cn_to_number(count.group(1))
+            found.count = int(value) if value is not None else None
+        limit = _CHAR_LIMIT.search(instruction)
+        if limit and found.max_chars is None:
+            found.max_chars = int(limit.group(1))
+        lowered = instruction.lower()
+        said = ""  # the words that named the persona; they are not part of the topic
+        if found.persona is None:
+            aliases = {a: p.name for p in self.catalog.personas.values() for a in (p.name, *p.aliases)}
+            said = _mentioned(lowered, aliases) or ""
+            found.persona = aliases.get(said)
+        if found.format is None:
+            # The format named last is the target: 「把这段新闻稿压成微博」 asks for a Weibo post.
+            formats = {a: f.name for f in self.catalog.formats.values() for a in (f.name, *f.aliases)}
+            found.format = formats.get(_mentioned(lowered, formats, last=True) or "")
+        if not source and not found.doc:
+            found.doc = self._find_document(
+                instruction.lower().replace(said.lower(), " ") if said else instruction, lang
+            )
+        return found
+
+    def _find_document(self, instruction: str, lang: str) -> str:
+        topic = " ".join(_TOPIC_NOISE.sub(" ", instruction).split())
+        if not topic or self.find_document is None:
+            raise UserError(t("draft_empty_source", lang))
+        doc_id = self.find_document(topic, lang)
+        if doc_id is None:
+            raise UserError(t("draft_no_match", lang, topic=topic))
+        return doc_id
 
     def on_pick(self, request: Request) -> Reply:
         action: Action = request.action  # type: ignore[assignment]
@@ -387,6 +454,14 @@ def _int_in(value: str | int | None, low: int, high: int, default: int | None, k
     return number
 
 
+def _mentioned(text: str, names: dict[str, str], last: bool = False) -> str | None:
+    """The name or alias (2+ characters) that occurs in the text: the longest, or the last named."""
+    found = [(text.rfind(a.lower()), len(a), a) for a in names if len(a) >= 2 and a.lower() in text]
+    if not found:
+        return None
+    return max(found, key=lambda f: (f[0], f[1]) if last else (f[1], -f[0]))[2]
+
+
 def _unknown(key: str, exc: UnknownName, lang: str) -> str:
     suggest = t("did_you_mean", lang, name=exc.suggestion) if exc.suggestion else ""
     return t(key, lang, name=exc.name, suggest=suggest, known="、".join(exc.known))
@@ -462,9 +537,17 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
     return Reply(text="\n".join(lines), buttons=buttons, data={"draft": data})
 
 
-def register_all(router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None, ingestor) -> None:  # type: ignore[no-untyped-def]
-    """Drafting, compliance checks, personas and technical-translation notes (one call from the app)."""
+def register_all(services: Any) -> None:
+    """Drafting, compliance checks, personas and technical-translation notes: one call from the app's
+    composition root (``services`` is its ``Services``; only the parts below are used)."""
     from handlers import notes
 
-    register(router, engine, settings, chat_model)
-    notes.register(router, engine, settings, chat_model, ingestor)
+    service = register(services.router, services.engine, services.settings, services.chat_model)
+
+    def find_document(topic: str, lang: str) -> str | None:
+        # The same relevance bar the bot uses before it cites anything in an answer.
+        hits = services.retriever.search(topic, k=1).hits
+        return hits[0].id if hits and services.answerer.is_relevant(hits[0], lang) else None
+
+    service.find_document = find_document
+    notes.register(services.router, services.engine, services.settings, services.chat_model, services.ingestor)

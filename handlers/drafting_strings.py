@@ -17,6 +17,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No source text. Paste it after the command, or name a library document with --doc (e.g. "
         "--doc case-012); in the terminal --file FILE works too.",
     },
+    "draft_no_match": {
+        "zh": "案例库里没有找到与「{topic}」足够相关的文档。请换个说法，或用 --doc 指定文档 id（如 --doc case-012）。",
+        "en": "No library document is close enough to '{topic}'. Rephrase, or name one with --doc "
+        "(e.g. --doc case-012).",
+    },
     "draft_two_sources": {
         "zh": "原文只能给一种：粘贴的文字、--file 或 --doc，三选一。",
         "en": "Give one source only: pasted text, --file or --doc.",

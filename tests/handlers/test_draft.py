@@ -107,3 +107,21 @@ def test_console_chat_drafts_and_picks_with_b1(services: Services) -> None:
     assert first.buttons
     picked = chat.send("b1")
     assert picked.data["pick"]["persona"] == "中小企业主"
+
+
+def test_a_request_in_words_finds_persona_count_and_the_case(library_services: Services) -> None:
+    reply = ask(library_services, "draft 给银发群体写3个标题，讲城商行智能客服降本那个案例")
+    draft = reply.data["draft"]
+    assert (draft["kind"], draft["persona"], draft["source"]) == ("headline", "银发科技爱好者", "fx-bank")
+    assert 1 <= len(draft["variants"]) <= 3
+    assert [c.id for c in reply.citations] == ["fx-bank"]
+    nothing = ask(library_services, "draft 给Z世代写3个标题，讲火星移民那个案例")
+    assert "没有找到" in nothing.text and "火星移民" in nothing.text and "z世代" not in nothing.text
+
+
+def test_a_request_in_words_with_the_text_after_a_colon(services: Services) -> None:
+    reply = ask(services, f"draft 把这段新闻稿压成60字微博：{SOURCE}")
+    draft = reply.data["draft"]
+    assert (draft["kind"], draft["format"], draft["limit"], draft["source"]) == ("summary", "微博", 60, "inline")
+    assert all(v["chars"] <= 60 for v in draft["variants"])
+    assert "用法" in ask(services, "draft 随便聊聊").text
