@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -71,7 +72,15 @@ def _options(
 
 
 def load_settings() -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Name the setting and what was wrong, never the value (it may be a secret).
+        problems = "; ".join(
+            f"PRBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        err.print(f"[red]设置有误 / invalid setting:[/red] {problems}", highlight=False)
+        raise typer.Exit(2) from None
     if State.data_dir is not None:
         settings.data_dir = State.data_dir
     return settings

@@ -123,3 +123,9 @@ def test_chat_reads_questions_and_help(data_dir: Path) -> None:
     result = prbot("chat", data_dir=data_dir, stdin="help\n城商行人工坐席成本下降了多少？\nexit\n")
     assert result.returncode == 0, result.stderr
     assert "ask" in result.stdout and "32%" in result.stdout
+
+
+def test_invalid_setting_names_the_variable_not_the_value(tmp_path: Path) -> None:
+    result = prbot("ask", "问题", data_dir=tmp_path / "d", env={"PRBOT_RETRIEVAL_K": "abc"})
+    assert result.returncode == 2
+    assert "PRBOT_RETRIEVAL_K" in result.stderr and "Traceback" not in result.stderr
