@@ -436,10 +436,8 @@ def command_lang(args: list[str]) -> str:
         if not arg.startswith("-") and arg.lower() not in KIND_ALIASES and arg.lower() not in _COMMAND_WORDS:
             words.append(arg)
         index += 1
-    text = " ".join(words)
-    if not re.search(r"[A-Za-z]{2,}", text):
-        return "zh"
-    return msg.detect_language(text)
+    # detect_language expects a message that starts with its command word.
+    return msg.detect_language("draft " + " ".join(words))
 
 
 def _int_in(value: str | int | None, low: int, high: int, default: int | None, key: str, lang: str, **extra: object):  # type: ignore[no-untyped-def]

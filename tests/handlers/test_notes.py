@@ -181,7 +181,7 @@ def test_missing_fields_and_unknown_notes(svc: Services) -> None:
     )
     assert "技术名称" in reply.text and "技术原理解读" in reply.text
     assert "note-nope" in send(svc, "note show note-nope").text
-    assert "Usage" in send(svc, "note frobnicate").text
+    assert "Usage" in send(svc, "note please publish my new note").text
     assert "用法" in send(svc, "note 乱写").text
     with session_scope(svc.engine) as session:
         assert list(session.exec(select(store.Note))) == []
