@@ -239,6 +239,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_list_empty": {"zh": "还没有笔记。用 note submit 提交一篇。", "en": "No notes yet. Use `note submit`."},
     "feedback_yes": {"zh": "看懂了", "en": "Understood"},
     "feedback_no": {"zh": "没看懂", "en": "Not clear"},
+    "feedback_unknown": {
+        "zh": "找不到笔记 {id}，这次反馈没有记录。",
+        "en": "Note {id} no longer exists; the feedback was not recorded.",
+    },
     "feedback_thanks": {
         "zh": "谢谢反馈，已记录（{id}：{answer}）。",
         "en": "Thanks, recorded ({id}: {answer}).",

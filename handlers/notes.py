@@ -483,7 +483,13 @@ class NotesService:
         return Reply(text="\n".join(lines), private=True)
 
     def feedback(self, doc_id: str, user_id: str, understood: bool, lang: str = "zh") -> Reply:
+        from storage import library
+
         with session_scope(self.engine) as session:
+            # Only votes on notes that exist count (a stale or forged click is refused, not stored).
+            doc = library.get_document(session, doc_id)
+            if (doc is None or doc.type != "note") and store.get(session, doc_id) is None:
+                raise UserError(t("feedback_unknown", lang, id=doc_id))
             store.record_feedback(session, doc_id, user_id, understood)
         answer = t("feedback_yes" if understood else "feedback_no", lang)
         return Reply(text=t("feedback_thanks", lang, id=doc_id, answer=answer), private=True)

@@ -146,6 +146,13 @@ def test_full_review_cycle_keeps_every_version_and_publishes_to_the_library(svc:
 
 
 def test_stats_lists_lowest_understanding_first_and_checks_the_month(svc: Services) -> None:
+    from storage import library
+
+    with session_scope(svc.engine) as session:
+        for doc_id in ("note-a", "note-b"):
+            session.add(library.Document(id=doc_id, type="note", title=doc_id, source_path="x", content_hash=""))
+    forged = send(svc, "x", user="u1", action=Action("notefb:case-999:yes"))
+    assert "找不到笔记" in forged.text
     for user, answer in (("u1", "yes"), ("u2", "yes"), ("u3", "yes"), ("u4", "yes"), ("u5", "yes")):
         send(svc, "x", user=user, action=Action(f"notefb:note-a:{answer}"))
     send(svc, "x", user="u1", action=Action("notefb:note-b:no"))
