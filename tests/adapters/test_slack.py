@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
+from bot import messages as msg
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.web import WebServer
 from bot.app import Services
@@ -168,7 +169,7 @@ def test_slash_help_and_unknown_subcommand(rig: SlackRig) -> None:
     base = {"command": "/prbot", "user_id": "U1", "channel_id": "C1", "team_id": "T1", "trigger_id": "tr1"}
     ack = rig.post_form({**base, "text": "help", "response_url": rig.fake.response_url("help")})
     assert ack.status_code == 200
-    assert ack.text == "Looking it up…"  # the placeholder, in the language of the command
+    assert ack.text == msg.t("chat_searching", msg.detect_language("help"))  # the placeholder, acked at once
     rig.post_form({**base, "text": "hepl", "response_url": rig.fake.response_url("typo")})
     rig.drain()
     responses = {c["path"].rsplit("/", 1)[1]: c["body"] for c in rig.fake.of("response_url")}
