@@ -57,6 +57,13 @@ class SearchResult:
     preferred: int = 0
 
 
+@dataclass
+class _Query:
+    vector: np.ndarray
+    tokens: list[str]
+    bm25: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+
 class Retriever:
     def __init__(
         self,
@@ -115,11 +122,13 @@ class Retriever:
         explicit = filters or Filters()
         inferred = infer_filters(question, self.vocabulary) if infer else Filters()
         inferred = Filters({key: v for key, v in inferred.values.items() if key not in explicit.values})
-        hits = self._search(question, explicit, k_docs=max(k, 5) * 2)
+        query = _Query(self._embedder.embed_query(question), tokenize(expand_query(question)))
+        query.bm25 = self._lexical.scores(query.tokens) if self._lexical is not None else np.zeros(0)
+        hits = self._search(query, explicit, k_docs=max(k, 5) * 2)
         matched_nothing = bool(explicit) and not hits
         preferred_count = 0
         if inferred:
-            preferred = self._search(question, Filters({**explicit.values, **inferred.values}), k_docs=max(k, 5) * 2)
+            preferred = self._search(query, Filters({**explicit.values, **inferred.values}), k_docs=max(k, 5) * 2)
             if preferred:
                 preferred_ids = {h.id for h in preferred}
                 hits = preferred + [h for h in hits if h.id not in preferred_ids]
@@ -145,14 +154,13 @@ class Retriever:
                     hit.chunks.append(ChunkHit(chunk.id, chunk.section, chunk.text, 0.0, 0.0, 0.0))
             hit.chunks.sort(key=lambda c: c.score, reverse=True)
 
-    def _search(self, question: str, filters: Filters, k_docs: int) -> list[DocumentHit]:
+    def _search(self, query: _Query, filters: Filters, k_docs: int) -> list[DocumentHit]:
+        """One fused search; the query's vector and BM25 scores are computed once per question."""
         lexical = self._lexical
         assert lexical is not None
-        query_vector = self._embedder.embed_query(question)
-        tokens = tokenize(expand_query(question))
+        query_vector, tokens, bm25 = query.vector, query.tokens, query.bm25
         n = self._candidates
 
-        bm25 = lexical.scores(tokens)
         mask = self._mask(filters)
         if mask is not None and bm25.size:
             bm25 = np.where(mask, bm25, 0.0)
