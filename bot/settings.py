@@ -304,6 +304,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     chroma_url: str | None = None
+    # The bundled demo library `prbot demo` indexes (the repo's demo/library unless set, e.g. in Docker).
+    demo_library: Path | None = None
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
 

@@ -213,7 +213,11 @@ def demo(
     from bot.adapters.console import ConsoleChat, render
 
     with services() as svc:
-        report = run_ingest(svc, [DEMO_LIBRARY])
+        library = svc.settings.demo_library or DEMO_LIBRARY
+        if not library.is_dir():
+            err.print(f"找不到演示资料库 / demo library not found at {library}; set PRBOT_DEMO_LIBRARY")
+            raise typer.Exit(2)
+        report = run_ingest(svc, [library])
         print_report(report)
         if not report.ok:
             raise typer.Exit(1)
