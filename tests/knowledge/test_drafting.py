@@ -124,3 +124,11 @@ def test_llm_user_value_through_the_prompt() -> None:
         model = OpenAIChatModel(fake.base_url, "k", "m", timeout_s=10, max_retries=0)
         assert llm_user_value(model, "联邦学习", "联邦学习", "技术原理") == text
         assert "技术原理" in fake.chat_requests()[0]["body"]["messages"][1]["content"]
+
+
+def test_llm_replies_are_split_into_variants() -> None:
+    from knowledge.drafting import parse_variants
+
+    summary = "### 版本 1\n第一段。\n第二句。\n### 版本 2\n另一版。"
+    assert parse_variants(summary, "summary") == ["第一段。\n第二句。", "另一版。"]
+    assert parse_variants("1. 标题一\n2、标题二\n- 标题三\n\n", "headline") == ["标题一", "标题二", "标题三"]
