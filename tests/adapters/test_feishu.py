@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.adapters.feishu import FeishuAdapter, message_text, resolve_domain
 from bot.adapters.web import WebServer
 from bot.app import Services
+from bot.core import Command, Form, FormField, Reply, Request
 from bot.settings import FeishuSettings
 from storage.events import AnswerFeedback, BotAnswer
 from tests.fakes.feishu_api import FakeFeishuAPI, card_action, encrypt, message_event, signed
@@ -163,6 +164,31 @@ def test_card_feedback_click_is_stored_with_a_toast(rig: FeishuRig) -> None:
         answer = session.get(BotAnswer, down["value"]["value"])
     assert [(v.user_id, v.value) for v in votes] == [("ou_user", "down")]
     assert answer is not None and answer.platform == "feishu"
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_form_card_submission_comes_back_as_an_action(rig: FeishuRig) -> None:
+    form = Form(
+        "survey:submit", "满意度调查", (FormField("score", "评分", "select", ("1", "5")), FormField("why", "原因"))
+    )
+    rig.services.router.command(Command("survey", lambda req, args: Reply(text="请填写", form=form), "调查", "survey"))
+    seen: list[Request] = []
+
+    def on_submit(request: Request) -> Reply:
+        seen.append(request)
+        return Reply(text=f"收到：{request.action.values['score']}")  # type: ignore[union-attr]
+
+    rig.services.router.on_action("survey", on_submit)
+    rig.post(message_event("ev-form", "survey", token=TOKEN, message_id="om_form"))
+    cards = rig.fake.wait_for(lambda: len(rig.fake.replies_to("om_form")) >= 2 and rig.fake.replies_to("om_form"))
+    form_card = card_of(cards[1])["elements"][0]
+    assert form_card["tag"] == "form" and [e.get("name") for e in form_card["elements"]] == ["score", "why", "submit"]
+    submit = form_card["elements"][-1]["value"]
+    response = rig.post(card_action("ev-submit", submit, token=TOKEN, form_value={"score": "5", "why": "快"}))
+    assert response.status_code == 200 and "toast" in response.json()
+    answer = rig.fake.wait_for(lambda: rig.fake.replies_to("om_card"))[0]
+    assert "收到：5" in json.dumps(card_of(answer), ensure_ascii=False)
+    assert seen[0].action is not None and seen[0].action.values == {"score": "5", "why": "快"}
 
 
 @pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])

@@ -167,7 +167,14 @@ def message_event(
     }
 
 
-def card_action(event_id: str, value: dict[str, Any], *, token: str, message_id: str = "om_card") -> dict[str, Any]:
+def card_action(
+    event_id: str,
+    value: dict[str, Any],
+    *,
+    token: str,
+    message_id: str = "om_card",
+    form_value: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "schema": "2.0",
         "header": {
@@ -181,7 +188,7 @@ def card_action(event_id: str, value: dict[str, Any], *, token: str, message_id:
         "event": {
             "operator": {"open_id": "ou_user", "tenant_key": "t"},
             "token": "c-token",
-            "action": {"tag": "button", "value": value},
+            "action": {"tag": "button", "value": value, **({"form_value": form_value} if form_value else {})},
             "context": {"open_message_id": message_id, "open_chat_id": "oc_chat"},
         },
     }
