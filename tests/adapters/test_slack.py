@@ -261,3 +261,30 @@ def test_form_opens_a_modal_and_submission_comes_back_as_action(rig: SlackRig) -
     assert seen[0].action.values == {"score": "5", "why": "快"}
     assert any("收到：5" in p["body"]["text"] and p["body"]["channel"] == "C1" for p in rig.posts())
     assert rig.fake.of("upload")[0]["body"]["bytes"] == len(b"\x89PNG fake")
+
+
+def test_private_slash_answer_can_be_shared_to_the_channel(rig: SlackRig) -> None:
+    base = {"command": "/prbot", "user_id": "U1", "channel_id": "C1", "team_id": "T1", "trigger_id": "tr3"}
+    rig.post_form({**base, "text": f"ask {QUESTION}", "response_url": rig.fake.response_url("ask")})
+    private = rig.fake.wait_for(lambda: rig.fake.of("response_url"))[0]["body"]
+    assert private["response_type"] == "ephemeral" and "fx-bank" in json.dumps(private["blocks"], ensure_ascii=False)
+    assert rig.posts() == []  # nothing public yet
+    share = next(
+        e for b in private["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "prbot-share"
+    )
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "team": {"id": "T1"},
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "is_ephemeral": True},
+        "trigger_id": "tr4",
+        "response_url": rig.fake.response_url("share"),
+        "actions": [{"action_id": "prbot-share", "value": share["value"], "type": "button", "text": share["text"]}],
+    }
+    rig.post_form({"payload": json.dumps(payload)})
+    shared = rig.fake.wait_for(lambda: rig.posts())[0]["body"]
+    assert shared["channel"] == "C1" and "<@U1>" in shared["text"]
+    text = blocks_text({"body": shared})
+    assert "fx-bank" in text and "prbot-share" not in text  # the public copy has no share button
+    rig.fake.wait_for(lambda: any(c["body"].get("delete_original") for c in rig.fake.of("response_url")))
