@@ -345,10 +345,15 @@ class FeishuAdapter:
 
     def _deliver_action(self, request: Request, lang: str) -> None:
         reply = self.router.handle(request)
-        inbound = Inbound(PLATFORM, request.user_id, request.channel_id, "", request.thread_id, request.event_id)
+        # A card callback does not say whether the chat is a group: quote the card rather than open a thread.
+        inbound = Inbound(
+            PLATFORM, request.user_id, request.channel_id, "", request.thread_id, request.event_id, private=True
+        )
         self._send(reply, lang, inbound, request.thread_id, key=request.event_id or uuid.uuid4().hex)
 
     def _send(self, reply: Reply, lang: str, inbound: Inbound, reply_to: str | None, key: str) -> None:
+        # In groups the answer opens (or continues) a thread under the question; in a p2p chat it quotes it.
+        in_thread = not inbound.private
         try:
             answer_id = self.events.record_answer(
                 platform=PLATFORM,
@@ -363,15 +368,19 @@ class FeishuAdapter:
             cards = render(reply, lang, answer_id=answer_id, feedback=feedback)
             for index, card in enumerate(cards):
                 content = json.dumps(card, ensure_ascii=False)
-                self.notifier.send(inbound.channel_id, reply_to, "interactive", content, send_uuid(f"{key}:{index}"))
+                self.notifier.send(
+                    inbound.channel_id, reply_to, "interactive", content, send_uuid(f"{key}:{index}"), in_thread
+                )
             for index, attachment in enumerate(reply.files):
-                self.notifier.send_file(inbound.channel_id, reply_to, attachment, send_uuid(f"{key}:file{index}"))
+                self.notifier.send_file(
+                    inbound.channel_id, reply_to, attachment, send_uuid(f"{key}:file{index}"), in_thread
+                )
         except NotifyError as exc:
             ref, line = failure_text(lang)
             log.error("feishu send failed ref=%s chat=%s error=%s", ref, inbound.channel_id, exc)
             try:
                 text = json.dumps({"text": line}, ensure_ascii=False)
-                self.notifier.send(inbound.channel_id, reply_to, "text", text, send_uuid(f"{key}:failed"))
+                self.notifier.send(inbound.channel_id, reply_to, "text", text, send_uuid(f"{key}:failed"), in_thread)
             except NotifyError as again:
                 log.error("feishu could not tell the user about failure ref=%s: %s", ref, again)
 
@@ -416,14 +425,17 @@ class FeishuNotifier:
         for index, card in enumerate(render(reply, lang)):
             content = json.dumps(card, ensure_ascii=False)
             message_id = self.send(
-                destination.channel_id, destination.thread_id, "interactive", content, f"{key}-{index}"
+                destination.channel_id, destination.thread_id, "interactive", content, f"{key}-{index}", True
             )
             first = first or message_id
         for index, attachment in enumerate(reply.files):
-            self.send_file(destination.channel_id, destination.thread_id, attachment, f"{key}-f{index}")
+            self.send_file(destination.channel_id, destination.thread_id, attachment, f"{key}-f{index}", True)
         return first
 
-    def send(self, chat_id: str, reply_to: str | None, msg_type: str, content: str, send_id: str) -> str:
+    def send(
+        self, chat_id: str, reply_to: str | None, msg_type: str, content: str, send_id: str, in_thread: bool = False
+    ) -> str:
+        """Reply to ``reply_to`` (in its thread when ``in_thread``) or post a new message to ``chat_id``."""
         from lark_oapi.api.im.v1 import (
             CreateMessageRequest,
             CreateMessageRequestBody,
@@ -437,7 +449,7 @@ class FeishuNotifier:
                 .content(content)
                 .msg_type(msg_type)
                 .uuid(send_id)
-                .reply_in_thread(False)
+                .reply_in_thread(in_thread)
             )
             request = ReplyMessageRequest.builder().message_id(reply_to).request_body(body.build()).build()
             response = self._call(lambda: self.client.im.v1.message.reply(request))
@@ -454,7 +466,9 @@ class FeishuNotifier:
             response = self._call(lambda: self.client.im.v1.message.create(request))
         return str(getattr(response.data, "message_id", "") or "")
 
-    def send_file(self, chat_id: str, reply_to: str | None, attachment: Any, send_id: str) -> str:
+    def send_file(
+        self, chat_id: str, reply_to: str | None, attachment: Any, send_id: str, in_thread: bool = False
+    ) -> str:
         from lark_oapi.api.im.v1 import (
             CreateFileRequest,
             CreateFileRequestBody,
@@ -480,7 +494,7 @@ class FeishuNotifier:
                 lambda: self.client.im.v1.file.create(CreateFileRequest.builder().request_body(body).build())
             )
             content, msg_type = {"file_key": response.data.file_key}, "file"
-        return self.send(chat_id, reply_to, msg_type, json.dumps(content), send_id)
+        return self.send(chat_id, reply_to, msg_type, json.dumps(content), send_id, in_thread)
 
     @staticmethod
     def _call(fn: Callable[[], Any]) -> Any:

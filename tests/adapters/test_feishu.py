@@ -85,6 +85,7 @@ def test_group_mention_gets_a_card_reply_with_sources(rig: FeishuRig) -> None:
     assert "32%" in card and "fx-bank" in card
     assert "feedback:up" in card and "feedback:down" in card
     assert reply["uuid"]  # sent with a uuid so a resend cannot double it
+    assert reply["reply_in_thread"] is True  # a group answer goes into the question's thread
     assert reply_auth(rig) == "Bearer t-fake"  # the tenant token from the fake (lark caches it per app)
 
 
@@ -135,7 +136,8 @@ def test_what_is_not_for_us_is_dropped_and_bad_input_gets_a_note(rig: FeishuRig)
     assert rig.fake.replies_to("om_nomention") == [] and rig.fake.replies_to("om_app") == []
     assert "ask" in json.dumps(card_of(rig.fake.replies_to("om_bare")[0]), ensure_ascii=False)  # help text
     assert "只读取文字" in card_of(rig.fake.replies_to("om_img")[0])["elements"][0]["content"]
-    assert "fx-hospital" in json.dumps(card_of(rig.fake.replies_to("om_p2p")[0]), ensure_ascii=False)
+    p2p = rig.fake.replies_to("om_p2p")[0]
+    assert "fx-hospital" in json.dumps(card_of(p2p), ensure_ascii=False) and p2p["reply_in_thread"] is False
 
 
 @pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
