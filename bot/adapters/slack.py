@@ -96,6 +96,7 @@ class SlackAdapter:
         self.mode = mode
         self.client = make_client(settings)
         self.workers = Workers("slack", settings.workers)
+        self._ack_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-ack")
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         self.app = App(
             client=self.client,
@@ -104,12 +105,11 @@ class SlackAdapter:
             request_verification_enabled=mode == "http",
             process_before_response=False,
             # Listeners only parse and hand over, so a small pool keeps acks instant.
-            listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-ack"),
+            listener_executor=self._ack_pool,
             logger=logging.getLogger("slack_bolt"),
         )
         self.notifier = SlackNotifier(self.client)
         self._socket: SocketModeHandler | None = None
-        self._bot_user_id: str | None = None
         self._checked: tuple[float, bool, str] = (0.0, False, "not checked yet")
         self._lock = threading.Lock()
         self._register()
@@ -131,6 +131,7 @@ class SlackAdapter:
     def close(self) -> None:
         if self._socket is not None:
             self._socket.close()
+        self._ack_pool.shutdown(wait=True)  # listeners only hand over; this is quick
         self.workers.shutdown(wait=True)
 
     def ready(self) -> tuple[bool, str]:
@@ -169,7 +170,6 @@ class SlackAdapter:
         bot = context.bot_user_id
         if _is_from_bot(event, bot):
             return
-        self._bot_user_id = bot
         inbound = Inbound(
             platform=PLATFORM,
             user_id=event.get("user", ""),

@@ -46,8 +46,8 @@ class SlackRig:
         return httpx.post(self.url, content=body, headers=headers)
 
     def drain(self) -> None:
-        """Wait for every answer in flight (the worker pool finishes its queue)."""
-        self.adapter.workers.shutdown(wait=True)
+        """Wait for every answer in flight: listeners hand over first, then the worker pool finishes its queue."""
+        self.adapter.close()
 
     def posts(self, thread: str | None = None) -> list[dict]:
         calls = [c for c in self.fake.of("chat.postMessage") if not c.get("failed")]
