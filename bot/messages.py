@@ -8,13 +8,19 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def detect_language(text: str) -> str:
-    """'zh' unless the text is plainly English: no Han characters and at least three English words
-    besides a leading command word and ``--options`` (so ``cr list --status approved`` stays Chinese)."""
+def detect_language(text: str, command: bool = True) -> str:
+    """'zh' unless the text is plainly English (no Han characters).
+
+    For a whole message (``command``), the leading command word and ``--options`` say nothing about
+    the reader, so three English words must remain (``cr list --status approved`` stays Chinese).
+    For free text alone (a title, a comment) any English word counts.
+    """
     if _HAN.search(text):
         return "zh"
-    words = [w for w in text.split() if not w.startswith("-")][1:]
-    english = [w for w in words if re.fullmatch(r"[A-Za-z][A-Za-z'’]+[?.!,]?", w)]
+    if not command:
+        return "en" if re.search(r"[A-Za-z]{2,}", text) else "zh"
+    without_options = re.sub(r"(?<!\S)--?[A-Za-z][\w-]*", " ", text)
+    english = re.findall(r"[A-Za-z]{2,}", without_options)[1:]
     return "en" if len(english) >= 3 else "zh"
 
 

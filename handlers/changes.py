@@ -379,7 +379,7 @@ def command_lang(args: Sequence[str]) -> str:
             continue
         if not arg.lstrip("#").isdigit():
             free.append(arg)
-    return msg.detect_language(" ".join(free)) if free else "zh"
+    return msg.detect_language(" ".join(free), command=False) if free else "zh"
 
 
 class ChangeChat:
