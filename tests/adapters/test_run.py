@@ -141,6 +141,12 @@ def test_feishu_notifier_creates_a_card_message() -> None:
         assert message_id == sent["message_id"] and sent["receive_id"] == "oc_team"
         assert "receive_id_type=chat_id" in next(c["path"] for c in fake.calls if c["path"].startswith("/open-apis/im"))
         assert "演练提醒" in json.loads(sent["content"])["elements"][0]["content"]
+        chart = Attachment("chart.png", b"\x89PNG fake", "image/png")
+        table = Attachment("changes.xlsx", b"xlsx bytes")
+        notifier.post(Destination("feishu", "oc_team"), Reply(text="本周图表", files=[chart, table]))
+        assert [m["msg_type"] for m in fake.messages[1:]] == ["interactive", "image", "file"]
+        assert json.loads(fake.messages[2]["content"])["image_key"].startswith("img_")
+        assert any(c["path"].endswith("/im/v1/files") for c in fake.calls)
         fake.fail("create", code=230001, msg="invalid receive_id")
         with pytest.raises(NotifyError, match="230001"):
             notifier.post(Destination("feishu", "oc_gone"), Reply(text="x"))
