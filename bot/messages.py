@@ -93,7 +93,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "chat_unknown_subcommand": {
         "zh": "没有「{command}」这个子命令。可用的有：{valid}。例如：/prbot ask 有没有银行的案例？",
-        "en": "There is no subcommand '{command}'. Valid ones: {valid}. For example: /prbot ask do we have a bank case?",
+        "en": "There is no subcommand '{command}'. Valid ones: {valid}. "
+        "For example: /prbot ask do we have a bank case?",
     },
     "chat_post_failed": {
         "zh": "回复发送失败，已记录。如需排查，请把参考编号 {ref} 告诉管理员。",

@@ -420,7 +420,9 @@ class FeishuNotifier:
 
     def post(self, destination: Destination, reply: Reply) -> str:
         lang = msg.detect_language(reply.text)
-        key = uuid.uuid4().hex
+        # Derived from what is sent, so a caller's retry of the same post is deduplicated by Feishu
+        # (message uuids are honoured for an hour) instead of appearing twice.
+        key = hashlib.sha256(f"{destination.channel_id}|{destination.thread_id}|{reply.text}".encode()).hexdigest()[:40]
         first = ""
         for index, card in enumerate(render(reply, lang)):
             content = json.dumps(card, ensure_ascii=False)
@@ -429,7 +431,11 @@ class FeishuNotifier:
             )
             first = first or message_id
         for index, attachment in enumerate(reply.files):
-            self.send_file(destination.channel_id, destination.thread_id, attachment, f"{key}-f{index}", True)
+            try:
+                self.send_file(destination.channel_id, destination.thread_id, attachment, f"{key}-f{index}", True)
+            except NotifyError as exc:
+                # The cards are out; retrying the whole post would not help the file and could repeat text.
+                log.warning("feishu: %s not sent to %s: %s", attachment.filename, destination.channel_id, exc)
         return first
 
     def send(

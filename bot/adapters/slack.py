@@ -474,7 +474,15 @@ class SlackNotifier:
                     blocks=message.blocks,
                 )
                 first_ts = first_ts or str(response.get("ts", ""))
-            for attachment in reply.files:
+        except SlackApiError as exc:
+            code = _error_code(exc)
+            retryable = code in _RETRYABLE or exc.response.status_code >= 500
+            raise NotifyError(f"slack refused the post to {destination.channel_id}: {code}", retryable) from None
+        except (SlackClientError, OSError) as exc:
+            raise NotifyError(f"slack unreachable: {exc.__class__.__name__}", retryable=True) from None
+        # The message is out: a failed upload must not make the caller retry (and post the text twice).
+        for attachment in reply.files:
+            try:
                 self.client.files_upload_v2(
                     channel=destination.channel_id,
                     thread_ts=destination.thread_id or first_ts or None,
@@ -482,10 +490,11 @@ class SlackNotifier:
                     filename=attachment.filename,
                     title=attachment.title or attachment.filename,
                 )
-        except SlackApiError as exc:
-            code = _error_code(exc)
-            retryable = code in _RETRYABLE or exc.response.status_code >= 500
-            raise NotifyError(f"slack refused the post to {destination.channel_id}: {code}", retryable) from None
-        except (SlackClientError, OSError) as exc:
-            raise NotifyError(f"slack unreachable: {exc.__class__.__name__}", retryable=True) from None
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                log.warning(
+                    "slack: %s not uploaded to %s: %s",
+                    attachment.filename,
+                    destination.channel_id,
+                    _error_code(exc) if isinstance(exc, SlackApiError) else exc.__class__.__name__,
+                )
         return first_ts

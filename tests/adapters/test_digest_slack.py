@@ -72,3 +72,23 @@ def test_a_refused_post_is_not_retried_and_the_claim_is_released(
     assert outcome.status == "failed" and "channel_not_found" in outcome.detail
     assert len(fake.of("chat.postMessage")) == 1  # not retryable: one attempt only
     assert get_claim(engine, "digest", "2025-W42/slack:CMGR") is None
+
+
+def test_a_failed_chart_upload_does_not_post_the_text_twice(
+    db: tuple[Engine, str], tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    engine, url = db
+    settings = change_settings(tmp_path, url)
+    clock = Clock(sh(2025, 10, 13, 9, 0))
+    ChangeService(engine, settings, clock).create(
+        {"title": "发布会主视觉", "size": "big", "effective_date": "2025-10-22"}, "slack:UB", "zh"
+    )
+    client = make_client(SlackSettings(bot_token=SecretStr("xoxb-test"), api_url=fake.api_url))
+    fake.fail("files.getUploadURLExternal", "internal_error", times=5)
+    clock.set(sh(2025, 10, 15, 10, 0))
+    job = DigestJob(engine, settings, {"slack": SlackNotifier(client)}, clock=clock, sleep=lambda _s: None)
+
+    assert [o.status for o in job.run_due()] == ["posted"]
+    assert len([c for c in fake.of("chat.postMessage") if not c.get("failed")]) == 1
+    assert [o.status for o in job.run_due()] == ["already"]
+    assert len([c for c in fake.of("chat.postMessage") if not c.get("failed")]) == 1
