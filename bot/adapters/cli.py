@@ -76,9 +76,7 @@ def load_settings() -> Settings:
         settings = Settings()
     except ValidationError as exc:
         # Name the setting and what was wrong, never the value (it may be a secret).
-        problems = "; ".join(
-            f"PRBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"PRBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
         err.print(f"[red]设置有误 / invalid setting:[/red] {problems}", highlight=False)
         raise typer.Exit(2) from None
     if State.data_dir is not None:
