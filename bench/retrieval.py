@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bot import messages as msg
 from bot.app import build_services
 from bot.settings import Settings
 from knowledge.parse import ParsedDocument
@@ -69,7 +70,7 @@ def run(
         ranks, hits, latencies, confident = [], 0, [], 0
         for question, gold_id, answers in questions:
             started = time.perf_counter()
-            answer = svc.answerer.answer(question, k=5)
+            answer = svc.answerer.answer(question, k=5, lang=msg.detect_language(question))
             latencies.append((time.perf_counter() - started) * 1000)
             rank = answer.ranked_ids.index(gold_id) + 1 if gold_id in answer.ranked_ids else 0
             ranks.append(rank)

@@ -64,6 +64,17 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
         return cls(data["generation"], data["chunks"], data["docs"], retriever)
 
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 idf of each token; a token no chunk contains gets the highest value. ``None``-free."""
+        n = len(self.chunk_ids)
+        out = {}
+        for token in tokens:
+            index = self.retriever.vocab_dict.get(token) if self.retriever is not None else None
+            indptr = self.retriever.scores["indptr"] if self.retriever is not None else None
+            df = int(indptr[index + 1] - indptr[index]) if index is not None and indptr is not None else 0
+            out[token] = float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+        return out
+
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk, in ``chunk_ids`` order (unknown tokens score nothing)."""
         if self.retriever is None:

@@ -187,7 +187,11 @@ class Retriever:
         )
         fused = (1 - self.bm25_weight) * _minmax(dense_arr) + self.bm25_weight * _minmax(lex_arr)
 
-        query_terms = set(tokens)
+        # Term weights for coverage: rare terms decide. English words absent from a Chinese library say
+        # nothing either way (their glossary translations carry the evidence), so they are left out.
+        idf = lexical.idf(list(dict.fromkeys(tokens)))
+        query_terms = {t: w for t, w in idf.items() if not (t.isascii() and w >= max(idf.values()) - 1e-6)}
+        total_weight = sum(query_terms.values())
         by_doc: dict[str, DocumentHit] = {}
         for cid, score, d, lx in zip(candidate_ids, fused, dense_arr, lex_arr, strict=True):
             chunk, doc = rows[cid]
@@ -199,8 +203,9 @@ class Retriever:
             hit.score = max(hit.score, float(score))
             hit.dense = max(hit.dense, float(d))
             terms = set(chunk.tokens.split(" "))
-            if query_terms:
-                hit.coverage = max(hit.coverage, len(query_terms & terms) / len(query_terms))
+            if total_weight > 0:
+                matched = sum(w for t, w in query_terms.items() if t in terms)
+                hit.coverage = max(hit.coverage, matched / total_weight)
             hit.chunks.append(ChunkHit(cid, chunk.section, chunk.text, float(score), float(d), float(lx)))
         ranked = sorted(by_doc.values(), key=lambda h: h.score, reverse=True)
         for hit in ranked:
