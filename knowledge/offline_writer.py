@@ -76,12 +76,15 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
         weights = {}
         for term in q_terms | q_chars:
             df = sum(1 for terms in term_sets if term in terms)
-            weights[term] = math.log((len(sentences) + 1) / (df + 0.5)) * (0.5 if term in q_chars else 1.0)
+            # Squared: the subject's name contributes many overlapping terms (bigrams, words, characters)
+            # that must not outweigh the one rare term naming what is asked.
+            rarity = math.log((len(sentences) + 1) / (df + 0.5))
+            weights[term] = rarity**2 * (0.5 if term in q_chars else 1.0)
         norm = sum(w for w in weights.values() if w > 0) or 1.0
         doc_weight = hit.score / top_score if top_score > 0 else 0.0
         for position, (sentence, terms) in enumerate(zip(sentences, term_sets, strict=True)):
             overlap = sum(w for t, w in weights.items() if w > 0 and t in terms) / norm
-            score = overlap + 0.4 * doc_weight
+            score = overlap + 0.8 * doc_weight
             if numeric and has_digit(sentence):
                 score += 0.1
             if definition and position == 0:
