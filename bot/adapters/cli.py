@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -42,6 +43,7 @@ register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 
+T = TypeVar("T")
 console = Console()
 err = Console(stderr=True)
 DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "demo" / "library"
@@ -92,6 +94,26 @@ def services() -> Iterator[Services]:
     except (ConfigError, DatabaseError, VectorStoreError, EmbeddingError) as exc:
         err.print(f"[red]错误 / error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+def cli_user(settings: Settings, as_user: str | None = None) -> str:
+    """Who is typing: ``--as USER``, else PRBOT_CLI_USER, else ``cli:`` + the OS user (roles match on it)."""
+    return as_user or settings.cli_user or f"cli:{getpass.getuser()}"
+
+
+@contextmanager
+def guarded_services() -> Iterator[tuple[Services, Callable[[Callable[[], T]], T]]]:
+    """The app's services and a runner that turns a ``UserError`` into one clear line and exit code 2."""
+
+    def attempt(action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except UserError as exc:
+            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    with services() as svc:
+        yield svc, attempt
 
 
 # ---- ingest ------------------------------------------------------------------------------------

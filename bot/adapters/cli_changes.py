@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -14,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.core import UserError
 from bot.settings import Settings
 
 T = TypeVar("T")
@@ -41,25 +38,15 @@ def register(app: typer.Typer) -> None:
 
 
 def cli_user(settings: Settings, as_user: str | None) -> str:
-    if as_user:
-        return as_user
-    return settings.cli_user or f"cli:{getpass.getuser()}"
+    from bot.adapters.cli import cli_user as resolve
+
+    return resolve(settings, as_user)
 
 
-@contextmanager
-def _changes() -> Iterator[tuple[object, Callable[[Callable[[], T]], T]]]:
-    """The app's services and a runner that turns a ``UserError`` into one clear line and exit code 2."""
-    from bot.adapters.cli import err, services
+def _changes():  # type: ignore[no-untyped-def]
+    from bot.adapters.cli import guarded_services
 
-    def attempt(action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except UserError as exc:
-            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    with services() as svc:
-        yield svc, attempt
+    return guarded_services()
 
 
 def _print(text: str) -> None:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -43,24 +41,16 @@ def register(app: typer.Typer) -> None:
         bench.command("drafting")(bench_drafting)
 
 
-@contextmanager
-def _session() -> Iterator[tuple[Any, Callable[[Callable[[], T]], T]]]:
-    """The app's services and a runner that turns a ``UserError`` into one clear line and exit code 2."""
-    from bot.adapters.cli import err, services
+def _session():  # type: ignore[no-untyped-def]
+    from bot.adapters.cli import guarded_services
 
-    def attempt(action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except UserError as exc:
-            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    with services() as svc:
-        yield svc, attempt
+    return guarded_services()
 
 
 def _user(svc: Any, as_user: str | None) -> str:
-    return as_user or getattr(svc.settings, "cli_user", None) or f"cli:{getpass.getuser()}"
+    from bot.adapters.cli import cli_user
+
+    return cli_user(svc.settings, as_user)
 
 
 def _print(reply: Reply, as_json: bool, key: str) -> None:

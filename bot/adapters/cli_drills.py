@@ -6,7 +6,6 @@ terminal and Slack/Feishu behave alike. ``--as`` says who is acting (roles matte
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -63,11 +62,11 @@ def _print_post(text: str) -> None:
 
 
 def _run(kind: str, args: list[str], as_user: str | None) -> None:
-    from bot.adapters.cli import console, err
+    from bot.adapters.cli import cli_user, console, err
     from bot.adapters.console import render
 
     with _notifying_services() as svc:
-        user = as_user or svc.settings.cli_user or f"cli:{getpass.getuser()}"  # type: ignore[attr-defined]
+        user = cli_user(svc.settings, as_user)  # type: ignore[attr-defined]
         command, _ = svc.router.resolve(kind)  # type: ignore[attr-defined]
         if command is None or command.name != kind:
             err.print(f"{kind} is not available", highlight=False)
