@@ -445,7 +445,6 @@ class IncidentService:
 
     def describe(self, session: Session, incident: Incident, lang: str) -> str:
         assert incident.id is not None
-        row = self.people.severity(incident.level)
         lines = [
             s.t(
                 "incident_header",
@@ -455,6 +454,28 @@ class IncidentService:
                 description=incident.description,
                 status=s.t(f"status_{incident.status}", lang),
             ),
+            *self._lead_and_thread(incident, lang),
+        ]
+        for cp in checkpoints(session, incident.id):
+            name = self._name(cp.key, lang)
+            if cp.done_at is not None:
+                minutes = (cp.done_at - incident.started_at).total_seconds() / 60
+                mark = "✅" if cp.done_at <= cp.due_at else "⚠️"
+                lines.append(f"{mark} {name} ({cp.key}) · {minutes:.0f}/{cp.target_minutes:.0f} min · {cp.done_by}")
+            else:
+                lines.append(f"⬜ {name} ({cp.key}) · {s.t('due_at', lang, due=self._local(cp.due_at))}")
+        logged = steps(session, incident.id)
+        lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
+        for lc in level_changes(session, incident.id):
+            lines.append(f"↕ L{lc.from_level} → L{lc.to_level} · {self._local(lc.changed_at)} · {lc.changed_by}")
+        for st in statements(session, incident.id):
+            lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
+        return "\n".join(lines)
+
+    def _lead_and_thread(self, incident: Incident, lang: str) -> list[str]:
+        """Who leads at this level with what resources, and where the incident is handled."""
+        row = self.people.severity(incident.level)
+        return [
             s.t(
                 "incident_lead",
                 lang,
@@ -473,46 +494,14 @@ class IncidentService:
                 started=self._local(incident.started_at),
             ),
         ]
-        for cp in checkpoints(session, incident.id):
-            name = self._name(cp.key, lang)
-            if cp.done_at is not None:
-                minutes = (cp.done_at - incident.started_at).total_seconds() / 60
-                mark = "✅" if cp.done_at <= cp.due_at else "⚠️"
-                lines.append(f"{mark} {name} ({cp.key}) · {minutes:.0f}/{cp.target_minutes:.0f} min · {cp.done_by}")
-            else:
-                lines.append(f"⬜ {name} ({cp.key}) · {s.t('due_at', lang, due=self._local(cp.due_at))}")
-        logged = steps(session, incident.id)
-        lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
-        for lc in level_changes(session, incident.id):
-            lines.append(f"↕ L{lc.from_level} → L{lc.to_level} · {self._local(lc.changed_at)} · {lc.changed_by}")
-        for st in statements(session, incident.id):
-            lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
-        return "\n".join(lines)
 
     def _steps_total(self) -> int:
         return len(self.settings.incidents.checklist)
 
     def _started_reply(self, incident: Incident, notice: str, lang: str) -> Reply:
-        row = self.people.severity(incident.level)
         lines = [
             s.t("incident_started", lang, label=self._label(incident, lang), id=incident.id, level=incident.level),
-            s.t(
-                "incident_lead",
-                lang,
-                level=incident.level,
-                role=row.owner_role,
-                lead=incident.lead_id or s.t("lead_unset", lang),
-                media=row.media,
-                kols=row.kols,
-                resources=row.resources or "—",
-            ),
-            s.t(
-                "incident_thread",
-                lang,
-                channel=incident.channel,
-                thread=incident.thread_id or incident.thread_name,
-                started=self._local(incident.started_at),
-            ),
+            *self._lead_and_thread(incident, lang),
         ]
         for cp in self.settings.incidents.checkpoints:
             due = incident.started_at + timedelta(minutes=cp.target_minutes)
