@@ -140,6 +140,9 @@ class FeishuAdapter:
         """Start the long connection on its own thread with its own event loop."""
         import lark_oapi as lark
 
+        # lark-oapi adds its own stdout handler to the "Lark" logger; ours already prints, so stop the
+        # record from also reaching the root handler (every line appeared twice).
+        logging.getLogger("Lark").propagate = False
         secret = self.settings.app_secret.get_secret_value() if self.settings.app_secret else ""
         self._ws = lark.ws.Client(
             self.settings.app_id or "",
