@@ -7,6 +7,7 @@ Handlers never see a platform object.
 from __future__ import annotations
 
 import logging
+import re
 import shlex
 import uuid
 from collections.abc import Callable
@@ -154,12 +155,18 @@ class Router:
         self._commands: dict[str, Command] = {}
         self._names: dict[str, str] = {}
         self._actions: dict[str, ActionHandler] = {}
+        self._intents: list[tuple[re.Pattern[str], str]] = []
         self._default = default_command
 
     def command(self, cmd: Command) -> None:
         self._commands[cmd.name] = cmd
         for name in (cmd.name, *cmd.aliases):
             self._names[name.lower()] = cmd.name
+
+    def on_intent(self, pattern: re.Pattern[str], command_name: str) -> None:
+        """Send a message with no command word to ``command_name`` when it plainly asks for it
+        (「给银发群体写5个标题…」 is a drafting request, not a question for the library)."""
+        self._intents.append((pattern, command_name))
 
     def on_action(self, prefix: str, handler: ActionHandler) -> None:
         self._actions[prefix] = handler
@@ -175,6 +182,9 @@ class Router:
         name = self._names.get(first.lower().lstrip("/"))
         if name is not None:
             return self._commands[name], split_args(rest)
+        for pattern, command_name in self._intents:
+            if command_name in self._commands and pattern.search(stripped):
+                return self._commands[command_name], split_args(stripped)
         default = self._commands.get(self._default)
         return default, [stripped] if stripped else []
 

@@ -32,6 +32,12 @@ from storage.db import session_scope
 MAX_COUNT = 20
 _HEADLINE_CUE = re.compile(r"标题|headline", re.IGNORECASE)
 _SUMMARY_CUE = re.compile(r"摘要|压成|压缩|缩写|改写|微博|导语|脚本|文案|summary", re.IGNORECASE)
+# A request to write copy (not a question about the library): a writing verb, then what to write.
+DRAFT_REQUEST = re.compile(
+    r"(写|拟|起|生成|出|来|改写|帮我|给我)[^。？?！!]{0,20}(标题|摘要|导语|文案|微博|脚本)|压成[^。？?]{0,10}(微博|摘要|字)"
+    r"|\b(write|draft)\b.{0,30}\b(headlines?|summary|summaries|copy|post)\b",
+    re.IGNORECASE,
+)
 _COUNT = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|条|则|版|组)")
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*字")
 _SOURCE_AFTER = re.compile(r"^(.*?)[：:]\s*(.+)$", re.DOTALL)
@@ -89,6 +95,7 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             aliases=("起草", "文案"),
         )
     )
+    router.on_intent(DRAFT_REQUEST, "draft")
     router.command(
         Command(
             "check",

@@ -125,3 +125,12 @@ def test_a_request_in_words_with_the_text_after_a_colon(services: Services) -> N
     assert (draft["kind"], draft["format"], draft["limit"], draft["source"]) == ("summary", "微博", 60, "inline")
     assert all(v["chars"] <= 60 for v in draft["variants"])
     assert "用法" in ask(services, "draft 随便聊聊").text
+
+
+def test_a_drafting_request_without_the_command_word_is_drafted_not_answered(library_services: Services) -> None:
+    reply = ask(library_services, "给银发群体写3个标题，讲城商行智能客服降本那个案例")
+    assert reply.data["draft"]["kind"] == "headline" and reply.data["draft"]["source"] == "fx-bank"
+    weibo = ask(library_services, f"把这段新闻稿压成60字微博：{SOURCE}")
+    assert weibo.data["draft"]["format"] == "微博"
+    question = ask(library_services, "城商行人工坐席成本下降了多少？")
+    assert "answer" in question.data and "draft" not in question.data
