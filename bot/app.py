@@ -109,15 +109,26 @@ def build_services(
 
 
 def register_capabilities(services: Services) -> None:
-    """Each capability adds its commands and actions to the one router."""
-    from handlers import ask, changes, drills, help
+    """Each capability's commands are scanned into the one registry; its buttons and jobs added."""
+    from handlers import digest, drills
     from handlers import feedback as feedback_handler
-
-    ask.register(services.router, services.answerer, services.settings.retrieval)
-    changes.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
-    drills.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
-    help.register(services.router)
+    from handlers.ask import AskService
+    from handlers.ask_commands import AskCommands
+    from handlers.changes import ChangeService
+    from handlers.changes_commands import ChangeCommands
     from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
+    from handlers.help import HelpCommands
+    from handlers.notes import with_feedback_buttons
 
+    router, engine, settings = services.router, services.engine, services.settings
+    router.scan(AskCommands(AskService(services.answerer, settings.retrieval), decorate=with_feedback_buttons))
+    calendar = digest.calendar_from(settings)
+    changes = ChangeCommands(
+        ChangeService(engine, settings), lambda day, lang: digest.preview_digest(engine, calendar, day, lang)
+    )
+    router.scan(changes)
+    digest.schedule(engine, settings, services.notifiers, services.job_providers)
+    drills.register(router, engine, settings, services.notifiers, services.job_providers)
     register_drafting(services)
-    feedback_handler.register(services.router, services.engine)  # 👍/👎 on chat answers
+    feedback_handler.register(router, engine)  # 👍/👎 on chat answers
+    router.scan(HelpCommands(router.registry))

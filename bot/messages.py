@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from bot import i18n
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def detect_language(text: str, command: bool = True) -> str:
-    """'zh' unless the text is plainly English (no Han characters).
-
-    For a whole message (``command``), the leading command word and ``--options`` say nothing about
-    the reader, so three English words must remain (``cr list --status approved`` stays Chinese).
-    For free text alone (a title, a comment) any English word counts.
-    """
-    if _HAN.search(text):
-        return "zh"
-    if not command:
-        return "en" if re.search(r"[A-Za-z]{2,}", text) else "zh"
-    without_options = re.sub(r"(?<!\S)--?[A-Za-z][\w-]*", " ", text)
-    english = re.findall(r"[A-Za-z]{2,}", without_options)[1:]
-    return "en" if len(english) >= 3 else "zh"
+# The language rule lives in bot.i18n; kept here under its old name for the modules that use it.
+detect_language = i18n.detect_language
 
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -118,10 +102,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This message has expired; please start again.",
     },
     "chat_continued": {"zh": "（续）", "en": "(continued)"},
+    "unknown_option": {
+        "zh": "未知的选项「{option}」。可用的有：{known}。用法：{usage}",
+        "en": "Unknown option '{option}'. Valid options: {known}. Usage: {usage}",
+    },
+    "missing_value": {
+        "zh": "选项「{option}」需要一个值。用法：{usage}",
+        "en": "The option '{option}' needs a value. Usage: {usage}",
+    },
+    "extra_words": {
+        "zh": "多出来的内容「{words}」不知道放在哪里。用法：{usage}",
+        "en": "Not sure what '{words}' is for. Usage: {usage}",
+    },
+    "unknown_subcommand": {
+        "zh": "未知的子命令「{word}」。",
+        "en": "Unknown sub-command '{word}'.",
+    },
+    "arg_missing": {"zh": "缺少 {arg}", "en": "{arg} is missing"},
+    "arg_unknown": {"zh": "不认识 {arg}", "en": "{arg} is not an argument of this command"},
+    "arg_invalid": {"zh": "{arg}「{value}」不对：{reason}", "en": "{arg} '{value}' is not valid: {reason}"},
+    "bad_arguments": {"zh": "参数有误：{problems}。用法：{usage}", "en": "Wrong arguments: {problems}. Usage: {usage}"},
 }
 
 
-def t(name: str, lang: str = "zh", **values: object) -> str:
-    entry = STRINGS[name]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+t = i18n.catalogue("core", STRINGS)

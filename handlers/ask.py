@@ -5,34 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot import messages as msg
-from bot.core import Citation, Command, Reply, Request, Router, UserError
+from bot.core import Citation, Reply, UserError
 from bot.settings import RetrievalSettings
 from knowledge.answer import Answer, Answerer
 from knowledge.filters import VALID_KEYS, FilterError, Filters, parse_filters
-
-
-def register(router: Router, answerer: Answerer, settings: RetrievalSettings) -> None:
-    service = AskService(answerer, settings)
-    router.command(
-        Command(
-            name="ask",
-            handler=service.handle,
-            summary_zh="提问：从案例库和技术翻译笔记中查找答案，附出处",
-            summary_en="ask a question; answered from the case library and notes, with sources",
-            usage="ask [--k N] [--filter key=value ...] 问题",
-            aliases=("问", "查"),
-        )
-    )
 
 
 class AskService:
     def __init__(self, answerer: Answerer, settings: RetrievalSettings) -> None:
         self.answerer = answerer
         self.settings = settings
-
-    def handle(self, request: Request, args: list[str]) -> Reply:
-        question, k, filter_pairs = _parse_args(args)
-        return self.ask(question, k=k, filter_pairs=filter_pairs)
 
     def ask(self, question: str, k: int | None = None, filter_pairs: list[str] | None = None) -> Reply:
         """The one path every interface uses: validate, answer, and shape the reply."""
@@ -85,23 +67,3 @@ def as_json(answer: Answer, text: str) -> dict[str, Any]:
             for c in answer.citations
         ],
     }
-
-
-def _parse_args(args: list[str]) -> tuple[str, int | None, list[str]]:
-    """Options may come before or after the question: ``--k 3``, ``--filter industry=金融``."""
-    words, k, pairs = [], None, []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg in ("--k", "-k") and index + 1 < len(args):
-            if not args[index + 1].isdigit():
-                raise UserError("--k 需要一个数字 / --k takes a number, e.g. --k 3")
-            k = int(args[index + 1])
-            index += 2
-        elif arg in ("--filter", "-f") and index + 1 < len(args):
-            pairs.append(args[index + 1])
-            index += 2
-        else:
-            words.append(arg)
-            index += 1
-    return " ".join(words), k, pairs

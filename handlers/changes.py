@@ -4,7 +4,7 @@ chat, buttons, forms and the CLI. The 15-day rule is applied where a request is 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot import messages as msg
-from bot.core import Action, Button, Command, Form, FormField, Notifier, Reply, Request, Router, UserError
+from bot.core import Button, Form, FormField, Reply, UserError
 from bot.settings import Settings
 from handlers import change_rules as rules
 from handlers.changes_strings import t
@@ -35,40 +34,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 LIST_LIMIT = 30
-_YES = {"yes", "y", "true", "1", "是", "override", "特批"}
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def register(
-    router: Router,
-    engine: Engine,
-    settings: Settings,
-    notifiers: MutableMapping[str, Notifier] | None = None,
-    job_providers: list[Any] | None = None,
-) -> None:
-    """Adds the ``cr`` and ``digest`` commands, the ``cr:`` buttons/forms and the weekly digest job."""
-    from handlers import digest
-
-    register_chat(router, ChangeService(engine, settings))
-    digest.register(router, engine, settings, notifiers if notifiers is not None else {}, job_providers)
-
-
-def register_chat(router: Router, service: ChangeService) -> None:
-    chat = ChangeChat(service)
-    router.command(
-        Command(
-            "cr",
-            chat.handle,
-            "需求变更：提交、查看、审批（cr new / cr list / cr approve）",
-            "change requests: submit, list, approve (cr new / cr list / cr approve)",
-            "cr new | add | list | show | approve | reject | withdraw | done",
-            aliases=("变更", "change"),
-        )
-    )
-    router.on_action("cr", chat.on_action)
 
 
 class ChangeService:
@@ -305,48 +274,6 @@ def creation_reply(service: ChangeService, request: ChangeRequest, lang: str) ->
 
 # ---- chat commands, buttons and forms ---------------------------------------------------------------
 
-_ADD_OPTIONS = {
-    "--title": "title",
-    "--size": "size",
-    "--effective": "effective_date",
-    "--effective-date": "effective_date",
-    "--description": "description",
-    "--desc": "description",
-    "--team": "team",
-    "--campaign": "campaign",
-}
-_LIST_OPTIONS = {"--status": "status", "--since": "since", "--size": "size"}
-
-
-def parse_options(
-    args: Sequence[str], valued: Mapping[str, str], flags: Sequence[str], lang: str
-) -> tuple[list[str], dict[str, str]]:
-    """``--name value`` / ``--name=value`` options and bare flags; everything else is positional."""
-    positional: list[str] = []
-    options: dict[str, str] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg.startswith("--"):
-            name, eq, inline = arg.partition("=")
-            if name in flags:
-                options[name] = "1"
-            elif name in valued:
-                if eq:
-                    options[valued[name]] = inline
-                elif index + 1 < len(args):
-                    index += 1
-                    options[valued[name]] = args[index]
-                else:
-                    raise UserError(t("option_needs_value", lang, name=name))
-            else:
-                valid = ", ".join(sorted({*valued, *flags}))
-                raise UserError(t("unknown_option", lang, name=name, valid=valid))
-        else:
-            positional.append(arg)
-        index += 1
-    return positional, options
-
 
 def parse_statuses(text: str, lang: str) -> list[str]:
     statuses = [part.strip().lower() for part in text.split(",") if part.strip()]
@@ -354,122 +281,6 @@ def parse_statuses(text: str, lang: str) -> list[str]:
         if status not in STATUSES:
             raise UserError(t("bad_status", lang, value=status))
     return statuses
-
-
-def parse_id(args: Sequence[str], verb: str, lang: str) -> tuple[int, list[str]]:
-    if not args or not args[0].lstrip("#").isdigit():
-        raise UserError(t("bad_id", lang, verb=verb))
-    return int(args[0].lstrip("#")), list(args[1:])
-
-
-_KEYWORD_OPTIONS = {"--status", "--size", "--since", "--effective", "--effective-date"}
-
-
-def command_lang(args: Sequence[str]) -> str:
-    """The language of a ``cr`` command: that of its free text (title, comment …); Chinese when it has
-    none, since ``cr list --status approved`` says nothing about the reader."""
-    free: list[str] = []
-    skip = True  # the subcommand itself
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg.startswith("--"):
-            skip = arg.partition("=")[0] in _KEYWORD_OPTIONS and "=" not in arg
-            continue
-        if not arg.lstrip("#").isdigit():
-            free.append(arg)
-    return msg.detect_language(" ".join(free), command=False) if free else "zh"
-
-
-class ChangeChat:
-    """``cr …`` in any chat, the approve/reject buttons and the new-request form."""
-
-    def __init__(self, service: ChangeService) -> None:
-        self.service = service
-
-    def handle(self, request: Request, args: list[str]) -> Reply:
-        lang = command_lang(args)
-        if not args or args[0].lower() in ("help", "帮助"):
-            return Reply(text=t("cr_usage", lang), private=True)
-        sub, rest = args[0].lower(), args[1:]
-        if sub in ("new", "新建"):
-            return Reply(text=t("form_title", lang), form=new_form(lang), private=True)
-        if sub in ("add", "提交"):
-            _, values = parse_options(rest, _ADD_OPTIONS, (), lang)
-            created = self.service.create(values, request.user_id, lang, source="chat")
-            return creation_reply(self.service, created, lang)
-        if sub in ("list", "ls", "列表"):
-            return self._list(request, rest, lang)
-        if sub in ("show", "查看"):
-            request_id, _ = parse_id(rest, sub, lang)
-            found = self.service.get(request_id, lang)
-            return card(found, self.service.comments(request_id), lang, self.service.tz)
-        if sub in ("approve", "批准"):
-            request_id, rest = parse_id(rest, sub, lang)
-            positional, options = parse_options(rest, {}, ("--override",), lang)
-            changed = self.service.approve(
-                request_id, request.user_id, " ".join(positional), "--override" in options, lang
-            )
-            return self._changed(changed, "approve", lang)
-        if sub in ("reject", "驳回"):
-            request_id, rest = parse_id(rest, sub, lang)
-            changed = self.service.reject(request_id, request.user_id, " ".join(rest), lang)
-            return self._changed(changed, "reject", lang)
-        if sub in ("withdraw", "撤回"):
-            request_id, rest = parse_id(rest, sub, lang)
-            changed = self.service.withdraw(request_id, request.user_id, " ".join(rest), lang)
-            return self._changed(changed, "withdraw", lang)
-        if sub in ("done", "完成"):
-            request_id, rest = parse_id(rest, sub, lang)
-            changed = self.service.done(request_id, request.user_id, " ".join(rest), lang)
-            return self._changed(changed, "done", lang)
-        raise UserError(t("unknown_subcommand", lang, name=sub))
-
-    def _list(self, request: Request, args: list[str], lang: str) -> Reply:
-        _, options = parse_options(args, _LIST_OPTIONS, ("--mine",), lang)
-        statuses = parse_statuses(options.get("status", ""), lang)
-        since = rules.parse_date(options["since"], lang, "since") if "since" in options else None
-        size = rules.parse_size(options["size"], lang) if "size" in options else None
-        mine = request.user_id if "--mine" in options else None
-        shown = self.service.list(statuses, since, size, mine, limit=LIST_LIMIT)
-        if not shown:
-            return Reply(text=t("list_empty", lang), private=True)
-        total = self.service.count(statuses, since, size, mine) if len(shown) == LIST_LIMIT else len(shown)
-        lines = [t("list_header", lang, count=total)]
-        lines += [f"• {card_line(item, lang)}" for item in shown]
-        if total > len(shown):
-            lines.append(t("list_more", lang, more=total - len(shown)))
-        return Reply(text="\n".join(lines), private=True)
-
-    def _changed(self, changed: ChangeRequest, verb: str, lang: str) -> Reply:
-        reply = card(changed, self.service.comments(changed.id), lang, self.service.tz)  # type: ignore[arg-type]
-        reply.text = t("changed", lang, id=changed.id, verb=t(f"verb_{verb}", lang)) + "\n" + reply.text
-        return reply
-
-    def on_action(self, request: Request) -> Reply:
-        """``cr:create`` (form), ``cr:approve:ID`` / ``cr:reject:ID`` (buttons) and
-        ``cr:decide:approve|reject:ID`` (the comment form those buttons open)."""
-        action = request.action or Action("")
-        lang = request.lang
-        parts = action.action.split(":")
-        kind = parts[1] if len(parts) > 1 else ""
-        if kind == "create":
-            created = self.service.create(action.values, request.user_id, lang, source="chat")
-            return creation_reply(self.service, created, lang)
-        if kind in ("approve", "reject") and len(parts) == 3 and parts[2].isdigit():
-            self.service.require_manager(request.user_id, lang)
-            target = self.service.get(int(parts[2]), lang)
-            return Reply(text="", form=decide_form(kind, target, lang), private=True)
-        if kind == "decide" and len(parts) == 4 and parts[3].isdigit():
-            request_id, comment = int(parts[3]), action.values.get("comment", "")
-            if parts[2] == "approve":
-                override = action.values.get("override", "").strip().lower() in _YES
-                changed = self.service.approve(request_id, request.user_id, comment, override, lang)
-            else:
-                changed = self.service.reject(request_id, request.user_id, comment, lang)
-            return self._changed(changed, parts[2], lang)
-        raise UserError(t("unknown_subcommand", lang, name=action.action))
 
 
 def new_form(lang: str) -> Form:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import i18n
+
 STRINGS: dict[str, dict[str, str]] = {
     # ---- fields and values
     "field_title": {"zh": "标题", "en": "title"},
@@ -268,7 +270,4 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "zh", **values: object) -> str:
-    entry = STRINGS[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+t = i18n.catalogue("changes", STRINGS)

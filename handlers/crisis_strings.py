@@ -6,6 +6,8 @@ replies follow the language of the request.
 
 from __future__ import annotations
 
+from bot import i18n
+
 STRINGS: dict[str, dict[str, str]] = {
     # -- usage and arguments --------------------------------------------------------------------------
     "drill_usage": {
@@ -389,7 +391,4 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str = "zh", **values: object) -> str:
-    entry = STRINGS[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+t = i18n.catalogue("crisis", STRINGS)

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.core import Attachment, Command, Notifier, Reply, Request, Router
+from bot.core import Attachment, Notifier, Reply
 from bot.settings import Settings
-from handlers import change_rules as rules
 from handlers.changes_strings import t
 from handlers.digest_calendar import DigestCalendar, Slot
 from handlers.digest_chart import WeekCount, render_chart
@@ -191,35 +190,14 @@ def preview_digest(
 # ---- chat command and the scheduled job --------------------------------------------------------------
 
 
-def register(
-    router: Router,
+def schedule(
     engine: Engine,
     settings: Settings,
     notifiers: MutableMapping[str, Notifier],
-    job_providers: list[Any] | None,
+    job_providers: list[Any],
 ) -> None:
+    """Adds the weekly digest job to what ``prbot run`` schedules (when the digest is enabled)."""
     from handlers.digest_job import DigestJob
 
-    def preview(request: Request, args: list[str]) -> Reply:
-        # Chinese unless asked for English: a date says nothing about the reader's language.
-        lang = "en" if any(arg.lower() in ("en", "english") for arg in args) else "zh"
-        dates = [arg for arg in args if arg.lower() not in ("en", "english", "zh")]
-        calendar = calendar_from(settings)
-        day = rules.parse_date(dates[0], lang, "date") if dates else None
-        reply = preview_digest(engine, calendar, day, lang)
-        reply.private = True
-        return reply
-
-    router.command(
-        Command(
-            "digest",
-            preview,
-            "预览需求变更周报（digest [YYYY-MM-DD] [en]）",
-            "preview the weekly change-request digest (digest [YYYY-MM-DD] [en])",
-            "digest [YYYY-MM-DD] [en]",
-            aliases=("周报",),
-        )
-    )
-    if job_providers is not None and settings.digest.enabled:
-        job = DigestJob(engine, settings, notifiers)
-        job_providers.append(job.provide)
+    if settings.digest.enabled:
+        job_providers.append(DigestJob(engine, settings, notifiers).provide)

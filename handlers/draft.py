@@ -93,6 +93,13 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             "draft headlines or summaries for a persona and format, fact- and compliance-checked",
             "draft headline|summary [原文] --doc ID --persona 受众 --format 形式 --count N",
             aliases=("起草", "文案"),
+            examples=(
+                "给银发群体写5个标题，讲适老化平板那个案例",
+                "帮我写一段微博摘要，介绍城商行智能客服项目",
+                "写3个给IT决策人的标题",
+                "把这个案例改写成短视频脚本的开头",
+                "Write 3 headlines for IT decision makers about the bank case",
+            ),
         )
     )
     router.on_intent(DRAFT_REQUEST, "draft")
@@ -104,6 +111,12 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             "check copy for absolute claims (Advertising Law) and banned words",
             "check 文案 [--format 微博]",
             aliases=("检查", "合规"),
+            examples=(
+                "这段文案合规吗：我们是行业第一的智能客服",
+                "帮我检查一下这段文案有没有违反广告法：全网最低价",
+                "看看这条微博字数超没超",
+                "is this copy compliant: the best tablet ever",
+            ),
         )
     )
     router.command(
@@ -114,6 +127,11 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             "list audience personas",
             "personas [名称]",
             aliases=("受众", "画像", "persona"),
+            examples=(
+                "都有哪些受众画像可以选？",
+                "Z世代极客这个画像是什么样的？",
+                "which personas can I write for?",
+            ),
         )
     )
     router.on_action("draftpick", service.on_pick)

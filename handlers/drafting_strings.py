@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import i18n
+
 STRINGS: dict[str, dict[str, str]] = {
     # -- drafting --
     "draft_usage": {
@@ -270,10 +272,7 @@ STATE_NAMES = {
 }
 
 
-def t(key: str, lang: str = "zh", **values: object) -> str:
-    entry = STRINGS[key]
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text
+t = i18n.catalogue("drafting", STRINGS)
 
 
 def state_name(state: str, lang: str = "zh") -> str:

@@ -718,6 +718,16 @@ def register(
             "crisis drills: plan, confirm, move, cancel, RSVP, start",
             "drill plan|list|show|confirm|move|cancel|rsvp|invite|start …",
             aliases=("演练",),
+            examples=(
+                "帮我规划明年的危机演练",
+                "下一次应急演练是什么时候？",
+                "把第3次演练改到下周四下午两点",
+                "这次演练我参加",
+                "我下周的演练去不了，请个假",
+                "取消2号演练",
+                "plan next year's crisis drills",
+                "when is the next drill?",
+            ),
         )
     )
     router.command(
@@ -728,6 +738,18 @@ def register(
             "incident clock: 30 min response / 2 h analysis / 4 h statement, escalations, report",
             "incident start --level N 描述 | done response|analysis|statement | log N | level N | close | list | show",
             aliases=("事件", "应急"),
+            examples=(
+                "紧急！微博上有人说我们平板充电起火，帮我启动二级响应",
+                "启动一级响应：App 大面积无法登录",
+                "事件现在还剩多少时间？",
+                "首次响应已经发出去了",
+                "深度分析做完了",
+                "官方声明已发布",
+                "把事件升级到一级",
+                "事件处理完了，关闭并出复盘报告",
+                "start a level 2 incident: customer data leaked on a forum",
+                "how much time is left on the incident?",
+            ),
         )
     )
     router.on_action("drill", drills.on_action)

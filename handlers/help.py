@@ -1,21 +1,36 @@
-"""The help text: what the bot can do, from the commands registered on the router."""
+"""The help text: every command word and its sub-commands, from the command registry."""
 
 from __future__ import annotations
 
 from bot import messages as msg
-from bot.core import Command, Reply, Request, Router
+from bot.commands import Context, Group, NoArgs, Registry, command
+from bot.core import Reply
+
+HELP = Group("help", "显示帮助", "show this help", aliases=("帮助", "?", "？"))
 
 
-def register(router: Router) -> None:
-    def show_help(request: Request, _args: list[str]) -> Reply:
-        return Reply(text=help_text(router, request.lang), private=True)
+class HelpCommands:
+    groups = (HELP,)
 
-    router.command(Command("help", show_help, "显示帮助", "show this help", "help", aliases=("帮助", "?", "？")))
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    @command(HELP, zh="显示帮助：我能做什么、每个命令怎么用", examples=("help", "帮助"))
+    def show(self, ctx: Context, args: NoArgs) -> Reply:
+        """Show this help: what the bot can do and how to use each command."""
+        return Reply(text=help_text(self.registry, ctx.lang), private=True)
 
 
-def help_text(router: Router, lang: str = "zh") -> str:
+def help_text(registry: Registry, lang: str = "zh") -> str:
     lines = [msg.t("help_intro", lang)]
-    for command in router.commands:
-        summary = command.summary_zh if lang == "zh" else command.summary_en
-        lines.append(f"• `{command.usage or command.name}` — {summary}")
+    for group in registry.groups:
+        specs = [spec for spec in registry.of_group(group.name) if spec.chat]
+        if not specs:
+            continue
+        summary = group.en if lang == "en" else group.zh
+        if len(specs) == 1 and specs[0].name is None:
+            lines.append(f"• `{specs[0].usage(short=True)}` — {summary}")
+            continue
+        lines.append(f"• **{group.name}** — {summary}")
+        lines += [f"    `{spec.usage(short=True)}` — {spec.summary(lang)}" for spec in specs]
     return "\n".join(lines)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,25 +52,19 @@ def register(
             "technical-translation notes: submit, draft the plain-language value, review, publish, stats",
             "note submit | list | show ID | edit ID | review ID | publish ID | return ID 意见 | stats",
             aliases=("notes", "笔记"),
+            examples=(
+                "我写了一篇联邦学习的技术笔记，帮我提交",
+                "边缘计算那篇笔记我看过了，没问题，发布吧",
+                "帮我把这段技术原理改写成用户能看懂的话",
+                "待审核的技术笔记有哪些？",
+                "笔记的理解率怎么样？",
+                "publish the edge computing note",
+            ),
         )
     )
     router.on_action("note", service.on_action)
     router.on_action("notefb", service.on_feedback)
-    add_feedback_to_answers(router)
     return service
-
-
-def add_feedback_to_answers(router: Router) -> None:
-    """Answers that cite a note offer 「看懂了 / 没看懂」: wrap the ask command (registered before us)."""
-    ask = next((c for c in router.commands if c.name == "ask"), None)
-    if ask is None:
-        return
-    inner = ask.handler
-
-    def ask_with_feedback(request: Request, args: list[str]) -> Reply:
-        return with_feedback_buttons(inner(request, args), request.lang)
-
-    router.command(replace(ask, handler=ask_with_feedback))
 
 
 def with_feedback_buttons(reply: Reply, lang: str = "zh", limit: int = 2) -> Reply:

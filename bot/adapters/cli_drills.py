@@ -67,14 +67,14 @@ def _run(kind: str, args: list[str], as_user: str | None) -> None:
 
     with _notifying_services() as svc:
         user = cli_user(svc.settings, as_user)  # type: ignore[attr-defined]
-        command, _ = svc.router.resolve(kind)  # type: ignore[attr-defined]
-        if command is None or command.name != kind:
+        spec = svc.router.registry.get(kind)  # type: ignore[attr-defined]
+        if spec is None:
             err.print(f"{kind} is not available", highlight=False)
             raise typer.Exit(1)
         args = [*args, "--lang", _LANG["value"]]
         request = Request(text=" ".join([kind, *args]), user_id=user, platform="console", channel_id="cli")
         try:
-            reply = command.handler(request, args)
+            reply = svc.router.run_words(spec, request, args)  # type: ignore[attr-defined]
         except UserError as exc:
             err.print(str(exc), highlight=False, markup=False)
             raise typer.Exit(2) from None

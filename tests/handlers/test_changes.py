@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from bot.core import Action, Reply, Request, Router
-from handlers.changes import ChangeService, register_chat
+from handlers.changes import ChangeService
+from handlers.changes_commands import ChangeCommands
 from storage.changes import ChangeComment, ChangeRequest
 from tests.handlers import changes_support
 from tests.handlers.changes_support import MANAGER, REQUESTER, Clock, change_settings, sh
@@ -24,7 +25,8 @@ NOW = sh(2026, 12, 1, 10, 0)  # a Tuesday
 def router(db: tuple[Engine, str], tmp_path: Path) -> Router:
     engine, url = db
     router = Router()
-    register_chat(router, ChangeService(engine, change_settings(tmp_path, url), Clock(NOW)))
+    service = ChangeService(engine, change_settings(tmp_path, url), Clock(NOW))
+    router.scan(ChangeCommands(service, preview=lambda day, lang: Reply(text="")))
     return router
 
 
@@ -42,7 +44,7 @@ def rows(engine: Engine) -> list[ChangeRequest]:
 
 
 def test_new_opens_a_form_and_submitting_it_creates_the_request(router: Router, db: tuple[Engine, str]) -> None:
-    reply = say(router, "cr new 新建")
+    reply = say(router, "cr 新建")
     assert reply.form is not None and reply.form.action == "cr:create"
     assert [f.name for f in reply.form.fields][:3] == ["title", "size", "effective_date"]
     size_field = next(f for f in reply.form.fields if f.name == "size")
@@ -88,7 +90,7 @@ def test_bad_input_gets_a_clear_message_and_writes_nothing(router: Router, db: t
         "cr add --title 改版 --size": "需要一个值",
         "cr add --titel 改版": "未知的选项「--titel」",
         "cr frobnicate": "未知的子命令",
-        "cr approve 改版": "请给出变更编号",
+        "cr approve 改版": "ID「改版」不对：应为整数",
         "cr show 99": "没有编号为 99",
         "cr list --status 进行中": "状态「进行中」无效",
     }

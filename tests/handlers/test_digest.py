@@ -13,6 +13,7 @@ from bot.core import Request, Router
 from bot.settings import Settings
 from handlers import digest
 from handlers.changes import ChangeService
+from handlers.changes_commands import ChangeCommands
 from handlers.digest import build_digest, preview_digest
 from handlers.digest_calendar import DigestCalendar
 from tests.handlers import changes_support
@@ -155,7 +156,10 @@ def test_preview_in_an_unknown_year_says_so(db: tuple[Engine, str]) -> None:
 def test_digest_command_in_chat(db: tuple[Engine, str], tmp_path: Path) -> None:
     engine, url = db
     router = Router()
-    digest.register(router, engine, change_settings(tmp_path, url), {}, None)
+    settings = change_settings(tmp_path, url)
+    calendar = digest.calendar_from(settings)
+    preview = lambda day, lang: digest.preview_digest(engine, calendar, day, lang)  # noqa: E731
+    router.scan(ChangeCommands(ChangeService(engine, settings), preview))
     reply = router.handle(Request(text="digest 2025-10-15", user_id="slack:UA"))
     assert "2025年第42周" in reply.text and reply.private and reply.files
     bad = router.handle(Request(text="digest 下周三", user_id="slack:UA"))
