@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from bot import messages as msg
 from bot.commands import (
     Args,
@@ -36,7 +38,7 @@ Interpreter = Callable[[Request], Reply | None]
 class Words(Args):
     """The uninterpreted words of a message, for commands that read free text their own way."""
 
-    words: list[str] = []
+    words: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ class AskArgs(Args):
     question: Annotated[str, Rest(), Field(description="The question, in plain words.")] = ""
     k: Annotated[int | None, Flags("-k"), Field(ge=1, le=10, description="How many documents to cite (1-10).")] = None
     filter: Annotated[
-        list[str], Flags("-f"), Field(description="key=value; keys: type, industry, year, products, tags.")
-    ] = []
+        list[str],
+        Flags("-f"),
+        Field(default_factory=list, description="key=value; keys: type, industry, year, products, tags."),
+    ]
 
 
 class AskCommands:

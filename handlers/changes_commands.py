@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -106,7 +106,7 @@ class ChangeCommands:
     """The change-request table in any chat and in the terminal: one method per sub-command."""
 
     groups = (CR, DIGEST)
-    actions = {"cr": "on_action"}
+    actions: ClassVar[dict[str, str]] = {"cr": "on_action"}
 
     def __init__(self, service: ChangeService, preview: DigestPreview) -> None:
         self.service = service
