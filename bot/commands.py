@@ -217,12 +217,14 @@ class Registry:
             self._group_names[word.lower()] = group.name
 
     def scan(self, capability: object, groups: Iterable[Group] = ()) -> list[CommandSpec]:
-        """Register the groups and every ``@command`` method of ``capability`` (an instance)."""
+        """Register the groups and every ``@command`` method of ``capability``."""
         for group in (*groups, *getattr(capability, "groups", ())):
             self.add_group(group)
         found = []
         seen: set[str] = set()
-        for klass in type(capability).__mro__:  # in the order the commands are written
+        # An instance gives runnable commands; a class only their declarations (for help).
+        cls = capability if isinstance(capability, type) else type(capability)
+        for klass in cls.__mro__:  # in the order the commands are written
             for attribute, function in vars(klass).items():
                 meta: CommandMeta | None = getattr(function, "_prbot_command", None)
                 if meta is None or attribute in seen:

@@ -17,10 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.adapters import run_cli
+from bot.adapters.cli_registry import add_commands, describe
 from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
 from bot.app import ConfigError, Services, build_services
+from bot.command_classes import command_classes
 from bot.core import UserError
 from bot.settings import Settings
 from knowledge.embed import EmbeddingError
@@ -298,6 +300,55 @@ def bench_scale(
     from bench.scale import run
 
     run([int(s) for s in sizes.split(",")], queries)
+
+
+# ---- commands generated from the registry -------------------------------------------------------
+
+
+@contextmanager
+def notifying_services() -> Iterator[Services]:
+    """The app, able to post: the platforms configured in settings, and the terminal (stderr)."""
+    from bot.adapters.console import ConsoleNotifier
+
+    with services() as svc:
+        try:
+            from bot.adapters.notify import build_notifiers
+
+            for name, notifier in build_notifiers(svc.settings).items():
+                svc.notifiers.setdefault(name, notifier)
+        except ImportError:
+            pass
+        svc.notifiers.setdefault(
+            "console", ConsoleNotifier(output=lambda text: err.print(text, highlight=False, markup=False))
+        )
+        yield svc
+
+
+def run_registry_command(
+    full_name: str, values: dict[str, object], as_user: str | None, _parent_lang: str | None, as_json: bool
+) -> None:
+    """A registry command from the terminal: the same handler and reply as in chat, as the terminal user."""
+    from dataclasses import replace
+
+    from bot.adapters.cli_registry import emit, run_spec
+    from bot.adapters.console import render
+    from bot.core import Request
+
+    with notifying_services() as svc:
+        user = cli_user(svc.settings, as_user)
+        request = Request(text=full_name, user_id=user, platform="console", channel_id="cli")
+        try:
+            reply = run_spec(svc.router.registry, full_name, request, dict(values))
+        except UserError as exc:
+            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        # Nothing can be clicked in a one-shot command's output.
+        code = emit(replace(reply, buttons=[]), as_json, render)
+    if code:
+        raise typer.Exit(code)
+
+
+add_commands(app, describe(command_classes()), run_registry_command)  # every chat command, e.g. prbot cr add
 
 
 def main() -> None:

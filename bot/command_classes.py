@@ -1,0 +1,15 @@
+"""The capability classes whose ``@command`` methods make up the bot's commands, in help order.
+
+The composition root builds each with its services; the CLI reads their declarations alone, so
+``prbot --help`` loads no database, index or model.
+"""
+
+from __future__ import annotations
+
+
+def command_classes() -> list[type]:
+    from handlers.ask_commands import AskCommands
+    from handlers.changes_commands import ChangeCommands
+    from handlers.help import HelpCommands
+
+    return [AskCommands, ChangeCommands, HelpCommands]
