@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.adapters import run_cli
-from bot.adapters.cli_registry import add_commands, describe
 from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
+from bot.adapters.cli_registry import add_commands, describe
 from bot.app import ConfigError, Services, build_services
 from bot.command_classes import command_classes
 from bot.core import UserError
