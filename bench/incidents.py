@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from bot.core import Destination, Reply, Router
 from bot.scheduler import Scheduler
 from bot.settings import CheckpointSettings, IncidentSettings, Settings, SeverityLevel
-from handlers.drills import register
+from handlers.crisis_commands import register
 from storage.db import make_engine, migrate, session_scope
 from storage.drills import CrisisTimer, Incident, IncidentCheckpoint
 

@@ -110,7 +110,7 @@ def build_services(
 
 def register_capabilities(services: Services) -> None:
     """Each capability's commands are scanned into the one registry; its buttons and jobs added."""
-    from handlers import digest, drills
+    from handlers import crisis_commands, digest
     from handlers import feedback as feedback_handler
     from handlers.ask import AskService
     from handlers.ask_commands import AskCommands
@@ -128,7 +128,7 @@ def register_capabilities(services: Services) -> None:
     )
     router.scan(changes)
     digest.schedule(engine, settings, services.notifiers, services.job_providers)
-    drills.register(router, engine, settings, services.notifiers, services.job_providers)
+    crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
     register_drafting(services)
     feedback_handler.register(router, engine)  # 👍/👎 on chat answers
     router.scan(HelpCommands(router.registry))

@@ -10,6 +10,7 @@ from __future__ import annotations
 def command_classes() -> list[type]:
     from handlers.ask_commands import AskCommands
     from handlers.changes_commands import ChangeCommands
+    from handlers.crisis_commands import CrisisCommands
     from handlers.help import HelpCommands
 
-    return [AskCommands, ChangeCommands, HelpCommands]
+    return [AskCommands, ChangeCommands, CrisisCommands, HelpCommands]

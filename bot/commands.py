@@ -20,9 +20,9 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, get_type_hints
+from typing import Annotated, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot import i18n
 from bot.core import Reply, Request, UserError, split_args
@@ -64,6 +64,15 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """The capability's own words for a mistake in this argument: i18n keys for a missing value and
+    for an invalid one (formatted with ``value``), instead of the generic ones."""
+
+    missing: str | None = None
+    invalid: str | None = None
+
+
+@dataclass(frozen=True)
 class Group:
     """A command word with sub-commands (``cr`` → ``cr add``, ``cr list`` …)."""
 
@@ -94,6 +103,13 @@ class CommandMeta:
 
 Handler = Callable[["Context", Any], Reply]
 
+# The reply-language argument every command takes (``--lang en``).
+Lang = Annotated[
+    typing.Literal["zh", "en"] | None,
+    Hint(invalid="core.bad_lang"),
+    Field(description="Language of the reply: zh or en."),
+]
+
 
 @dataclass(frozen=True)
 class ArgSpec:
@@ -107,6 +123,7 @@ class ArgSpec:
     annotation: Any
     text: bool
     default: Any = None
+    hint: Hint | None = None
 
 
 @dataclass(frozen=True)
@@ -364,6 +381,7 @@ def describe_args(model: type[Args]) -> tuple[ArgSpec, ...]:
                 annotation=info.annotation,
                 text=any(isinstance(m, Text) for m in markers) or kind == "rest",
                 default=default,
+                hint=next((m for m in markers if isinstance(m, Hint)), None),
             )
         )
     return tuple(specs)
@@ -381,7 +399,8 @@ def _unwrap_optional(annotation: Any) -> Any:
 def parse_words(spec: CommandSpec, words: list[str], lang: str) -> Args:
     """Chat words → the command's argument model; a mistake is a ``UserError`` with the usage."""
     values = collect_words(spec, words, lang)
-    return validate(spec, values, lang)
+    asked = str(values.get("lang", "")).lower()
+    return validate(spec, values, asked if asked in ("zh", "en") else lang)
 
 
 def collect_words(spec: CommandSpec, words: list[str], lang: str) -> dict[str, Any]:
@@ -442,6 +461,11 @@ def explain(spec: CommandSpec, exc: ValidationError, lang: str) -> str:
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
         arg = by_name.get(name)
+        hint = arg.hint if arg else None
+        if hint is not None:
+            key = hint.missing if error["type"] == "missing" else hint.invalid
+            if key is not None:
+                return i18n.t(key, lang, value=error.get("input"))
         shown = (arg.name.upper() if arg.kind in ("positional", "rest") else arg.flags[0]) if arg else name
         if error["type"] == "missing":
             problems.append(i18n.t("core.arg_missing", lang, arg=shown))

@@ -118,6 +118,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "未知的子命令「{word}」。",
         "en": "Unknown sub-command '{word}'.",
     },
+    "bad_lang": {"zh": "语言「{value}」无效：只能是 zh 或 en。", "en": "Language '{value}' is invalid: use zh or en."},
     "arg_missing": {"zh": "缺少 {arg}", "en": "{arg} is missing"},
     "arg_unknown": {"zh": "不认识 {arg}", "en": "{arg} is not an argument of this command"},
     "arg_invalid": {"zh": "{arg}「{value}」不对：{reason}", "en": "{arg} '{value}' is not valid: {reason}"},

@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from bot.commands import Args, Context, Flags, Group, Positional, Rest, Text, command
+from bot.commands import Args, Context, Flags, Group, Lang, Positional, Rest, Text, command
 from bot.core import Action, Reply, Request, UserError
 from handlers import change_rules as rules
 from handlers.changes import (
@@ -45,7 +45,6 @@ _YES = {"yes", "y", "true", "1", "是", "override", "特批"}
 
 RequestId = Annotated[int, Positional(), Field(ge=1, le=2**31 - 1, description="The request's number, e.g. 12.")]
 Comment = Annotated[str, Rest(), Flags("-m", "--message"), Field(max_length=2000, description="A comment.")]
-Lang = Annotated[Literal["zh", "en"] | None, Field(description="Language of the reply: zh or en.")]
 
 
 class NewArgs(Args):

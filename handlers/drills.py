@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.core import Action, Button, Command, Form, FormField, Notifier, Reply, Request, Router, UserError
+from bot.core import Action, Button, Form, FormField, Notifier, Reply, Request, UserError
 from bot.settings import Settings
 from handlers import crisis_args as args_
 from handlers import crisis_report
 from handlers import crisis_strings as s
 from handlers import drill_calendar as cal
 from handlers.crisis_people import People, identities
-from handlers.crisis_timers import Delivery, Plan, SchedulerLike, TimerService
+from handlers.crisis_timers import Delivery, Plan, TimerService
 from handlers.incidents import ComplianceCheck, IncidentService
 from storage.claims import complete, try_claim
 from storage.db import session_scope
@@ -698,60 +698,3 @@ def compliance_check(settings: Settings) -> ComplianceCheck | None:
         return [f"「{f.term}」{f.rule}：{f.advice} → {f.rewrite}" for f in rulebook[0].check(text)]
 
     return check
-
-
-def register(
-    router: Router,
-    engine: Engine,
-    settings: Settings,
-    notifiers: dict[str, Notifier],
-    job_providers: list[Callable[[SchedulerLike], None]],
-) -> DrillService:
-    timers = TimerService(engine, notifiers)
-    incidents = IncidentService(engine, settings, notifiers, timers, compliance_check(settings))
-    drills = DrillService(engine, settings, notifiers, timers, incidents)
-    router.command(
-        Command(
-            "drill",
-            drills.handle,
-            "应急演练：计划、确认、改期、取消、报名（参加/请假）、开始",
-            "crisis drills: plan, confirm, move, cancel, RSVP, start",
-            "drill plan|list|show|confirm|move|cancel|rsvp|invite|start …",
-            aliases=("演练",),
-            examples=(
-                "帮我规划明年的危机演练",
-                "下一次应急演练是什么时候？",
-                "把第3次演练改到下周四下午两点",
-                "这次演练我参加",
-                "我下周的演练去不了，请个假",
-                "取消2号演练",
-                "plan next year's crisis drills",
-                "when is the next drill?",
-            ),
-        )
-    )
-    router.command(
-        Command(
-            "incident",
-            incidents.handle,
-            "危机事件计时：30 分钟响应 / 2 小时分析 / 4 小时声明，升级提醒与复盘",
-            "incident clock: 30 min response / 2 h analysis / 4 h statement, escalations, report",
-            "incident start --level N 描述 | done response|analysis|statement | log N | level N | close | list | show",
-            aliases=("事件", "应急"),
-            examples=(
-                "紧急！微博上有人说我们平板充电起火，帮我启动二级响应",
-                "启动一级响应：App 大面积无法登录",
-                "事件现在还剩多少时间？",
-                "首次响应已经发出去了",
-                "深度分析做完了",
-                "官方声明已发布",
-                "把事件升级到一级",
-                "事件处理完了，关闭并出复盘报告",
-                "start a level 2 incident: customer data leaked on a forum",
-                "how much time is left on the incident?",
-            ),
-        )
-    )
-    router.on_action("drill", drills.on_action)
-    job_providers.append(timers.provider)
-    return drills

@@ -56,9 +56,9 @@ def _print(text: str) -> None:
 
 @cr_app.callback()
 def _cr_options(
-    lang: Annotated[str, typer.Option("--lang", help="Language of the output: zh (default) or en.")] = "zh",
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the output: zh (default) or en.")] = None,
 ) -> None:
-    _LANG["value"] = "en" if lang.lower().startswith("en") else "zh"
+    _LANG["value"] = "en" if (lang or "").lower().startswith("en") else "zh"
 
 
 # ---- cr --------------------------------------------------------------------------------------------

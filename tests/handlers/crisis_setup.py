@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from bot.core import Action, Reply, Request, Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
+from handlers.crisis_commands import register
 from handlers.crisis_timers import TimerService
-from handlers.drills import DrillService, register
+from handlers.drills import DrillService
 from storage.db import make_engine, migrate
 from storage.drills import CrisisTimer
 from tests.conftest import make_settings

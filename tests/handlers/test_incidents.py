@@ -153,7 +153,7 @@ def test_missing_parts_and_unknown_people_get_clear_messages(crisis: Crisis) -> 
     assert "请描述事件" in crisis.say("事件 start --level 3", user="slack:U_PR").text
     assert "不在应急名单中" in crisis.say('事件 start --level 3 "陌生人"', user="slack:U_STRANGER").text
     assert "当前没有进行中的事件" in crisis.say("事件 done response", user="slack:U_PR").text
-    assert "不认识的选项 --levle" in crisis.say('事件 start --levle 3 "拼错"', user="slack:U_PR").text
+    assert "未知的选项「--levle」" in crisis.say('事件 start --levle 3 "拼错"', user="slack:U_PR").text
     assert incidents(crisis) == []
     crisis.say('事件 start --level 3 "甲"', user="slack:U_PR")
     crisis.say('事件 start --level 4 "乙"', user="slack:U_PR")
