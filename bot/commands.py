@@ -19,7 +19,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -549,12 +549,13 @@ def tool_schema(spec: CommandSpec) -> dict[str, Any]:
     }
 
 
-@dataclass
-class Catalogue:
-    """The commands table for the README and ``help``: one row per chat command."""
-
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, registry: Registry) -> Catalogue:
-        return cls([(spec.usage(), spec.zh, spec.en) for spec in registry.commands if spec.chat])
+def markdown_table(registry: Registry) -> str:
+    """The README's command table: every command, how to type it, and what it does."""
+    rows = ["| command | chat and `prbot` | what it does |", "| --- | --- | --- |"]
+    for spec in registry.commands:
+        if not spec.chat:
+            continue
+        where = "chat + CLI" if spec.cli else "chat"
+        usage = spec.usage(short=True).replace("|", "\\|")
+        rows.append(f"| `{usage}` | {where} | {spec.en} {spec.zh} |")
+    return "\n".join(rows)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from bot.commands import Args, Context, Flags, Group, Rest, command
 from bot.core import Reply
-from handlers.ask import AskService
+
+if TYPE_CHECKING:  # the answer path is imported by the app, not by `prbot --help`
+    from handlers.ask import AskService
 
 ASK = Group(
     "ask",

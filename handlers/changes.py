@@ -52,6 +52,10 @@ class ChangeService:
     # ---- who may do what
 
     def is_manager(self, user: str) -> bool:
+        """A configured manager; with none configured, the person at the terminal (``cli:…``, the
+        installation's operator) — chat users then cannot approve, and are told the setting."""
+        if not self.settings.roles.managers:
+            return user.startswith("cli:")
         return user in self.settings.roles.managers
 
     def require_manager(self, user: str, lang: str) -> None:

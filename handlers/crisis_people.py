@@ -88,6 +88,10 @@ class People:
     # -- roles --------------------------------------------------------------------------------------
 
     def is_manager(self, request: Request) -> bool:
+        """A configured manager; with no manager configured, the person at the terminal (the
+        installation's operator) — chat users then cannot manage, and are told the setting."""
+        if not self.managers:
+            return request.platform == "console"
         return bool(identities(request) & set(self.managers))
 
     def is_known(self, request: Request) -> bool:

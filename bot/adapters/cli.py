@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -21,14 +21,13 @@ from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
 from bot.adapters.cli_registry import add_commands, describe
-from bot.app import ConfigError, Services, build_services
 from bot.command_classes import command_classes
 from bot.core import UserError
 from bot.settings import Settings
-from knowledge.embed import EmbeddingError
-from knowledge.ingest import IngestReport
-from knowledge.vectors import VectorStoreError
-from storage.db import DatabaseError
+
+if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --help stays quick
+    from bot.app import Services
+    from knowledge.ingest import IngestReport
 
 app = typer.Typer(
     help="公关助手 prbot: answers from the case library with citations.",
@@ -91,6 +90,11 @@ def load_settings() -> Settings:
 @contextmanager
 def services() -> Iterator[Services]:
     """Build the app; configuration problems become one clear line and exit code 2."""
+    from bot.app import ConfigError, build_services
+    from knowledge.embed import EmbeddingError
+    from knowledge.vectors import VectorStoreError
+    from storage.db import DatabaseError
+
     try:
         yield build_services(load_settings())
     except (ConfigError, DatabaseError, VectorStoreError, EmbeddingError) as exc:
@@ -222,7 +226,8 @@ def chat() -> None:
     with services() as svc:
         if svc.retriever.document_count == 0:
             err.print("资料库还是空的 / the library is empty: run `prbot ingest PATH` first (or `prbot demo`).")
-        ConsoleChat(svc.router, output=lambda s: console.print(s, highlight=False, markup=False)).loop()
+        output = lambda s: console.print(s, highlight=False, markup=False)  # noqa: E731
+        ConsoleChat(svc.router, user_id=cli_user(svc.settings), output=output).loop()
 
 
 @app.command()
@@ -243,7 +248,8 @@ def demo(
         print_report(report)
         if not report.ok:
             raise typer.Exit(1)
-        chat_loop = ConsoleChat(svc.router, output=lambda s: console.print(s, highlight=False, markup=False))
+        output = lambda s: console.print(s, highlight=False, markup=False)  # noqa: E731
+        chat_loop = ConsoleChat(svc.router, user_id=cli_user(svc.settings), output=output)
         if interactive if interactive is not None else sys.stdin.isatty():
             chat_loop.loop()
             return
@@ -311,16 +317,12 @@ def notifying_services() -> Iterator[Services]:
     from bot.adapters.console import ConsoleNotifier
 
     with services() as svc:
-        try:
-            from bot.adapters.notify import build_notifiers
+        # Posts to console channels go to stderr, so stdout holds only the reply (no message twice).
+        svc.notifiers["console"] = ConsoleNotifier(output=lambda text: err.print(text, highlight=False, markup=False))
+        from bot.adapters.notify import build_notifiers
 
-            for name, notifier in build_notifiers(svc.settings).items():
-                svc.notifiers.setdefault(name, notifier)
-        except ImportError:
-            pass
-        svc.notifiers.setdefault(
-            "console", ConsoleNotifier(output=lambda text: err.print(text, highlight=False, markup=False))
-        )
+        for name, notifier in build_notifiers(svc.settings).items():
+            svc.notifiers.setdefault(name, notifier)
         yield svc
 
 
@@ -330,6 +332,7 @@ def run_registry_command(
     """A registry command from the terminal: the same handler and reply as in chat, as the terminal user."""
     from dataclasses import replace
 
+    from bot import messages as msg
     from bot.adapters.cli_registry import emit, run_spec
     from bot.adapters.console import render
     from bot.core import Request
@@ -337,6 +340,9 @@ def run_registry_command(
     with notifying_services() as svc:
         user = cli_user(svc.settings, as_user)
         request = Request(text=full_name, user_id=user, platform="console", channel_id="cli")
+        spec = svc.router.registry.get(full_name)
+        if spec is not None and spec.effects and not svc.settings.roles.managers:
+            err.print(msg.t("operator_note", "zh"), highlight=False, markup=False, soft_wrap=True)
         try:
             reply = run_spec(svc.router.registry, full_name, request, dict(values))
         except UserError as exc:
