@@ -55,3 +55,23 @@ def library_services(services: Services) -> Services:
     report = services.ingestor.ingest([FIXTURE_LIBRARY])
     assert report.ok, report.failed
     return services
+
+
+# ---- test tiers ------------------------------------------------------------------------------------
+# The full tier is every test that loads the offline embedding model (directly or through the app's
+# services) or runs `prbot` as a subprocess; the fast tier (`make test-fast`) is the rest: rules,
+# parsers, storage, scheduling and rendering on real SQLite, for the inner loop. `make test` runs both.
+
+_FULL_FIXTURES = {"embedder", "services", "library_services"}
+_FULL_MODULES = {"test_cli_foundation"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "full: loads the embedding model or runs prbot as a subprocess")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _FULL_FIXTURES or item.module.__name__.rsplit(".", 1)[-1] in _FULL_MODULES:  # type: ignore[attr-defined]
+            item.add_marker(pytest.mark.full)
