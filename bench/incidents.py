@@ -60,7 +60,7 @@ class FileNotifier:
     lock: threading.Lock = field(default_factory=threading.Lock)
     count: int = 0
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         line = json.dumps([destination.platform, destination.channel_id, reply.text, time.time()], ensure_ascii=False)
         with self.lock, self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")

@@ -220,6 +220,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "（延迟发送：原定 {planned}，机器人当时不在线。）",
         "en": "(Delayed: it was due {planned} while the bot was offline.)",
     },
+    "digest_delayed_retry": {
+        "zh": "（延迟发送：原定 {planned}，当时的发送未能完成，现已补发。）",
+        "en": "(Delayed: it was due {planned}; that attempt did not complete and this is the retry.)",
+    },
     "digest_shifted": {
         "zh": "（{nominal} 是法定节假日，周报顺延到下一个工作日 {date}。）",
         "en": "({nominal} is a public holiday; the digest moved to the next working day, {date}.)",

@@ -29,6 +29,8 @@ class FakeSlackAPI:
         self._lock = threading.Lock()
         self._failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self._ts = itertools.count(1)
+        # What chat.postMessage put in each conversation (for conversations.history / .replies).
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,8 +132,28 @@ class FakeSlackAPI:
                 "team": "PR",
                 "team_id": "T1",
             }
+        if method == "chat.postMessage":
+            message = {"type": "message", "ts": ts, "text": body.get("text", ""), "bot_id": BOT_ID}
+            if body.get("thread_ts"):
+                message["thread_ts"] = body["thread_ts"]
+            if body.get("metadata"):
+                message["metadata"] = body["metadata"]
+            with self._lock:
+                self.messages.setdefault(_conversation(str(body.get("channel", ""))), []).append(message)
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts, "message": {"text": ""}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": _conversation(str(body.get("users", "")))}}
+        if method in ("conversations.history", "conversations.replies"):
+            with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            with self._lock:
+                found = list(self.messages.get(str(body.get("channel", "")), []))
+            if method == "conversations.history":
+                found = [m for m in found if "thread_ts" not in m]
+            else:
+                found = [m for m in found if m.get("thread_ts") == body.get("ts")]
+            shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in reversed(found)]
+            return {"ok": True, "messages": shown[: int(body.get("limit") or 100)], "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "files.getUploadURLExternal":
@@ -144,6 +166,11 @@ class FakeSlackAPI:
         if method == "apps.connections.open":
             return {"ok": False, "error": "not_supported_by_fake"}
         return {"ok": True}
+
+
+def _conversation(channel: str) -> str:
+    """Posting to a user id lands in the bot's DM with them (``D`` + the user id's tail)."""
+    return f"D{channel[1:]}" if channel[:1] in ("U", "W") else channel
 
 
 def _parse(headers: dict[str, str], raw: bytes) -> dict[str, Any]:

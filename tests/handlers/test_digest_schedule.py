@@ -195,7 +195,8 @@ def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pyte
         outcomes = running.wait_run()
         assert {o.destination: o.status for o in outcomes} == {"slack:CMGR": "posted", "slack:CDOWN": "failed"}
         assert notifier.attempts == 1 + 3  # one for CMGR, three attempts for CDOWN
-        assert get_claim(engine, "digest", "2025-W42/slack:CDOWN") is None  # released
+        released = get_claim(engine, "digest", "2025-W42/slack:CDOWN")
+        assert released is not None and released.status == "released" and released.lease_until is None
         assert running.scheduler.next_run(RETRY_ID) is not None  # another go, 15 minutes later
         assert any(
             "failed after 3 attempt(s)" in r.getMessage() and "claim released" in r.getMessage() for r in caplog.records
@@ -244,11 +245,32 @@ def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # 
         running = start(engine, settings, notifier)
         started.append(running)
         assert CATCHUP_ID not in running.scheduler.job_ids()
-        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 30, 6)
+        # Looked at again when the dead owner's lease (five minutes) runs out, not half an hour later.
+        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 6)
         running.scheduler.shutdown()
     assert notifier.posts == []
-    with travel(sh(2025, 10, 15, 10, 30, 6)):
+    with travel(sh(2025, 10, 15, 10, 5, 6)):
+        assert [o.status for o in running.job.run_due()] == ["posted"]
+    assert len(notifier.posts) == 1
+    text = notifier.posts[0][1].text
+    assert "未能完成" in text and "不在线" not in text  # a replica was online: it says retry, not offline
+    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    assert claim is not None and claim.status == "done" and claim.owner == "replica-a" and claim.token == 2
+
+
+def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2025, 10, 15, 9, 59, 59, 900000)):
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-that-crashed")
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier, owner="survivor")
+        started.append(running)
+        assert [(o.status, o.retry_at) for o in running.wait_run()] == [("held", sh(2025, 10, 15, 10, 5, 0, 900000))]
+        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 0, 900000)
+        running.scheduler.shutdown()
+    assert notifier.posts == []
+    with travel(sh(2025, 10, 15, 10, 5, 0, 900000)):  # what the retry job runs
         assert [o.status for o in running.job.run_due()] == ["posted"]
     assert len(notifier.posts) == 1
     claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
-    assert claim is not None and claim.status == "done" and claim.owner == "replica-a"
+    assert claim is not None and claim.status == "done" and claim.owner == "survivor"
