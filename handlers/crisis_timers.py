@@ -86,10 +86,16 @@ def delivery_key(destination: Destination) -> str:
 
 class TimerService:
     def __init__(
-        self, engine: Engine, notifiers: dict[str, Notifier], owner: str | None = None, lease: timedelta = LEASE
+        self,
+        engine: Engine,
+        notifiers: dict[str, Notifier],
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+        sweep_s: float = SWEEP_SECONDS,
     ) -> None:
         self.engine = engine
         self.lease = lease
+        self.sweep_s = sweep_s
         # The services' dict itself: adapters add their notifiers after this is built.
         self.notifiers = notifiers
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -121,14 +127,14 @@ class TimerService:
         with Session(self.engine) as session:
             timers = pending_timers(session)
         self.schedule(timers)
-        scheduler.every("crisis-timers-sweep", self.sweep, SWEEP_SECONDS)
+        scheduler.every("crisis-timers-sweep", self.sweep, self.sweep_s)
         log.info("crisis timers: %d pending rescheduled", len(timers))
 
     def sweep(self) -> None:
         """Pick up timers other processes wrote (an incident started from the CLI) before they are due."""
         if self.scheduler is None:
             return
-        horizon = utcnow() + timedelta(seconds=2 * SWEEP_SECONDS)
+        horizon = utcnow() + timedelta(seconds=2 * self.sweep_s)
         with Session(self.engine) as session:
             timers = pending_timers(session, due_before=horizon)
         scheduled = set(self.scheduler.job_ids())

@@ -36,7 +36,7 @@ from bot.settings import Settings
 from handlers.changes_strings import t
 from handlers.digest import build_digest, calendar_from
 from handlers.digest_calendar import Slot
-from storage.claims import DEFAULT_LEASE, Claim, get_claim, post_key, run_claimed
+from storage.claims import DEFAULT_LEASE, TAKEOVER_MARGIN, Claim, get_claim, post_key, run_claimed
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class DigestJob:
                 scheduler.at(CATCHUP_ID, self.run_due, now)
             elif held := [c.lease_until for c in claims if c is not None and c.status != "done" and c.lease_until]:
                 # Another process holds it: look again when its lease runs out (it may have died).
-                self._retry_at(max(held) + timedelta(seconds=1))
+                self._retry_at(max(held) + TAKEOVER_MARGIN)
         self._arm_next(now)
 
     def _arm_next(self, now: datetime) -> None:

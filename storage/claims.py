@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # A few minutes: long enough for a post with its retries, short enough that a replica's death
 # delays a reminder by minutes, not until the next restart.
 DEFAULT_LEASE = timedelta(minutes=5)
+# A claim held elsewhere is looked at again this long after its lease ends (renewals land just before).
+TAKEOVER_MARGIN = timedelta(milliseconds=250)
 
 
 class Claim(SQLModel, table=True):
@@ -203,7 +205,7 @@ def run_claimed(
         if claim is None or claim.status == "done":
             return ClaimResult("done", claim.detail if claim else "")
         retry_at = claim.lease_until or utcnow()
-        return ClaimResult("held", retry_at=retry_at + timedelta(seconds=1), token=claim.token)
+        return ClaimResult("held", retry_at=retry_at + TAKEOVER_MARGIN, token=claim.token)
     with keep_alive(engine, held, lease) as latest:
         try:
             detail = work(held)

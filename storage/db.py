@@ -64,6 +64,10 @@ def migrate(engine: Engine) -> None:
             if connection.dialect.name == "postgresql":
                 # Released at commit; PostgreSQL DDL is transactional, so the waiter sees it all or nothing.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            elif connection.dialect.name == "sqlite":
+                # The driver runs DDL outside a transaction; take the write lock first, so a second
+                # process (the bot and a CLI starting together) waits and then finds nothing to do.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")
     except OperationalError as exc:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
-from storage.claims import get_claim, try_claim
+from storage.claims import TAKEOVER_MARGIN, get_claim, try_claim
 from storage.db import make_engine
 from tests.handlers import changes_support
 from tests.handlers.changes_support import Recorder, change_settings, sh
@@ -246,10 +246,10 @@ def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # 
         started.append(running)
         assert CATCHUP_ID not in running.scheduler.job_ids()
         # Looked at again when the dead owner's lease (five minutes) runs out, not half an hour later.
-        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 6)
+        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 5) + TAKEOVER_MARGIN
         running.scheduler.shutdown()
     assert notifier.posts == []
-    with travel(sh(2025, 10, 15, 10, 5, 6)):
+    with travel(sh(2025, 10, 15, 10, 5, 5) + TAKEOVER_MARGIN):
         assert [o.status for o in running.job.run_due()] == ["posted"]
     assert len(notifier.posts) == 1
     text = notifier.posts[0][1].text
@@ -265,11 +265,12 @@ def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier, owner="survivor")
         started.append(running)
-        assert [(o.status, o.retry_at) for o in running.wait_run()] == [("held", sh(2025, 10, 15, 10, 5, 0, 900000))]
-        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 0, 900000)
+        lease_end = sh(2025, 10, 15, 10, 4, 59, 900000) + TAKEOVER_MARGIN
+        assert [(o.status, o.retry_at) for o in running.wait_run()] == [("held", lease_end)]
+        assert running.scheduler.next_run(RETRY_ID) == lease_end
         running.scheduler.shutdown()
     assert notifier.posts == []
-    with travel(sh(2025, 10, 15, 10, 5, 0, 900000)):  # what the retry job runs
+    with travel(lease_end):  # what the retry job runs
         assert [o.status for o in running.job.run_due()] == ["posted"]
     assert len(notifier.posts) == 1
     claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
