@@ -9,6 +9,7 @@ team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -133,3 +134,18 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
         raise InvalidChange(problems, lang)
     assert effective is not None
     return ChangeInput(title, size, effective, requester, description, short["team"], short["campaign"])
+
+
+# Prefixes of chat platforms in role lists (``slack:UMGR``); ``cli:wang`` is a terminal user, kept whole.
+CHAT_PLATFORMS = ("slack", "feishu", "lark", "console")
+
+
+def _spellings(user: str) -> set[str]:
+    prefix, sep, rest = user.partition(":")
+    return {user, rest} if sep and rest and prefix.lower() in CHAT_PLATFORMS else {user}
+
+
+def is_listed(user: str, people: Sequence[str]) -> bool:
+    """``user`` (a bare or platform-qualified id) is one of ``people`` in either spelling."""
+    wanted = _spellings(user.strip())
+    return any(wanted & _spellings(entry.strip()) for entry in people)

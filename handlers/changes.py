@@ -83,7 +83,9 @@ class ChangeService:
     # ---- who may do what
 
     def is_manager(self, user: str) -> bool:
-        return user in self.settings.roles.managers
+        """Roles are written ``slack:UMGR`` (as the README says) or bare; a chat request carries the
+        bare id. Both spellings match, as drills' ``identities()`` does."""
+        return rules.is_listed(user, self.settings.roles.managers)
 
     def require_manager(self, user: str, lang: str) -> None:
         if not self.is_manager(user):
