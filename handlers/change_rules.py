@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 from bot.core import UserError
 from handlers.changes_strings import t
 from storage.changes import TITLE_MAX
+from storage.text import clean_value
+
+# A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
+EFFECTIVE_HORIZON_DAYS = 730
 
 NOTICE_DAYS = 15
 DESCRIPTION_MAX = 5000
@@ -99,6 +103,7 @@ def parse_date(value: object, lang: str, field: str = "effective") -> date:
 def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
     """Check every field at once and report all problems together, so a form is fixed in one go."""
     problems: list[str] = []
+    values = {name: clean_value(value) for name, value in values.items()}  # no control characters
     title = str(values.get("title") or "").strip()
     if not title:
         problems.append(t("missing_title", lang))
@@ -120,6 +125,8 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
             problems.append(str(exc))
     if effective is not None and effective < local_date(submitted_at, tz):
         problems.append(t("effective_in_past", lang, date=effective.isoformat(), today=local_date(submitted_at, tz)))
+    if effective is not None and (effective - local_date(submitted_at, tz)).days > EFFECTIVE_HORIZON_DAYS:
+        problems.append(t("effective_too_far", lang, date=effective.isoformat(), days=EFFECTIVE_HORIZON_DAYS))
     description = str(values.get("description") or "").strip()
     if len(description) > DESCRIPTION_MAX:
         problems.append(t("description_too_long", lang, max=DESCRIPTION_MAX, length=len(description)))

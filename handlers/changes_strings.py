@@ -55,6 +55,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "缺少生效日期（YYYY-MM-DD）",
         "en": "the effective date is missing (YYYY-MM-DD)",
     },
+    "effective_too_far": {
+        "zh": "生效日期 {date} 太远了：最多可以提前 {days} 天登记，请检查年份",
+        "en": "the effective date {date} is too far ahead: at most {days} days ahead is allowed; check the year",
+    },
     "effective_in_past": {
         "zh": "生效日期 {date} 已经过去（提交日是 {today}），请填写今天或以后的日期",
         "en": "the effective date {date} is in the past (submitted on {today}); use today or a later date",

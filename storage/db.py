@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
+from storage.text import install as install_text_cleaning
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key held while migrating: replicas starting together migrate one at a time
 # (the first upgrades, the others wait, then find the schema current). Any fixed 64-bit number works.
@@ -24,6 +26,7 @@ class DatabaseError(Exception):
 
 
 def make_engine(url: str) -> Engine:
+    install_text_cleaning()  # no null byte or control character reaches a table through the ORM
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
