@@ -104,7 +104,7 @@ def test_an_effective_date_beyond_the_horizon_is_refused_with_the_limit(tmp_path
     engine = make_engine(url)
     migrate(engine)
     service = ChangeService(engine, change_settings(tmp_path, url), Clock(NOW))
-    with pytest.raises(UserError, match="9999-12-31.*730"):
+    with pytest.raises(UserError, match=r"9999-12-31.*730"):
         service.create({"title": "官网改版", "size": "big", "effective_date": "9999-12-31"}, MANAGER, "zh")
     near = service.create({"title": "官网改版", "size": "big", "effective_date": "2028-11-30"}, MANAGER, "zh")
     assert near.effective_date == date(2028, 11, 30)
