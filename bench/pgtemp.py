@@ -1,6 +1,6 @@
 """A scratch PostgreSQL schema for tests and benchmarks: created fresh, dropped afterwards, so a run
 never touches a configured store. The server is the local one the CI machine provides unless
-``PRBOT_SCRATCH_POSTGRES_URL`` names another."""
+``TEST_POSTGRES_URL`` names another."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def scratch_server() -> str:
-    return os.environ.get("PRBOT_SCRATCH_POSTGRES_URL", DEFAULT_URL)
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL)
 
 
 def unreachable_reason(url: str | None = None) -> str | None:

@@ -3,6 +3,7 @@ schema on the local server, dropped afterwards; skipped with the reason when non
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_reason: str 
         yield f"sqlite:///{tmp_path / 'prbot.db'}"
         return
     if postgres_reason is not None:
+        if os.environ.get("CI_REQUIRE_POSTGRES"):  # CI provides a server: a missing one is a failure
+            pytest.fail(f"PostgreSQL tier required (CI_REQUIRE_POSTGRES) but {postgres_reason}")
         pytest.skip(f"PostgreSQL tier skipped: {postgres_reason}")
     with scratch_schema() as url:
         yield url
