@@ -224,6 +224,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "（延迟发送：原定 {planned}，机器人当时不在线。）",
         "en": "(Delayed: it was due {planned} while the bot was offline.)",
     },
+    "digest_held": {
+        "zh": "另一个实例正在发送（租约到 {until}）；它若中断，运行中的实例会在租约到期后补发",
+        "en": "another process is posting it (lease until {until}); if it stops, a running replica takes over then",
+    },
     "digest_delayed_retry": {
         "zh": "（延迟发送：原定 {planned}，当时的发送未能完成，现已补发。）",
         "en": "(Delayed: it was due {planned}; that attempt did not complete and this is the retry.)",

@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 JOB = "digest"
 CRON_ID = "digest.weekly"
 CATCHUP_ID = "digest.catchup"
+SWEEP_ID = "digest.sweep"
+# How often a replica looks for a digest claim abandoned by a process that died mid-post (a replica
+# or a `prbot digest --send-now`), so it is taken over within the lease plus this.
+SWEEP_SECONDS = 60.0
 SHIFTED_ID = "digest.shifted"
 RETRY_ID = "digest.retry"
 # Posted this long after its time, a digest says it is delayed (a restart seconds later is not "delayed").
@@ -66,6 +70,8 @@ class JobScheduler(Protocol):
 
     def at(self, job_id: str, func: Callable[..., Any], run_at: datetime, **kwargs: Any) -> None: ...
 
+    def every(self, job_id: str, func: Callable[..., Any], seconds: float, **kwargs: Any) -> None: ...
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -84,6 +90,10 @@ def parse_destination(spec: str, lang: str = "zh") -> Destination:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _hhmm(moment: datetime | None, slot: Slot) -> str:
+    return moment.astimezone(slot.post_at.tzinfo).strftime("%H:%M:%S") if moment else "?"
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -141,6 +151,7 @@ class DigestJob:
         scheduler.cron(
             CRON_ID, self.run_due, day_of_week=digest.day, hour=hour, minute=minute, timezone=digest.timezone
         )
+        scheduler.every(SWEEP_ID, self.sweep, SWEEP_SECONDS)
         now = self.clock()
         due = self.calendar.due(now)
         if due is not None:
@@ -183,6 +194,23 @@ class DigestJob:
 
     # ---- posting
 
+    def sweep(self) -> list[Outcome]:
+        """Take over the due digest if a claim on it was abandoned (its owner stopped renewing it).
+        A slot nobody claimed yet is left to the cron job (or the catch-up at start)."""
+        try:
+            now = self.clock()
+            slot = self.calendar.due(now)
+            if slot is None:
+                return []
+            claims = self._claims(slot)
+            if not any(claim is not None and self._takeable(claim, now) for claim in claims):
+                return []
+            log.warning("digest %s: a claim was abandoned mid-post; taking it over", slot.period)
+            return self.run_due()
+        except Exception:
+            log.exception("digest: the sweep failed")
+            return []
+
     def run_due(self) -> list[Outcome]:
         """Post the digest that is due now, if any (what every scheduled job calls). Never raises."""
         try:
@@ -208,7 +236,15 @@ class DigestJob:
         slot = self.calendar.current(now)
         if not self.destinations():
             raise UserError(t("digest_no_channels", lang or self.lang))
-        return self.post(slot, now, delayed=False, note_shift=False, lang=lang)
+        outcomes = self.post(slot, now, delayed=False, note_shift=False, lang=lang)
+        # A one-shot command does not come back later: a post held elsewhere is reported, and the
+        # running replicas' sweep takes it over if that holder stops.
+        return [
+            Outcome(o.destination, "already", t("digest_held", lang or self.lang, until=_hhmm(o.retry_at, slot)))
+            if o.status == "held"
+            else o
+            for o in outcomes
+        ]
 
     def post(
         self, slot: Slot, as_of: datetime, delayed: bool, note_shift: bool = True, lang: str | None = None

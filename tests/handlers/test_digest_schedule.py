@@ -275,3 +275,28 @@ def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -
     assert len(notifier.posts) == 1
     claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
     assert claim is not None and claim.status == "done" and claim.owner == "survivor"
+
+
+def test_the_sweep_takes_over_a_claim_abandoned_by_any_process(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, _started = setup
+    job = DigestJob(engine, settings, {"slack": notifier}, owner="replica-a", sleep=lambda _s: None)
+    with travel(sh(2025, 10, 15, 10, 0, 30)):
+        assert job.sweep() == []  # nobody claimed it: that is the cron job's (or the catch-up's) business
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "a-send-now-that-was-killed")
+    with travel(sh(2025, 10, 15, 10, 4, 0)):
+        assert job.sweep() == []  # the lease is still running
+    assert notifier.posts == []
+    with travel(sh(2025, 10, 15, 10, 5, 31)):
+        assert [o.status for o in job.sweep()] == ["posted"]
+        assert job.sweep() == []
+    assert len(notifier.posts) == 1
+
+
+def test_send_now_reports_a_post_another_process_holds(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, _started = setup
+    job = DigestJob(engine, settings, {"slack": notifier}, owner="cli", sleep=lambda _s: None)
+    with travel(sh(2025, 10, 15, 10, 0, 5)):
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-b")
+        [outcome] = job.send_now("zh")
+    assert outcome.status == "already" and "另一个实例正在发送" in outcome.detail and "10:05:05" in outcome.detail
+    assert notifier.posts == []
