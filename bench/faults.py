@@ -267,7 +267,7 @@ def run(
     rounds = [run_point(point, posts, lease_s, backend) for point in points]
     result: dict[str, object] = {
         "backend": backend,
-        "backend_note": "" if backend == "postgresql" else f"PostgreSQL unavailable: {reason}",
+        "backend_note": f"PostgreSQL unavailable ({reason}): ran on SQLite" if backend == "sqlite" and reason else "",
         "replicas": 2,
         "lease_s": lease_s,
         "points": [vars(r) for r in rounds],
@@ -294,7 +294,7 @@ def _print(result: dict[str, object]) -> None:
         title=f"scheduled posts under SIGKILL · 2 replicas · {result['backend']} · lease {result['lease_s']} s"
     )
     for column in ("crash point", "expected", "delivered", "duplicated", "lost", "A killed", "recovery s"):
-        table.add_column(column, justify="left" if column == "crash point" else "right")
+        table.add_column(column, justify="left" if column == "crash point" else "right", no_wrap=True)
     for r in result["points"]:  # type: ignore[attr-defined]
         recovery = "—" if r["recovery_s"] is None else f"{r['recovery_s']:.2f}"
         table.add_row(
@@ -306,7 +306,7 @@ def _print(result: dict[str, object]) -> None:
             "yes" if r["crashed"] else "no",
             recovery,
         )
-    console = Console()
+    console = Console(width=max(100, Console().width))
     console.print(table)
     if result["backend_note"]:
         console.print(result["backend_note"])

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Text, and_, or_, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col
 
 from storage.library import utcnow
@@ -174,7 +174,11 @@ def keep_alive(engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE
 
     def beat() -> None:
         while not stop.wait(duration.total_seconds() / 3):
-            renewed = renew(engine, current[0], duration)
+            try:
+                renewed = renew(engine, current[0], duration)
+            except SQLAlchemyError as exc:  # a busy or briefly unreachable database: try at the next beat
+                log.warning("claim %s %s: lease not renewed (%s)", lease.job, lease.period, exc.__class__.__name__)
+                continue
             if renewed is None:
                 log.warning("claim %s %s: lease lost to another owner", lease.job, lease.period)
                 return
