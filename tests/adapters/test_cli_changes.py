@@ -30,9 +30,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
 
 def test_add_list_approve_with_roles(cli) -> None:  # type: ignore[no-untyped-def]
-    added = cli(
-        "cr", "add", "--title", "发布会主视觉更换", "--size", "big", "--effective", FUTURE, "--team", "市场部"
-    )
+    added = cli("cr", "add", "--title", "发布会主视觉更换", "--size", "big", "--effective", FUTURE, "--team", "市场部")
     assert added.exit_code == 0, added.output
     assert "已提交变更申请 #1" in added.stdout and "cli:amy" not in added.stderr
     bad = cli("cr", "add", "--title", "x", "--size", "huge", "--effective", "2020-01-01")
