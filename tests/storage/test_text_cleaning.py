@@ -123,3 +123,24 @@ def test_cr_import_accepts_a_gbk_csv_as_ingest_does(tmp_path: Path) -> None:
         row = session.get(ChangeRequest, 1)
     assert row is not None and row.title == "官网首页改版"
     engine.dispose()
+
+
+def test_an_answer_to_a_question_with_a_null_byte_is_recorded(db_url: str) -> None:
+    from storage.events import get_answer, record_answer
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    answer_id = record_answer(
+        engine,
+        platform="slack",
+        channel_id="C1",
+        thread_id=None,
+        user_id="U1",
+        question="有没有\x00金融案例？",
+        text="有：\x07城商行智能客服。",
+        citation_ids=["case-1"],
+        payload={"q": "\x00"},
+    )
+    answer = get_answer(engine, answer_id)
+    assert answer is not None and (answer.question, answer.text) == ("有没有金融案例？", "有：城商行智能客服。")
+    engine.dispose()
