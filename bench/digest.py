@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from bench.isolation import isolated_env
 from storage.changes import ChangeRequest
 from storage.db import make_engine, migrate, session_scope
 
@@ -104,6 +105,8 @@ def time_cli_import(data_dir: Path, xlsx: Path) -> tuple[float, str]:
         capture_output=True,
         text=True,
         check=False,
+        env=isolated_env(data_dir),
+        cwd=data_dir.parent,  # no .env of the operator's is read
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:

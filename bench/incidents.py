@@ -60,7 +60,7 @@ class FileNotifier:
     lock: threading.Lock = field(default_factory=threading.Lock)
     count: int = 0
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         line = json.dumps([destination.platform, destination.channel_id, reply.text, time.time()], ensure_ascii=False)
         with self.lock, self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
@@ -77,7 +77,15 @@ def bench_settings(data_dir: Path) -> Settings:
         severity=severity,
         checkpoints=CHECKPOINTS,
     )
-    return Settings(_env_file=None, data_dir=data_dir, incidents=incidents)  # type: ignore[call-arg]
+    # The database is named explicitly: a PRBOT_DATABASE_URL in the environment must never be the
+    # store a benchmark shifts and fires (it would fire every timer of real incidents).
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=data_dir,
+        database_url=f"sqlite:///{(data_dir / 'bench.db').as_posix()}",
+        chroma_url=None,
+        incidents=incidents,
+    )
 
 
 def run(

@@ -99,7 +99,16 @@ def build_services(
     retriever = Retriever(
         engine, vectors, embedder, lexical_dir, settings.retrieval.bm25_weight, settings.retrieval.candidates
     )
-    ingestor = Ingestor(engine, vectors, embedder, lexical_dir, settings.chunk.target_chars, settings.chunk.max_chars)
+    ingestor = Ingestor(
+        engine,
+        vectors,
+        embedder,
+        lexical_dir,
+        settings.chunk.target_chars,
+        settings.chunk.max_chars,
+        max_file_bytes=int(settings.ingest.max_file_mb * 1024 * 1024),
+        max_document_chars=settings.ingest.max_document_chars,
+    )
     if chat_model is None and use_configured_chat_model:
         chat_model = build_chat_model(settings)
     answerer = Answerer(retriever, chat_model, settings.retrieval.min_relevance)

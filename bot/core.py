@@ -125,9 +125,12 @@ class NotifyError(Exception):
 
 
 class Notifier(Protocol):
-    """Posts a Reply without a user request (digests, reminders). Returns the platform's message id."""
+    """Posts a Reply without a user request (digests, reminders). Returns the platform's message id.
 
-    def post(self, destination: Destination, reply: Reply) -> str: ...
+    ``key`` makes the post idempotent: a second post with the same key (a replica taking over a
+    crashed one's claim) returns the first message's id instead of posting again."""
+
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str: ...
 
 
 CommandHandler = Callable[[Request, list[str]], Reply]

@@ -56,6 +56,15 @@ class ChunkSettings(BaseModel):
     max_chars: int = 480
 
 
+class IngestSettings(BaseModel):
+    """Bounds on one document, so one huge file cannot stall ingestion (it is refused with the limit)."""
+
+    # A file larger than this is not read at all.
+    max_file_mb: float = 20.0
+    # A document whose text is longer than this (after parsing) is not indexed.
+    max_document_chars: int = 500_000
+
+
 class RoleSettings(BaseModel):
     """Who may do what: user ids (any platform's id, or ``cli:USER`` for the terminal)."""
 
@@ -313,6 +322,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     roles: RoleSettings = Field(default_factory=RoleSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     drills: DrillSettings = Field(default_factory=DrillSettings)

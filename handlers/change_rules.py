@@ -9,6 +9,7 @@ team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +17,10 @@ from zoneinfo import ZoneInfo
 from bot.core import UserError
 from handlers.changes_strings import t
 from storage.changes import TITLE_MAX
+from storage.text import clean_value
+
+# A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
+EFFECTIVE_HORIZON_DAYS = 730
 
 NOTICE_DAYS = 15
 DESCRIPTION_MAX = 5000
@@ -98,6 +103,7 @@ def parse_date(value: object, lang: str, field: str = "effective") -> date:
 def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
     """Check every field at once and report all problems together, so a form is fixed in one go."""
     problems: list[str] = []
+    values = {name: clean_value(value) for name, value in values.items()}  # no control characters
     title = str(values.get("title") or "").strip()
     if not title:
         problems.append(t("missing_title", lang))
@@ -119,6 +125,8 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
             problems.append(str(exc))
     if effective is not None and effective < local_date(submitted_at, tz):
         problems.append(t("effective_in_past", lang, date=effective.isoformat(), today=local_date(submitted_at, tz)))
+    if effective is not None and (effective - local_date(submitted_at, tz)).days > EFFECTIVE_HORIZON_DAYS:
+        problems.append(t("effective_too_far", lang, date=effective.isoformat(), days=EFFECTIVE_HORIZON_DAYS))
     description = str(values.get("description") or "").strip()
     if len(description) > DESCRIPTION_MAX:
         problems.append(t("description_too_long", lang, max=DESCRIPTION_MAX, length=len(description)))
@@ -133,3 +141,18 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
         raise InvalidChange(problems, lang)
     assert effective is not None
     return ChangeInput(title, size, effective, requester, description, short["team"], short["campaign"])
+
+
+# Prefixes of chat platforms in role lists (``slack:UMGR``); ``cli:wang`` is a terminal user, kept whole.
+CHAT_PLATFORMS = ("slack", "feishu", "lark", "console")
+
+
+def _spellings(user: str) -> set[str]:
+    prefix, sep, rest = user.partition(":")
+    return {user, rest} if sep and rest and prefix.lower() in CHAT_PLATFORMS else {user}
+
+
+def is_listed(user: str, people: Sequence[str]) -> bool:
+    """``user`` (a bare or platform-qualified id) is one of ``people`` in either spelling."""
+    wanted = _spellings(user.strip())
+    return any(wanted & _spellings(entry.strip()) for entry in people)

@@ -26,6 +26,7 @@ from handlers import change_rules as rules
 from handlers.changes_strings import t
 from storage.changes import STATUSES, ChangeComment, ChangeRequest, comments_for, existing_ids, list_requests
 from storage.db import session_scope
+from storage.text import clean_value
 
 COLUMNS = (
     "id",
@@ -114,9 +115,19 @@ def read_rows(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, lis
 
 def _read_csv(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     try:
-        content = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise UserError(t("import_bad_file", lang, name=path.name, reason=exc.__class__.__name__)) from None
+    # Excel on a Chinese Windows saves CSV as GBK: accepted, as ingestion accepts it.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        reason = "not UTF-8 or GB18030 text; save it as CSV UTF-8"
+        raise UserError(t("import_bad_file", lang, name=path.name, reason=reason)) from None
     reader = csv.reader(io.StringIO(content, newline=""))
     try:
         header = next(reader)
@@ -444,6 +455,7 @@ def export_table(
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             for row in rows:
+                row = {name: clean_value(value) for name, value in row.items()}
                 row = {**row, "late": _flag(row["late"]), "override": _flag(row["override"])}
                 row["effective_date"] = row["effective_date"].isoformat()
                 writer.writerow(row)
@@ -455,7 +467,8 @@ def export_table(
     sheet = workbook.create_sheet("变更申请")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([row[name] for name in COLUMNS])
+        # Rows written before text was cleaned at the storage boundary may still hold control characters.
+        sheet.append([clean_value(row[name]) for name in COLUMNS])
         count += 1
     workbook.save(path)
     return count

@@ -52,11 +52,12 @@ class ChangeService:
     # ---- who may do what
 
     def is_manager(self, user: str) -> bool:
-        """A configured manager; with none configured, the person at the terminal (``cli:…``, the
-        installation's operator) — chat users then cannot approve, and are told the setting."""
+        """A configured manager, written ``slack:UMGR`` (as the README says) or bare — a chat request
+        carries the bare id, so both spellings match. With none configured, the person at the terminal
+        (``cli:…``, the installation's operator); chat users are then refused with the setting named."""
         if not self.settings.roles.managers:
             return user.startswith("cli:")
-        return user in self.settings.roles.managers
+        return rules.is_listed(user, self.settings.roles.managers)
 
     def require_manager(self, user: str, lang: str) -> None:
         if not self.is_manager(user):

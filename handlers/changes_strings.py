@@ -57,6 +57,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "缺少生效日期（YYYY-MM-DD）",
         "en": "the effective date is missing (YYYY-MM-DD)",
     },
+    "effective_too_far": {
+        "zh": "生效日期 {date} 太远了：最多可以提前 {days} 天登记，请检查年份",
+        "en": "the effective date {date} is too far ahead: at most {days} days ahead is allowed; check the year",
+    },
     "effective_in_past": {
         "zh": "生效日期 {date} 已经过去（提交日是 {today}），请填写今天或以后的日期",
         "en": "the effective date {date} is in the past (submitted on {today}); use today or a later date",
@@ -221,6 +225,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "digest_delayed": {
         "zh": "（延迟发送：原定 {planned}，机器人当时不在线。）",
         "en": "(Delayed: it was due {planned} while the bot was offline.)",
+    },
+    "digest_held": {
+        "zh": "另一个实例正在发送（租约到 {until}）；它若中断，运行中的实例会在租约到期后补发",
+        "en": "another process is posting it (lease until {until}); if it stops, a running replica takes over then",
+    },
+    "digest_delayed_retry": {
+        "zh": "（延迟发送：原定 {planned}，当时的发送未能完成，现已补发。）",
+        "en": "(Delayed: it was due {planned}; that attempt did not complete and this is the retry.)",
     },
     "digest_shifted": {
         "zh": "（{nominal} 是法定节假日，周报顺延到下一个工作日 {date}。）",

@@ -32,6 +32,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "级别「{value}」无效：级别应为 1 到 5 的整数（1 最严重，由公关总监负责；5 由媒体专员负责）。",
         "en": "Level '{value}' is invalid: use a whole number from 1 to 5 (1 is the most severe).",
     },
+    "bad_incident_channel": {
+        "zh": "频道 {channel} 无法使用：{reason}。请写成 平台:频道ID，平台可用 {platforms}，"
+        "例如 --channel slack:C0123ABCD",
+        "en": "channel {channel} cannot be used: {reason}. Write it as platform:channel-id with one of {platforms}, "
+        "e.g. --channel slack:C0123ABCD",
+    },
     "level_required": {
         "zh": '请给出级别，例如：incident start --level 2 "某产品被曝数据泄露"',
         "en": 'Give a level, e.g. incident start --level 2 "data leak reported"',

@@ -5,6 +5,10 @@ by APScheduler or directly by a test with a controlled clock. Each post goes thr
 ``storage.claims.run_claimed`` keyed by the timer's job (``incident:42:analysis:escalate``) and a
 period naming the timer's start and the destination, so a restart or a second replica never
 posts twice, and a post that failed for one recipient is retried without repeating the others.
+
+A replica that dies mid-fire leaves the timer's lease and the post's claim behind; both run out
+after ``LEASE``, the survivors' sweep puts the timer back on their scheduler at that moment, and
+the post is taken over and sent idempotently (the notifier finds a post that did go out by its key).
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.core import Destination, Notifier, NotifyError, Reply
-from storage.claims import run_claimed
+from storage.claims import ClaimResult, post_key, run_claimed
 from storage.db import session_scope
 from storage.drills import CrisisTimer, pending_timers
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-LEASE = timedelta(minutes=5)  # a replica that dies mid-fire hands its timers over after this
+LEASE = timedelta(minutes=5)  # a replica that dies mid-fire hands its timers (and claims) over after this
 RETRY_AFTER = timedelta(minutes=2)
 SWEEP_SECONDS = 30.0
 
@@ -68,6 +72,7 @@ class FireResult:
     status: str  # fired | skipped | retry | failed | not_pending
     posted: int = 0
     late_s: float = 0.0
+    retry_at: datetime | None = None  # when a post held by another live replica is looked at again
 
 
 def utcnow() -> datetime:
@@ -80,8 +85,17 @@ def delivery_key(destination: Destination) -> str:
 
 
 class TimerService:
-    def __init__(self, engine: Engine, notifiers: dict[str, Notifier], owner: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        notifiers: dict[str, Notifier],
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+        sweep_s: float = SWEEP_SECONDS,
+    ) -> None:
         self.engine = engine
+        self.lease = lease
+        self.sweep_s = sweep_s
         # The services' dict itself: adapters add their notifiers after this is built.
         self.notifiers = notifiers
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -103,7 +117,8 @@ class TimerService:
         for timer in timers:
             if timer.id is None or timer.status != "pending":
                 continue
-            run_at = max(timer.due_at, now + timedelta(milliseconds=200))
+            # A timer leased by another replica is looked at when that lease runs out (it may have died).
+            run_at = max(timer.due_at, timer.lease_until or now, now + timedelta(milliseconds=200))
             self.scheduler.at(f"crisis-timer:{timer.id}", self.run_job, run_at, timer_id=timer.id)
 
     def provider(self, scheduler: SchedulerLike) -> None:
@@ -112,14 +127,14 @@ class TimerService:
         with Session(self.engine) as session:
             timers = pending_timers(session)
         self.schedule(timers)
-        scheduler.every("crisis-timers-sweep", self.sweep, SWEEP_SECONDS)
+        scheduler.every("crisis-timers-sweep", self.sweep, self.sweep_s)
         log.info("crisis timers: %d pending rescheduled", len(timers))
 
     def sweep(self) -> None:
         """Pick up timers other processes wrote (an incident started from the CLI) before they are due."""
         if self.scheduler is None:
             return
-        horizon = utcnow() + timedelta(seconds=2 * SWEEP_SECONDS)
+        horizon = utcnow() + timedelta(seconds=2 * self.sweep_s)
         with Session(self.engine) as session:
             timers = pending_timers(session, due_before=horizon)
         scheduled = set(self.scheduler.job_ids())
@@ -131,7 +146,8 @@ class TimerService:
         """APScheduler's entry point: fire, and come back later if a platform failed."""
         result = self.fire(timer_id)
         if result.status == "retry" and self.scheduler is not None:
-            self.scheduler.at(f"crisis-timer:{timer_id}", self.run_job, utcnow() + RETRY_AFTER, timer_id=timer_id)
+            run_at = result.retry_at or utcnow() + RETRY_AFTER
+            self.scheduler.at(f"crisis-timer:{timer_id}", self.run_job, run_at, timer_id=timer_id)
 
     # -- firing ---------------------------------------------------------------------------------------
 
@@ -163,7 +179,7 @@ class TimerService:
                 col(CrisisTimer.status) == "pending",
                 or_(col(CrisisTimer.lease_until).is_(None), col(CrisisTimer.lease_until) < now),
             )
-            .values(lease_owner=self.owner, lease_until=now + LEASE)
+            .values(lease_owner=self.owner, lease_until=now + self.lease)
         )
         with self.engine.begin() as connection:
             return connection.execute(statement).rowcount == 1
@@ -187,17 +203,34 @@ class TimerService:
         if plan.after is not None:
             plan.after()
         posted, failures, retryable = 0, [], False
+        held: list[datetime] = []
         for delivery in plan.deliveries:
             try:
-                if self._deliver(job, period, delivery):
-                    posted += 1
+                result = self._deliver(job, period, delivery)
+                posted += result.status == "ran"
+                if result.status == "held" and result.retry_at is not None:
+                    held.append(result.retry_at)
             except NotifyError as exc:
                 failures.append(f"{delivery_key(delivery.destination)}: {exc}")
                 retryable = retryable or exc.retryable
                 log.warning("crisis timer %s: post to %s failed: %s", job, delivery_key(delivery.destination), exc)
+        if held and not failures:
+            return self._wait_for_holder(timer_id, posted, late_s, max(held))
         return self._finish(timer_id, now, plan, posted, failures, retryable, late_s)
 
-    def _deliver(self, job: str, period: str, delivery: Delivery) -> bool:
+    def _wait_for_holder(self, timer_id: int, posted: int, late_s: float, retry_at: datetime) -> FireResult:
+        """Another replica holds a post's claim (it may be mid-post, or dead): the timer stays pending
+        and comes back when that claim's lease runs out, without counting as a failed attempt."""
+        statement = (
+            update(CrisisTimer)
+            .where(col(CrisisTimer.id) == timer_id, col(CrisisTimer.status) == "pending")
+            .values(lease_until=retry_at)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+        return FireResult(timer_id, "retry", posted, late_s, retry_at)
+
+    def _deliver(self, job: str, period: str, delivery: Delivery) -> ClaimResult:
         key = delivery_key(delivery.destination)
         claim_period = f"{period}>{key}"
         if len(claim_period) > 100:
@@ -205,8 +238,14 @@ class TimerService:
         notifier = self.notifiers.get(delivery.destination.platform)
         if notifier is None:
             raise NotifyError(f"no notifier for platform {delivery.destination.platform!r}", retryable=False)
+        key = post_key(job, claim_period)
         return run_claimed(
-            self.engine, job, claim_period, self.owner, lambda: notifier.post(delivery.destination, delivery.reply)
+            self.engine,
+            job,
+            claim_period,
+            self.owner,
+            lambda _lease: notifier.post(delivery.destination, delivery.reply, key=key),
+            self.lease,
         )
 
     def _finish(

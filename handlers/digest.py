@@ -42,8 +42,10 @@ def build_digest(
     chart: bool = True,
     late_since: datetime | None = None,
     note_shift: bool = True,
+    retried: bool = False,
 ) -> Reply:
     """The digest of ``slot`` with everything known at ``as_of`` (its post time, or later if delayed).
+    A delayed digest says why: the bot was offline, or (``retried``) a replica tried on time and failed.
 
     Late submissions are those since ``late_since`` (the previous digest), else the last 7 days."""
     tz = slot.post_at.tzinfo
@@ -65,7 +67,8 @@ def build_digest(
     if slot.shifted and note_shift:
         lines.append(t("digest_shifted", lang, nominal=_day(slot.nominal, lang), date=_day(slot.post_date, lang)))
     if delayed:
-        lines.append(t("digest_delayed", lang, planned=slot.post_at.strftime("%Y-%m-%d %H:%M")))
+        key = "digest_delayed_retry" if retried else "digest_delayed"
+        lines.append(t(key, lang, planned=slot.post_at.strftime("%Y-%m-%d %H:%M")))
     if not slot.calendar_known:
         lines.append(t("digest_calendar_unknown", lang, year=slot.post_date.year))
 

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from handlers import crisis_args as args_
 from handlers import crisis_report
 from handlers import crisis_strings as s
-from handlers.crisis_people import People, channel_destination
+from handlers.crisis_people import PLATFORMS, People, channel_destination
 from handlers.crisis_timers import Delivery, Plan, TimerService
 from storage.db import session_scope
 from storage.drills import (
@@ -104,17 +104,37 @@ class IncidentService:
         if not description:
             raise UserError(s.t("description_required", lang))
         self._require_known(request)
+        channel = self.settings.incidents.channel
+        if opts.get("channel"):
+            channel = self.checked_channel(opts["channel"], lang)
         with session_scope(self.engine) as session:
             incident, timers = self.open(
                 session,
                 level=level,
                 description=description,
                 created_by=self.people.who(request),
-                channel=opts.get("channel") or self.settings.incidents.channel,
+                channel=channel,
             )
         notice = self.announce(incident)
         self.timers.schedule(timers)
         return self._started_reply(incident, notice, lang)
+
+    def checked_channel(self, channel: str, lang: str) -> str:
+        """``platform:channel`` on a platform this bot can post to; anything else is refused with the format."""
+        platforms = sorted(set(self.notifiers) | {"console"} | self._configured_platforms())
+        prefix, sep, rest = channel.strip().partition(":")
+        if not sep or not rest.strip():
+            reason = "缺少平台前缀 / no platform prefix"
+        elif PLATFORMS.get(prefix.lower()) not in platforms:
+            reason = f"平台 {prefix} 未配置 / platform {prefix!r} is not configured"
+        else:
+            return f"{prefix.lower()}:{rest.strip()}"
+        listed = ", ".join(platforms)
+        raise UserError(s.t("bad_incident_channel", lang, channel=channel, reason=reason, platforms=listed))
+
+    def _configured_platforms(self) -> set[str]:
+        configured = {"slack"} if self.settings.slack.configured else set()
+        return configured | ({"feishu"} if self.settings.feishu.configured else set())
 
     def cmd_done(self, request: Request, args: list[str]) -> Reply:
         lang = request.lang

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.engine import Engine
 
 from knowledge.chunk import chunk_document
 from knowledge.embed import Embedder
 from knowledge.lexical import LexicalIndex
-from knowledge.parse import FileResult, ParsedDocument, discover, parse_file
+from knowledge.parse import FileResult, ParsedDocument, discover, parse_file, symlinked_folders
 from knowledge.text import add_words, tokenize
 from knowledge.vectors import VectorStore, chroma_metadata
 from storage import library
 from storage.db import session_scope
+
+log = logging.getLogger(__name__)
 
 VOCABULARY_KEY = "vocabulary"
 LEXICAL_KEY = "lexical_generation"
@@ -42,6 +46,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Not read, with the reason (e.g. a symlinked folder); not a failure of what was read.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
@@ -84,6 +90,8 @@ class Ingestor:
         target_chars: int = 360,
         max_chars: int = 480,
         batch_chunks: int = 32,
+        max_file_bytes: int = 20 * 1024 * 1024,
+        max_document_chars: int = 500_000,
     ) -> None:
         self._engine = engine
         self._vectors = vectors
@@ -92,6 +100,8 @@ class Ingestor:
         self._target = target_chars
         self._max = max_chars
         self._batch = batch_chunks
+        self._max_file_bytes = max_file_bytes
+        self._max_document_chars = max_document_chars
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -147,12 +157,52 @@ class Ingestor:
                 report.failed.append((str(root), "路径不存在 / no such file or folder"))
                 continue
             base = root if root.is_dir() else root.parent
+            for link in symlinked_folders(root):
+                reason = (
+                    f"符号链接的文件夹未读取 / a symlinked folder is not followed (→ {link.resolve()}); "
+                    "index its target directly: prbot ingest TARGET"
+                )
+                log.warning("ingest: %s: %s", link, reason)
+                report.skipped.append((str(link), reason))
             for path in discover([root]):
+                too_big = self._too_big(path)
+                if too_big:
+                    report.failed.append((str(path), too_big))
+                    continue
                 result = parse_file(path, base)
+                # A document over the limit counts as an error of its file, so its earlier version
+                # stays indexed (the file is not "cleanly parsed" and nothing is pruned from it).
+                result.documents, too_long = self._within_limit(result.documents)
+                result.errors += too_long
                 for error in result.errors:
                     report.failed.append((str(path), error))
                 results.append(result)
         return results
+
+    def _too_big(self, path: Path) -> str:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return ""  # parse_file reports what is wrong with it
+        if size <= self._max_file_bytes:
+            return ""
+        mb, limit = size / 1024 / 1024, self._max_file_bytes / 1024 / 1024
+        return (
+            f"文件太大 / file too large: {mb:.1f} MB, the limit is {limit:.0f} MB "
+            "(PRBOT_INGEST_MAX_FILE_MB); split it into smaller files"
+        )
+
+    def _within_limit(self, docs: list[ParsedDocument]) -> tuple[list[ParsedDocument], list[str]]:
+        kept, problems = [], []
+        for doc in docs:
+            if len(doc.body) > self._max_document_chars:
+                problems.append(
+                    f"文档太长 / document {doc.id!r} too long: {len(doc.body):,} characters, the limit is "
+                    f"{self._max_document_chars:,} (PRBOT_INGEST_MAX_DOCUMENT_CHARS); split it into smaller files"
+                )
+            else:
+                kept.append(doc)
+        return kept, problems
 
     def _drop_duplicates(self, parsed: list[FileResult], report: IngestReport) -> list[ParsedDocument]:
         """Keep the first document with each id; a later one (or one owned by another existing file
@@ -233,10 +283,17 @@ class Ingestor:
         for doc, _, pieces in batch:
             header = document_header(doc.id, doc.type, doc.title, doc.meta)
             texts += [f"{header}\n{p.section}\n{p.text}".strip() if header else p.text for p in pieces]
-        t0 = time.perf_counter()
-        vectors = self._embedder.embed_passages(texts) if texts else None
-        report.embed_seconds += time.perf_counter() - t0
-        report.chunks_embedded += len(texts)
+        # Embedded a slice at a time, with progress after each: a long document shows it is moving.
+        owners = [doc.id for doc, _, pieces in batch for _ in pieces]
+        parts = []
+        for start in range(0, len(texts), self._batch):
+            t0 = time.perf_counter()
+            parts.append(self._embedder.embed_passages(texts[start : start + self._batch]))
+            report.embed_seconds += time.perf_counter() - t0
+            report.chunks_embedded += len(parts[-1])
+            if progress:
+                progress(owners[start + len(parts[-1]) - 1], done + start + len(parts[-1]), total)
+        vectors = np.vstack(parts) if parts else None
         offset = 0
         for doc, is_new, pieces in batch:
             doc_vectors = vectors[offset : offset + len(pieces)] if vectors is not None else None

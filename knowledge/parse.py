@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,20 @@ def discover(paths: list[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def symlinked_folders(root: Path) -> list[Path]:
+    """Folders under ``root`` that are symbolic links: ``discover`` does not follow them (a link can
+    loop or lead outside the library), so the caller reports them instead of skipping them silently."""
+    if not root.is_dir() or root.is_symlink():
+        return []
+    found = []
+    for dirpath, dirnames, _files in os.walk(root):
+        for name in sorted(dirnames):
+            child = Path(dirpath) / name
+            if child.is_symlink() and not _hidden(child, root):
+                found.append(child)
+    return found
 
 
 def _hidden(child: Path, root: Path) -> bool:

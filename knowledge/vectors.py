@@ -32,6 +32,19 @@ def chroma_metadata(doc_id: str, doc_type: str, meta: dict[str, Any]) -> dict[st
     return out
 
 
+def redact_url(url: str) -> str:
+    """The URL without its password (``http://user:***@host:8000``), for messages and logs."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.rpartition("@")[2]
+    user = f"{parsed.username}:***@" if parsed.username else "***@"
+    return parsed._replace(netloc=user + netloc).geturl()
+
+
 class VectorStore:
     def __init__(self, collection: Any) -> None:
         self._collection = collection
@@ -60,7 +73,7 @@ class VectorStore:
                 collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:  # chromadb raises many types for an unreachable server or a bad path
-            where = f"the Chroma server at {url}" if url else f"the embedded Chroma store at {path}"
+            where = f"the Chroma server at {redact_url(url)}" if url else f"the embedded Chroma store at {path}"
             hint = "start it or unset PRBOT_CHROMA_URL" if url else "check PRBOT_DATA_DIR is writable"
             raise VectorStoreError(f"无法打开向量库 / cannot open {where}: {exc.__class__.__name__}; {hint}") from None
         return cls(collection)

@@ -80,7 +80,7 @@ class ConsoleNotifier:
         self.output = output
         self._count = 0
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         self._count += 1
         self.output(f"── 发往 / to {destination.platform}:{destination.channel_id} ──\n{render(reply)}")
         return f"console-{self._count}"

@@ -421,11 +421,13 @@ class FeishuNotifier:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         lang = msg.detect_language(reply.text)
-        # Derived from what is sent, so a caller's retry of the same post is deduplicated by Feishu
-        # (message uuids are honoured for an hour) instead of appearing twice.
-        key = hashlib.sha256(f"{destination.channel_id}|{destination.thread_id}|{reply.text}".encode()).hexdigest()[:40]
+        # Derived from the caller's key (a scheduled job and its period) or else from what is sent, so
+        # a repeat of the same post is deduplicated by Feishu (message uuids are honoured for an hour)
+        # instead of appearing twice, even when a replica taking over rebuilt slightly different text.
+        seed = f"{destination.channel_id}|{destination.thread_id}|{key if key is not None else reply.text}"
+        key = hashlib.sha256(seed.encode()).hexdigest()[:40]
         first = ""
         for index, card in enumerate(render(reply, lang)):
             content = json.dumps(card, ensure_ascii=False)

@@ -51,6 +51,8 @@ PLATFORM = "slack"
 SLASH_COMMAND = "/prbot"
 # Message subtypes that are a person writing; edits, joins, bot posts and the like are not for us.
 _USER_SUBTYPES = (None, "file_share", "thread_broadcast")
+# The metadata event type of scheduled posts; its payload's key makes a repeated post find the first.
+POST_EVENT = "prbot_post"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
@@ -462,24 +464,34 @@ class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         lang = msg.detect_language(reply.text)
         first_ts = ""
+        # With a key, each message carries it in its metadata; a repeat of the post (a replica
+        # taking over a crashed one's claim) finds the messages already out and sends only the rest.
+        already = self._posted_with(destination, key) if key else {}
         try:
-            for message in render(reply, lang):
-                response = self.client.chat_postMessage(
-                    channel=destination.channel_id,
-                    thread_ts=destination.thread_id,
-                    text=message.text,
-                    blocks=message.blocks,
-                )
-                first_ts = first_ts or str(response.get("ts", ""))
+            for index, message in enumerate(render(reply, lang)):
+                part = f"{key}#{index}" if key else None
+                ts = already.get(part or "")
+                if ts is None:
+                    response = self.client.chat_postMessage(
+                        channel=destination.channel_id,
+                        thread_ts=destination.thread_id,
+                        text=message.text,
+                        blocks=message.blocks,
+                        metadata={"event_type": POST_EVENT, "event_payload": {"key": part}} if part else None,
+                    )
+                    ts = str(response.get("ts", ""))
+                first_ts = first_ts or ts
         except SlackApiError as exc:
             code = _error_code(exc)
             retryable = code in _RETRYABLE or exc.response.status_code >= 500
             raise NotifyError(f"slack refused the post to {destination.channel_id}: {code}", retryable) from None
         except (SlackClientError, OSError) as exc:
             raise NotifyError(f"slack unreachable: {exc.__class__.__name__}", retryable=True) from None
+        if already:
+            return first_ts  # a repeat: the files went with the first attempt (or are not worth a repeat)
         # The message is out: a failed upload must not make the caller retry (and post the text twice).
         for attachment in reply.files:
             try:
@@ -498,3 +510,28 @@ class SlackNotifier:
                     _error_code(exc) if isinstance(exc, SlackApiError) else exc.__class__.__name__,
                 )
         return first_ts
+
+    def _posted_with(self, destination: Destination, key: str) -> dict[str, str]:
+        """The bot's recent messages in the destination whose metadata carries ``key``: part -> ts.
+        A lookup that fails (a missing scope) is logged and treated as "nothing posted yet"."""
+        try:
+            channel = destination.channel_id
+            if channel[:1] in ("U", "W"):  # a user: the DM conversation holds the posts
+                channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
+            if destination.thread_id:
+                response = self.client.conversations_replies(
+                    channel=channel, ts=destination.thread_id, include_all_metadata=True, limit=200
+                )
+            else:
+                response = self.client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            code = _error_code(exc) if isinstance(exc, SlackApiError) else exc.__class__.__name__
+            log.warning("slack: cannot look for an earlier post %s in %s (%s)", key, destination.channel_id, code)
+            return {}
+        found: dict[str, str] = {}
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            part = str((metadata.get("event_payload") or {}).get("key", ""))
+            if message.get("bot_id") and metadata.get("event_type") == POST_EVENT and part.rpartition("#")[0] == key:
+                found[part] = str(message.get("ts", ""))
+        return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from bot.adapters.cli import app
+
+# Far enough for a big change's notice, within the horizon an effective date may lie ahead (two years).
+FUTURE = (date.today() + timedelta(days=60)).isoformat()
 
 
 @pytest.fixture
@@ -26,9 +30,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
 
 def test_add_list_approve_with_roles(cli) -> None:  # type: ignore[no-untyped-def]
-    added = cli(
-        "cr", "add", "--title", "发布会主视觉更换", "--size", "big", "--effective", "2099-01-01", "--team", "市场部"
-    )
+    added = cli("cr", "add", "--title", "发布会主视觉更换", "--size", "big", "--effective", FUTURE, "--team", "市场部")
     assert added.exit_code == 0, added.output
     assert "已提交变更申请 #1" in added.stdout and "cli:amy" not in added.stderr
     bad = cli("cr", "add", "--title", "x", "--size", "huge", "--effective", "2020-01-01")
@@ -52,9 +54,9 @@ def test_import_reports_bad_rows_and_export_round_trips(cli, tmp_path: Path) -> 
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["标题", "大小", "生效日期", "提出团队"])
-    sheet.append(["官网改版", "大变更", "2099-02-01", "市场部"])
-    sheet.append(["海报改色", "medium", "2099-02-01", ""])
-    sheet.append(["新闻稿", "small", "2099-02-01", "公关部"])
+    sheet.append(["官网改版", "大变更", FUTURE, "市场部"])
+    sheet.append(["海报改色", "medium", FUTURE, ""])
+    sheet.append(["新闻稿", "small", FUTURE, "公关部"])
     source = tmp_path / "table.xlsx"
     workbook.save(source)
 
@@ -72,7 +74,7 @@ def test_import_reports_bad_rows_and_export_round_trips(cli, tmp_path: Path) -> 
     assert "#1 【大变更】官网改版" in listed.stdout and "#2 【小变更】新闻稿" in listed.stdout
 
     missing = tmp_path / "missing.csv"
-    missing.write_text("title,effective_date\nx,2099-01-01\n", encoding="utf-8")
+    missing.write_text(f"title,effective_date\nx,{FUTURE}\n", encoding="utf-8")
     refused = cli("cr", "import", str(missing))
     assert refused.exit_code == 2 and "缺少必需的列：size" in refused.stderr
 

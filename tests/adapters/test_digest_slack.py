@@ -71,7 +71,8 @@ def test_a_refused_post_is_not_retried_and_the_claim_is_released(
     [outcome] = job.run_due()
     assert outcome.status == "failed" and "channel_not_found" in outcome.detail
     assert len(fake.of("chat.postMessage")) == 1  # not retryable: one attempt only
-    assert get_claim(engine, "digest", "2025-W42/slack:CMGR") is None
+    released = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    assert released is not None and released.status == "released"
 
 
 def test_a_failed_chart_upload_does_not_post_the_text_twice(

@@ -19,14 +19,19 @@ class Post:
 class RecordingNotifier:
     posts: list[Post] = field(default_factory=list)
     fail_for: set[str] = field(default_factory=set)  # channel ids whose posts fail (retryable)
+    keys: dict[str, str] = field(default_factory=dict)  # idempotency key -> message id
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         if destination.channel_id in self.fail_for:
             raise NotifyError(f"{destination.channel_id} unavailable", retryable=True)
         with self._lock:
+            if key is not None and key in self.keys:  # idempotent like the real notifiers
+                return self.keys[key]
             message_id = f"m{len(self.posts) + 1}"
             self.posts.append(Post(destination, reply, message_id))
+            if key is not None:
+                self.keys[key] = message_id
         return message_id
 
     def to(self, channel_id: str) -> list[Post]:

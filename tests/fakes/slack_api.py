@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,12 +24,21 @@ BOT_ID = "BBOT"
 _JSON_FIELDS = ("blocks", "view", "files", "attachments")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the crash tests' SIGKILL) is not an error of the fake."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeSlackAPI:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self._ts = itertools.count(1)
+        # What chat.postMessage put in each conversation (for conversations.history / .replies).
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +61,7 @@ class FakeSlackAPI:
 
             do_GET = do_POST
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.api_url = f"{self.url}/api/"
@@ -130,8 +140,28 @@ class FakeSlackAPI:
                 "team": "PR",
                 "team_id": "T1",
             }
+        if method == "chat.postMessage":
+            message = {"type": "message", "ts": ts, "text": body.get("text", ""), "bot_id": BOT_ID}
+            if body.get("thread_ts"):
+                message["thread_ts"] = body["thread_ts"]
+            if body.get("metadata"):
+                message["metadata"] = body["metadata"]
+            with self._lock:
+                self.messages.setdefault(_conversation(str(body.get("channel", ""))), []).append(message)
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts, "message": {"text": ""}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": _conversation(str(body.get("users", "")))}}
+        if method in ("conversations.history", "conversations.replies"):
+            with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            with self._lock:
+                found = list(self.messages.get(str(body.get("channel", "")), []))
+            if method == "conversations.history":
+                found = [m for m in found if "thread_ts" not in m]
+            else:
+                found = [m for m in found if m.get("thread_ts") == body.get("ts")]
+            shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in reversed(found)]
+            return {"ok": True, "messages": shown[: int(body.get("limit") or 100)], "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "files.getUploadURLExternal":
@@ -144,6 +174,11 @@ class FakeSlackAPI:
         if method == "apps.connections.open":
             return {"ok": False, "error": "not_supported_by_fake"}
         return {"ok": True}
+
+
+def _conversation(channel: str) -> str:
+    """Posting to a user id lands in the bot's DM with them (``D`` + the user id's tail)."""
+    return f"D{channel[1:]}" if channel[:1] in ("U", "W") else channel
 
 
 def _parse(headers: dict[str, str], raw: bytes) -> dict[str, Any]:

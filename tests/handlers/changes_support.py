@@ -73,7 +73,7 @@ class Recorder:
     always_fail: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, destination: Destination, reply: Reply) -> str:
+    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
         with self._lock:
             self.attempts += 1
             if destination.channel_id in self.always_fail:

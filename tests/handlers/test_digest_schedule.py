@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from handlers.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
-from storage.claims import get_claim, try_claim
+from storage.claims import TAKEOVER_MARGIN, get_claim, try_claim
 from storage.db import make_engine
 from tests.handlers import changes_support
 from tests.handlers.changes_support import Recorder, change_settings, sh
@@ -195,7 +195,8 @@ def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pyte
         outcomes = running.wait_run()
         assert {o.destination: o.status for o in outcomes} == {"slack:CMGR": "posted", "slack:CDOWN": "failed"}
         assert notifier.attempts == 1 + 3  # one for CMGR, three attempts for CDOWN
-        assert get_claim(engine, "digest", "2025-W42/slack:CDOWN") is None  # released
+        released = get_claim(engine, "digest", "2025-W42/slack:CDOWN")
+        assert released is not None and released.status == "released" and released.lease_until is None
         assert running.scheduler.next_run(RETRY_ID) is not None  # another go, 15 minutes later
         assert any(
             "failed after 3 attempt(s)" in r.getMessage() and "claim released" in r.getMessage() for r in caplog.records
@@ -244,11 +245,58 @@ def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # 
         running = start(engine, settings, notifier)
         started.append(running)
         assert CATCHUP_ID not in running.scheduler.job_ids()
-        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 30, 6)
+        # Looked at again when the dead owner's lease (five minutes) runs out, not half an hour later.
+        assert running.scheduler.next_run(RETRY_ID) == sh(2025, 10, 15, 10, 5, 5) + TAKEOVER_MARGIN
         running.scheduler.shutdown()
     assert notifier.posts == []
-    with travel(sh(2025, 10, 15, 10, 30, 6)):
+    with travel(sh(2025, 10, 15, 10, 5, 5) + TAKEOVER_MARGIN):
+        assert [o.status for o in running.job.run_due()] == ["posted"]
+    assert len(notifier.posts) == 1
+    text = notifier.posts[0][1].text
+    assert "未能完成" in text and "不在线" not in text  # a replica was online: it says retry, not offline
+    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    assert claim is not None and claim.status == "done" and claim.owner == "replica-a" and claim.token == 2
+
+
+def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, started = setup
+    with travel(sh(2025, 10, 15, 9, 59, 59, 900000)):
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-that-crashed")
+    with travel(just_before(2025, 10, 15, 10, 0)):
+        running = start(engine, settings, notifier, owner="survivor")
+        started.append(running)
+        lease_end = sh(2025, 10, 15, 10, 4, 59, 900000) + TAKEOVER_MARGIN
+        assert [(o.status, o.retry_at) for o in running.wait_run()] == [("held", lease_end)]
+        assert running.scheduler.next_run(RETRY_ID) == lease_end
+        running.scheduler.shutdown()
+    assert notifier.posts == []
+    with travel(lease_end):  # what the retry job runs
         assert [o.status for o in running.job.run_due()] == ["posted"]
     assert len(notifier.posts) == 1
     claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
-    assert claim is not None and claim.status == "done" and claim.owner == "replica-a"
+    assert claim is not None and claim.status == "done" and claim.owner == "survivor"
+
+
+def test_the_sweep_takes_over_a_claim_abandoned_by_any_process(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, _started = setup
+    job = DigestJob(engine, settings, {"slack": notifier}, owner="replica-a", sleep=lambda _s: None)
+    with travel(sh(2025, 10, 15, 10, 0, 30)):
+        assert job.sweep() == []  # nobody claimed it: that is the cron job's (or the catch-up's) business
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "a-send-now-that-was-killed")
+    with travel(sh(2025, 10, 15, 10, 4, 0)):
+        assert job.sweep() == []  # the lease is still running
+    assert notifier.posts == []
+    with travel(sh(2025, 10, 15, 10, 5, 31)):
+        assert [o.status for o in job.sweep()] == ["posted"]
+        assert job.sweep() == []
+    assert len(notifier.posts) == 1
+
+
+def test_send_now_reports_a_post_another_process_holds(setup) -> None:  # type: ignore[no-untyped-def]
+    engine, settings, notifier, _started = setup
+    job = DigestJob(engine, settings, {"slack": notifier}, owner="cli", sleep=lambda _s: None)
+    with travel(sh(2025, 10, 15, 10, 0, 5)):
+        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-b")
+        [outcome] = job.send_now("zh")
+    assert outcome.status == "already" and "另一个实例正在发送" in outcome.detail and "10:05:05" in outcome.detail
+    assert notifier.posts == []
