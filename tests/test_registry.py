@@ -7,6 +7,7 @@ The behaviour test runs the same command lines through the chat router and throu
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,13 @@ from tests.conftest import make_settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 USER = "cli:amy"
+SOON = (date.today() + timedelta(days=60)).isoformat()  # within the effective-date horizon
+LATER = (date.today() + timedelta(days=90)).isoformat()
 
 # Command lines a PR team uses, in an order that makes each one meaningful.
 SCENARIO = (
-    "cr add --title 官网首页改版 --size big --effective 2099-01-01 --team 市场部",
-    "cr add --title 更换客服热线 --size small --effective 2099-02-01",
+    f"cr add --title 官网首页改版 --size big --effective {SOON} --team 市场部",
+    f"cr add --title 更换客服热线 --size small --effective {LATER}",
     "cr list",
     "cr show 1",
     "cr approve 1 发布会日期已定",
@@ -126,7 +129,7 @@ def test_chat_in_the_terminal_acts_as_the_cli_user(tmp_path: Path, monkeypatch: 
     data = ["--data-dir", str(tmp_path / "d")]
     runner = CliRunner()
     said = runner.invoke(
-        app, [*data, "chat"], input="cr add --title 换横幅 --size small --effective 2099-01-01\nexit\n"
+        app, [*data, "chat"], input="cr add --title 换横幅 --size small --effective " + SOON + "\nexit\n"
     )
     assert "#1" in said.stdout, said.output
     withdrawn = runner.invoke(app, [*data, "cr", "withdraw", "1"])

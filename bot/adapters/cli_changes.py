@@ -215,7 +215,8 @@ def _send_now(svc: object, attempt: Callable, lang: str) -> None:
     outcomes = attempt(lambda: job.send_now(lang))
     failed = False
     for outcome in outcomes:
-        mark = {"posted": "✓ posted", "already": "= already posted this week", "failed": "✗ failed"}[outcome.status]
+        marks = {"posted": "✓ posted", "already": "= already posted this week", "failed": "✗ failed"}
+        mark = marks.get(outcome.status, "… being posted by another replica")
         line = f"{outcome.destination}: {mark}" + (f" ({outcome.detail})" if outcome.detail else "")
         if outcome.status == "failed":
             failed = True
