@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.adapters import run_cli
+from bot import messages as msg
+from bot.adapters import cli_logging, run_cli
 from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
 from bot.adapters.cli_registry import add_commands, describe
 from bot.command_classes import command_classes
-from bot.core import UserError
+from bot.core import UserError, new_reference
 from bot.settings import Settings
 
 if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --help stays quick
@@ -57,6 +59,7 @@ DEMO_QUESTIONS = (
 
 class State:
     data_dir: Path | None = None
+    log_path: Path | None = None
 
 
 @app.callback()
@@ -68,15 +71,16 @@ def _options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     State.data_dir = data_dir
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    State.log_path = cli_logging.configure(data_dir, verbose)
 
 
 def load_settings() -> Settings:
     try:
         settings = Settings()
+    except SettingsError as exc:
+        # A value that is not valid JSON where a list or table is expected (PRBOT_ROLES_MANAGERS …).
+        err.print(f"[red]设置有误 / invalid setting:[/red] {_setting_name(exc)}", highlight=False)
+        raise typer.Exit(2) from None
     except ValidationError as exc:
         # Name the setting and what was wrong, never the value (it may be a secret).
         problems = "; ".join(f"PRBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
@@ -85,6 +89,15 @@ def load_settings() -> Settings:
     if State.data_dir is not None:
         settings.data_dir = State.data_dir
     return settings
+
+
+def _setting_name(exc: SettingsError) -> str:
+    """pydantic-settings says 'error parsing value for field "roles" from source …'; name the setting."""
+    import re
+
+    found = re.search(r'field "([^"]+)"', str(exc))
+    name = f"PRBOT_{found[1].upper()}_*" if found else "PRBOT_*"
+    return f"{name}: 不是有效的 JSON 值 / not a valid JSON value (lists and tables are JSON, e.g. [\"slack:U1\"])"
 
 
 @contextmanager
@@ -189,17 +202,26 @@ def ask(
         service = AskService(svc.answerer, svc.settings.retrieval)
         questions = _stdin_questions() if question == "-" else iter([question])
         status = 0
-        for text in questions:
+        for item in questions:
+            text = "" if isinstance(item, UserError) else item
             try:
+                if isinstance(item, UserError):
+                    raise item
                 reply = service.ask(text, k=k, filter_pairs=filters or [])
             except UserError as exc:
                 if question != "-":
                     err.print(str(exc), highlight=False)
                     raise typer.Exit(2) from None
-                reply_json = {"question": text, "error": str(exc)}
+                _write_error(text, str(exc))
                 status = 1
-                sys.stdout.write(json.dumps(reply_json, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
+                continue
+            except Exception:
+                if question != "-":
+                    raise
+                ref = new_reference()  # one broken question must not stop the stream
+                logging.getLogger("prbot").exception("ask failed ref=%s", ref)
+                _write_error(text, msg.t("internal_error", "zh", ref=ref))
+                status = 1
                 continue
             if as_json:
                 sys.stdout.write(json.dumps(reply.data["answer"], ensure_ascii=False) + "\n")
@@ -210,11 +232,21 @@ def ask(
             raise typer.Exit(status)
 
 
-def _stdin_questions() -> Iterator[str]:
-    for line in sys.stdin:
-        line = line.rstrip("\n")
-        if line.strip():
-            yield line
+def _write_error(question: str, error: str) -> None:
+    sys.stdout.write(json.dumps({"question": question, "error": error}, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _stdin_questions() -> Iterator[str | UserError]:
+    """One question per line, bytes decoded here: a line that is not UTF-8, or blank, becomes an
+    error object in its place, so answers keep lining up with questions."""
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            yield UserError(f"第 {number} 行不是 UTF-8 文本 / line {number} is not UTF-8 text")
+            continue
+        yield line if line.strip() else UserError(f"第 {number} 行是空的 / line {number} is empty")
 
 
 # ---- chat and demo -----------------------------------------------------------------------------
@@ -388,10 +420,9 @@ def main() -> None:
         app()
     except Exception:
         # Anything unexpected: log the trace with a reference, show the user only the reference.
-        from bot import messages as msg
-        from bot.core import new_reference
-
         ref = new_reference()
+        if State.log_path is None:
+            State.log_path = cli_logging.configure(State.data_dir, verbose=False)
         logging.getLogger("prbot").exception("unexpected failure ref=%s", ref)
-        err.print(msg.t("internal_error", "zh", ref=ref))
+        err.print(msg.t("internal_error", "zh", ref=ref) + f"（{State.log_path}）", highlight=False, markup=False)
         sys.exit(1)

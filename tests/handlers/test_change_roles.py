@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core import Request, Router
+from bot.core import Reply, Request, Router
 from handlers.change_rules import is_listed
-from handlers.changes import ChangeService, register_chat
+from handlers.changes import ChangeService
+from handlers.changes_commands import ChangeCommands
 from tests.handlers import changes_support
 from tests.handlers.changes_support import Clock, change_settings, sh
 
@@ -40,7 +41,8 @@ def test_a_manager_configured_as_slack_umgr_approves_from_slack(db: tuple[Engine
     settings = change_settings(tmp_path, url)
     settings.roles.managers = ["slack:UMGR"]
     router = Router()
-    register_chat(router, ChangeService(engine, settings, Clock(sh(2026, 12, 1, 10, 0))))
+    service = ChangeService(engine, settings, Clock(sh(2026, 12, 1, 10, 0)))
+    router.scan(ChangeCommands(service, preview=lambda day, lang: Reply(text="")))
 
     def say(text: str, user: str) -> str:
         return router.handle(Request(text=text, user_id=user, platform="slack")).text
