@@ -33,7 +33,13 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, ImportError, ValueError) as exc:
+    except ImportError as exc:
+        raise DatabaseError(
+            f"数据库驱动未安装 / the database driver is not installed for {_redact(url)} ({exc.name}). "
+            "For PostgreSQL install the extra: pip install 'prbot[postgres]' (psycopg), and use a URL "
+            "such as postgresql+psycopg://user:pass@host/db."
+        ) from None
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseError(
             f"数据库地址无法使用 / the database URL is not usable: {_redact(url)} ({exc.__class__.__name__}). "
             "Set PRBOT_DATABASE_URL to a SQLAlchemy URL such as sqlite:///data/prbot.db "

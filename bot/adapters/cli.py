@@ -47,8 +47,8 @@ register_drafting(app)  # prbot draft …, check, personas, note …, notes stat
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 
 T = TypeVar("T")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # a pipe or CI log gets whole lines, not 80-column cuts
+err = Console(stderr=True, soft_wrap=True)
 DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "demo" / "library"
 DEMO_QUESTIONS = (
     "有没有金融行业用智能客服降本的案例？",
@@ -159,6 +159,8 @@ def run_ingest(svc: Services, paths: list[Path], prune: bool = False) -> IngestR
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
     )
+    if not err.is_terminal:
+        return svc.ingestor.ingest(paths, prune=prune, progress=_progress_lines())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("", total=None)
 
@@ -166,6 +168,22 @@ def run_ingest(svc: Services, paths: list[Path], prune: bool = False) -> IngestR
             progress.update(task, completed=done, total=total, description=doc_id)
 
         return svc.ingestor.ingest(paths, prune=prune, progress=on_progress)
+
+
+def _progress_lines(every_s: float = 5.0) -> Callable[[str, int, int], None]:
+    """Without a terminal (CI, a pipe, a container log) a line every few seconds instead of a bar,
+    so a long first indexing never looks stuck."""
+    import time
+
+    last = [0.0, -1.0]  # when the last line was printed, and at which count
+
+    def on_progress(doc_id: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done != last[1] and (now - last[0] >= every_s or done == total):
+            last[0], last[1] = now, done
+            err.print(f"索引 / indexing {done}/{total} {doc_id}", highlight=False, markup=False)
+
+    return on_progress
 
 
 def print_report(report: IngestReport) -> None:
@@ -340,6 +358,15 @@ def bench_retrieval(
 ) -> None:
     """Recall@k, MRR, answer-hit, ingest throughput, latency and memory on a SQuAD-format file."""
     from bench.retrieval import run
+
+    if not squad.is_file():
+        err.print(
+            f"找不到数据集 / no data set at {squad}: the CMRC 2018 trial set (SQuAD format, CC BY-SA 4.0) "
+            "is read in place from the shared bench folder (../shared/bench/cmrc2018_trial.json); "
+            "pass its path with --squad.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
 
     run(squad, as_json=as_json, limit=limit, bm25_weight=bm25_weight, settings=load_settings())
 

@@ -56,4 +56,5 @@ def configure(data_dir: Path | None, verbose: bool) -> Path:
         root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a malformed PDF's warnings are not the user's business
     return path
