@@ -266,6 +266,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Thread: {channel} · {thread} · started {started}",
     },
     "due_at": {"zh": "截止 {due}", "en": "due {due}"},
+    "time_left": {"zh": "还剩 {minutes} 分钟", "en": "{minutes} min left"},
+    "overdue_by": {"zh": "已超时 {minutes} 分钟", "en": "overdue by {minutes} min"},
+    "not_done": {"zh": "未完成", "en": "not done"},
     "incident_next": {
         "zh": "完成后发送 incident done response|analysis|statement；记录步骤 incident log N；结束 incident close。",
         "en": "Mark progress with incident done response|analysis|statement; log steps with incident log N; "

@@ -483,7 +483,8 @@ class IncidentService:
                 mark = "✅" if cp.done_at <= cp.due_at else "⚠️"
                 lines.append(f"{mark} {name} ({cp.key}) · {minutes:.0f}/{cp.target_minutes:.0f} min · {cp.done_by}")
             else:
-                lines.append(f"⬜ {name} ({cp.key}) · {s.t('due_at', lang, due=self._local(cp.due_at))}")
+                due = s.t("due_at", lang, due=self._local(cp.due_at))
+                lines.append(f"⬜ {name} ({cp.key}) · {due} · {self._time_left(cp.due_at, incident, lang)}")
         logged = steps(session, incident.id)
         lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
         for lc in level_changes(session, incident.id):
@@ -491,6 +492,14 @@ class IncidentService:
         for st in statements(session, incident.id):
             lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
         return "\n".join(lines)
+
+    @staticmethod
+    def _time_left(due_at: datetime, incident: Incident, lang: str) -> str:
+        """「还剩 25 分钟」 / 「已超时 10 分钟」 for an open incident; nothing once it is closed."""
+        if incident.status != "open":
+            return s.t("not_done", lang)
+        minutes = round((_aware(due_at) - utcnow()).total_seconds() / 60)
+        return s.t("time_left", lang, minutes=minutes) if minutes >= 0 else s.t("overdue_by", lang, minutes=-minutes)
 
     def _lead_and_thread(self, incident: Incident, lang: str) -> list[str]:
         """Who leads at this level with what resources, and where the incident is handled."""
@@ -621,3 +630,8 @@ class IncidentService:
 
     def _local(self, when: datetime) -> str:
         return when.astimezone(self.tz).strftime("%m-%d %H:%M")
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -36,6 +36,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no type labels such as <bool> beside every flag
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks (run on purpose; they print figures).", no_args_is_help=True)
@@ -97,7 +98,7 @@ def _setting_name(exc: SettingsError) -> str:
 
     found = re.search(r'field "([^"]+)"', str(exc))
     name = f"PRBOT_{found[1].upper()}_*" if found else "PRBOT_*"
-    return f"{name}: 不是有效的 JSON 值 / not a valid JSON value (lists and tables are JSON, e.g. [\"slack:U1\"])"
+    return f'{name}: 不是有效的 JSON 值 / not a valid JSON value (lists and tables are JSON, e.g. ["slack:U1"])'
 
 
 @contextmanager

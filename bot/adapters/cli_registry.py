@@ -71,7 +71,9 @@ def _register(app: typer.Typer, spec: CommandSpec, name: str, run: RunCommand) -
             default=None,
             annotation=Annotated[
                 str | None,
-                typer.Option("--as", help="Act as this user id (default PRBOT_CLI_USER, else cli:<OS user>)."),
+                typer.Option(
+                    "--as", metavar="USER", help="Act as this user id (default PRBOT_CLI_USER, else cli:<OS user>)."
+                ),
             ],
         )
     )
@@ -102,7 +104,7 @@ def _parameter(arg: ArgSpec) -> inspect.Parameter:
     kind = inspect.Parameter.KEYWORD_ONLY
     metavar = arg.name.upper()
     if arg.kind == "positional":
-        info: Any = typer.Argument(help=arg.help, show_default=False)
+        info: Any = typer.Argument(help=arg.help, metavar=metavar, show_default=False)
         annotation: Any = str if arg.required else str | None
     elif arg.kind == "rest":
         info = typer.Argument(help=arg.help, metavar=f"{metavar}...", show_default=False)

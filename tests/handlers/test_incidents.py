@@ -174,3 +174,15 @@ def test_english_request_gets_english_reply(crisis: Crisis) -> None:
         "commands alone are answered in Chinese"
     )
     assert "zh 或 en" in crisis.say("incident list --lang fr", user=MANAGER).text
+
+
+def test_show_gives_the_time_left_on_each_open_checkpoint(crisis: Crisis) -> None:
+    with time_machine.travel(at(2026, 12, 1, 9, 0), tick=False) as clock:
+        crisis.say('事件 start --level 2 "门店屏幕显示错误价格"', user="slack:U_PR")
+        clock.shift(timedelta(minutes=10))
+        shown = crisis.say("incident show", user="slack:U_PR").text
+        assert "首次响应 (response) · 截止 12-01 09:30 · 还剩 20 分钟" in shown
+        assert "还剩 110 分钟" in shown and "还剩 230 分钟" in shown
+        clock.shift(timedelta(minutes=40))
+        late = crisis.say("incident show --lang en", user="slack:U_PR").text
+        assert "overdue by 20 min" in late
