@@ -160,7 +160,6 @@ def digest(
 
 
 def _preview(svc: object, attempt: Callable, date_text: str | None, chart: Path | None, lang: str) -> None:
-    from bot.adapters.console import render
     from handlers import change_rules as rules
     from handlers.changes_strings import t
     from handlers.digest import calendar_from, preview_digest
@@ -198,7 +197,8 @@ def _preview(svc: object, attempt: Callable, date_text: str | None, chart: Path 
         logging.getLogger("handlers.digest").warning(
             "the holiday calendar has no data for %s; only weekends are skipped", info["post_at"][:4]
         )
-    _print(render(reply))
+    # Exactly the message that would be posted (its Markdown as the platforms receive it).
+    _print("\n".join([reply.text, *(f"  [附件 / file] {f.filename}" for f in reply.files)]))
     if chart is not None and reply.files:
         chart.write_bytes(reply.files[0].content)
         err.print(f"chart → {chart}", markup=False, soft_wrap=True)

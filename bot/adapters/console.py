@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import messages as msg
+from bot.adapters.terminal_text import plain
 from bot.core import Action, Button, Destination, Form, Reply, Request, Router
 
 Output = Callable[[str], None]
@@ -12,7 +13,7 @@ Input = Callable[[str], str]
 
 
 def render(reply: Reply) -> str:
-    lines = [reply.text] if reply.text else []
+    lines = [plain(reply.text)] if reply.text else []
     if reply.citations:
         lang = msg.detect_language(reply.text)
         lines.append(f"\n{msg.t('sources', lang)}:")

@@ -58,3 +58,10 @@ def test_dates_far_outside_the_calendar_are_refused_clearly(tmp_path: Path) -> N
         cli.app, ["--data-dir", str(tmp_path / "d"), "digest", "--preview", "--date", "9999-12-31"]
     )
     assert result.exit_code == 2 and "9999-12-31" in result.stderr and "Traceback" not in result.output
+
+
+def test_terminal_output_has_no_raw_markdown() -> None:
+    from bot.adapters.terminal_text import plain
+
+    shown = plain("**#1 官网改版** · 用 `cr show 1` 查看 · [说明](https://example.com/a)")
+    assert shown == "#1 官网改版 · 用 cr show 1 查看 · 说明 (https://example.com/a)"
