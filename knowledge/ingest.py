@@ -210,12 +210,17 @@ class Ingestor:
         parsed_sources = {str(r.path) for r in parsed}
         with session_scope(self._engine) as session:
             owner_in_db = {d.id: d.source_path for d in library.indexed_documents(session)}
+        # An id the library already has stays with its file when that file still holds it, whatever
+        # order this run reads the files in: the newcomer is the duplicate.
+        still_held = {(doc.id, doc.source_path) for result in parsed for doc in result.documents}
         seen: dict[str, str] = {}
         kept: list[ParsedDocument] = []
         for result in parsed:
             for doc in result.documents:
                 other = seen.get(doc.id)
                 db_owner = owner_in_db.get(doc.id)
+                if other is None and db_owner and db_owner != doc.source_path and (doc.id, db_owner) in still_held:
+                    other = db_owner
                 if (
                     other is None
                     and db_owner

@@ -236,3 +236,20 @@ def test_a_crash_between_the_stores_unmarks_the_document_until_repaired(services
     repaired = services.ingestor.ingest([library_dir])
     assert repaired.updated == ["fx-bank"]
     assert "41%" in services.answerer.answer("城商行人工坐席成本下降了多少？").text
+
+
+def test_a_newcomer_with_an_existing_id_is_the_duplicate_whatever_the_file_order(
+    services: Services, library_dir: Path
+) -> None:
+    assert services.ingestor.ingest([library_dir]).ok
+    owner = next(p for p in library_dir.rglob("*.md") if "id: fx-bank" in p.read_text(encoding="utf-8"))
+    # "0-…" sorts before every file of the library, so it is read first.
+    newcomer = library_dir / "0-copy.md"
+    newcomer.write_text(CASE.format(id="fx-bank", title="新来的", body="抢 id 的新文件。"), encoding="utf-8")
+
+    report = services.ingestor.ingest([library_dir])
+
+    reasons = {Path(path).name: reason for path, reason in report.failed}
+    assert "duplicate id 'fx-bank'" in reasons["0-copy.md"] and owner.name in reasons["0-copy.md"]
+    with session_scope(services.engine) as session:
+        assert library.get_document(session, "fx-bank").source_path == str(owner)
