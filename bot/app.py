@@ -115,9 +115,15 @@ def register_capabilities(services: Services) -> None:
 
     ask.register(services.router, services.answerer, services.settings.retrieval)
     changes.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
-    drills.register(services.router, services.engine, services.settings, services.notifiers, services.job_providers)
+    drill_service = drills.register(
+        services.router, services.engine, services.settings, services.notifiers, services.job_providers
+    )
     help.register(services.router)
     from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
 
     register_drafting(services)
     feedback_handler.register(services.router, services.engine)  # 👍/👎 on chat answers
+    from handlers import kpi, watch
+
+    watch.register(services, incidents=drill_service.incidents)  # early warning: watch, alert buttons, tick
+    kpi.register(services)  # the plan's scoreboard: kpi, case used-in-bid, 用于投标, the monthly post

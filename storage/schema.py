@@ -3,5 +3,6 @@
 from sqlmodel import SQLModel
 
 from storage import changes, claims, drafting, drills, events, library, notes  # noqa: F401
+from storage import kpi, watch  # noqa: F401
 
 metadata = SQLModel.metadata
