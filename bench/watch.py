@@ -281,10 +281,6 @@ def run(as_json: bool = False, seed: int = 7, settings: Settings | None = None) 
             f"{'' if lag is None else f'{lag:.1f}'} | {'' if since is None else f'{since:.0f}'} | "
             f"{'✅' if r['ok'] else '❌'} |"
         )
-    print(
-        f"false alerts: {len(false_alerts)} {false_alerts or ''} (target ≤ 1) · duplicate alerts: {duplicates} (target 0)"
-    )
-    print(
-        f"scored: {rate:,.0f} mentions/s (target ≥ 1,000) · ingested end to end: {report['ingested_per_s']:,.0f} mentions/s"
-    )
+    print(f"false alerts: {len(false_alerts)} {false_alerts or ''} (target ≤ 1) · duplicates: {duplicates} (target 0)")
+    print(f"scored: {rate:,.0f} mentions/s (target ≥ 1,000) · end to end: {report['ingested_per_s']:,.0f} mentions/s")
     return report

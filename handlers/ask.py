@@ -70,7 +70,13 @@ def to_reply(answer: Answer, lang: str, notices: list[str]) -> Reply:
         parts.append(answer.text)
     text = "\n".join(parts)
     citations = [Citation(c.id, c.title, c.type, c.source, c.snippet, c.score) for c in answer.citations]
-    return Reply(text=text, citations=citations, data={"answer": as_json(answer, text)})
+    reply = Reply(text=text, citations=citations, data={"answer": as_json(answer, text)})
+    cases = [c.id for c in citations if c.type == "case"]
+    if cases and answer.confident and not answer.explicit_matched_nothing:
+        from handlers.kpi.commands import bid_button  # 「用于投标」: the plan counts cases reused in bids
+
+        reply.buttons.append(bid_button(cases, lang))
+    return reply
 
 
 def as_json(answer: Answer, text: str) -> dict[str, Any]:

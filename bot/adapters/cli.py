@@ -20,6 +20,7 @@ from bot.adapters import run_cli
 from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
+from bot.adapters.cli_watch import register as register_watch
 from bot.app import ConfigError, Services, build_services
 from bot.core import UserError
 from bot.settings import Settings
@@ -42,6 +43,7 @@ run_cli.register(app)  # prbot run, prbot bench slack
 register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
+register_watch(app)  # prbot watch …, prbot kpi, prbot case used-in-bid, prbot bench watch
 
 T = TypeVar("T")
 console = Console()
