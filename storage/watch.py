@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint, or_, update
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
@@ -128,12 +128,25 @@ def existing_urls(*, session: Session, urls: Sequence[str]) -> set[str]:
     return found
 
 
-def story_candidates(*, session: Session, bands: Sequence[int], since: datetime) -> list[Story]:
-    """Stories active since ``since`` that share at least one fingerprint band."""
-    conditions = [(StoryBand.band == i) & (StoryBand.value == value) for i, value in enumerate(bands)]
-    ids = select(StoryBand.story_id).where(or_(*conditions))
-    query = select(Story).where(col(Story.id).in_(ids), Story.last_at >= since).order_by(col(Story.id))
-    return list(session.exec(query))
+def story_candidates(*, session: Session, bands: Sequence[Sequence[int]], since: datetime) -> list[Story]:
+    """Stories active since ``since`` that share a fingerprint band with any of ``bands`` (one list per
+    mention of a batch): one query for the whole batch; the caller checks the distance."""
+    wanted = {(i, value) for group in bands for i, value in enumerate(group)}
+    if not wanted:
+        return []
+    values = sorted({value for _, value in wanted})
+    found: dict[int, Story] = {}
+    for start in range(0, len(values), 500):  # SQLite's bound-parameter limit
+        batch = values[start : start + 500]
+        query = (
+            select(Story, StoryBand.band, StoryBand.value)
+            .join(StoryBand, col(StoryBand.story_id) == col(Story.id))
+            .where(col(StoryBand.value).in_(batch), Story.last_at >= since)
+        )
+        for story, band, value in session.exec(query):
+            if (band, value) in wanted and story.id is not None:
+                found[story.id] = story
+    return [found[k] for k in sorted(found)]
 
 
 def add_story(*, session: Session, story: Story, bands: Sequence[int]) -> Story:

@@ -3,6 +3,7 @@ button on answers (``bid:form`` opens a form, ``bid:mark`` records it). Thin: pa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.core import Attachment, Button, Command, Form, FormField, Reply, Request, Router, UserError
@@ -14,6 +15,19 @@ from handlers.kpi.service import PERIODS, KpiService
 def bid_button(case_ids: list[str], lang: str) -> Button:
     """The 「用于投标」 button for an answer that cited these cases."""
     return Button(s.t("bid_button", lang), "bid:form", ",".join(dict.fromkeys(case_ids)))
+
+
+# 「这个季度的 KPI 怎么样？」 has no command word; it plainly asks for the scoreboard.
+KPI_QUESTION = re.compile(r"(?i)kpi.{0,12}(怎么样|如何|多少|达标|情况|how)|(怎么样|如何|how).{0,12}kpi")
+
+
+def period_of(text: str) -> str:
+    """The period a question names in words: 本月/这个月 → month, 今年/年度 → year, else the quarter."""
+    if "月" in text or "month" in text.lower():
+        return "month"
+    if "年" in text or "year" in text.lower():
+        return "year"
+    return "quarter"
 
 
 def scoreboard_reply(service: KpiService, *, period: str, on: date | None, lang: str) -> Reply:
@@ -33,17 +47,19 @@ def _who(request: Request) -> str:
 def register_chat(router: Router, service: KpiService) -> None:
     def kpi(request: Request, args: list[str]) -> Reply:
         lang = request.lang
-        period, on = "quarter", None
+        period, on = period_of(" ".join(args)), None
         for arg in args:
             if arg.lower() in PERIODS:
                 period = arg.lower()
             elif arg.lower() in ("en", "zh"):
                 lang = arg.lower()
-            else:
+            elif arg[:1].isdigit():
                 try:
                     on = date.fromisoformat(arg)
                 except ValueError:
                     raise UserError(s.t("bad_date", lang, value=arg) + "\n" + s.t("usage", lang)) from None
+            elif arg.isascii() and arg.lower() != "kpi":
+                raise UserError(s.t("usage", lang))
         return scoreboard_reply(service, period=period, on=on, lang=lang)
 
     def case(request: Request, args: list[str]) -> Reply:
@@ -109,6 +125,7 @@ def register_chat(router: Router, service: KpiService) -> None:
         )
     )
     router.on_action("bid", on_bid)
+    router.on_intent(KPI_QUESTION, "kpi")
 
 
 __all__ = ["bid_button", "register_chat", "scoreboard_reply"]

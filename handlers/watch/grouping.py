@@ -8,11 +8,14 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 from storage.watch import BANDS
 
 BITS = 63  # stored in a signed 64-bit column
 MAX_DISTANCE = 3  # with four bands, two fingerprints this close always share a band
 _BAND_BITS = (16, 16, 16, 15)
+_SHIFTS = np.arange(BITS, dtype=np.uint64)
 _REPOST = re.compile(r"//\s*@[^:：\s]{1,30}\s*[:：]")
 _NOISE = re.compile(r"https?://\S+|@[^\s:：@]{1,30}|#|【|】|转发微博|转发|repost|RT\b", re.IGNORECASE)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]+")
@@ -35,12 +38,16 @@ def _shingles(text: str) -> list[str]:
 
 def fingerprint(text: str) -> int:
     """63-bit SimHash of the normalised text's character trigrams."""
-    weights = [0] * BITS
-    for shingle in _shingles(normalise(text)):
-        value = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+    shingles = _shingles(normalise(text))
+    if not shingles:
+        return 0
+    hashes = np.array(
+        [int.from_bytes(hashlib.blake2b(sh.encode("utf-8"), digest_size=8).digest(), "big") >> 1 for sh in shingles],
+        dtype=np.uint64,
+    )
+    bits = (hashes[:, None] >> _SHIFTS) & np.uint64(1)  # one row per shingle, one column per bit
+    votes = bits.sum(axis=0).astype(np.int64) * 2 - len(shingles)
+    return int(sum(1 << int(bit) for bit in np.flatnonzero(votes > 0)))
 
 
 def bands(value: int) -> list[int]:

@@ -8,6 +8,7 @@ scored neutral, never dropped.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -177,12 +178,19 @@ class Scorer:
     _backend: Backend | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def sentiment(self, text: str) -> float:
+    def __post_init__(self) -> None:
+        # Reposts carry the same root text: score each root once (bounded; thread-safe).
+        self._cached = functools.lru_cache(maxsize=65_536)(self._sentiment)
+
+    def _sentiment(self, text: str) -> float:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
                     self._backend = BACKENDS[self.backend_name]()
         return max(-1.0, min(1.0, self._backend(text)))
+
+    def sentiment(self, text: str) -> float:
+        return float(self._cached(text))
 
     def score(self, text: str) -> Score:
         lang = detect_language(text)

@@ -138,9 +138,17 @@ class WatchService:
         transaction: a failure stores nothing."""
         window = timedelta(hours=self.cfg.story_window_hours)
         stored = duplicates = new_stories = 0
-        with session_scope(self.engine) as session:
+        prints = {m.url: grouping.fingerprint(m.text) for m in mentions}
+        with session_scope(self.engine) as session, session.no_autoflush:
             seen = store.existing_urls(session=session, urls=[m.url for m in mentions])
-            batch: list[tuple[int, store.Story]] = []  # stories made in this batch, not yet visible to queries
+            fresh = [m for m in mentions if m.url not in seen]
+            earliest = min((m.published.astimezone(UTC) for m in fresh), default=self.clock())
+            # Stories that may take this batch's mentions, fetched once; new ones join the list as they are made.
+            known = store.story_candidates(
+                session=session,
+                bands=[grouping.bands(prints[m.url]) for m in fresh],
+                since=earliest - window,
+            )
             for item in mentions:
                 if item.url in seen:
                     duplicates += 1
@@ -148,9 +156,8 @@ class WatchService:
                 seen.add(item.url)
                 published = item.published.astimezone(UTC)
                 score = self.scorer.score(item.text)
-                fp = grouping.fingerprint(item.text)
-                bands = grouping.bands(fp)
-                story = self._find_story(session, fp, bands, published - window, batch)
+                fp = prints[item.url]
+                story = self._find_story(fp, published - window, known)
                 if story is None:
                     story = store.add_story(
                         session=session,
@@ -161,10 +168,10 @@ class WatchService:
                             last_at=published,
                             first_url=item.url,
                         ),
-                        bands=bands,
+                        bands=grouping.bands(fp),
                     )
+                    known.append(story)
                     new_stories += 1
-                batch.append((fp, story))
                 mention = store.Mention(
                     url=item.url,
                     platform=item.platform,
@@ -188,18 +195,11 @@ class WatchService:
                 stored += 1
         return IngestResult(stored, duplicates, new_stories)
 
-    def _find_story(
-        self,
-        session: Any,
-        fp: int,
-        bands: list[int],
-        since: datetime,
-        batch: list[tuple[int, store.Story]],
-    ) -> store.Story | None:
+    @staticmethod
+    def _find_story(fp: int, since: datetime, known: list[store.Story]) -> store.Story | None:
+        """The closest story within the distance, active since ``since``."""
         best: tuple[int, store.Story] | None = None
-        candidates = [st for f, st in batch if grouping.same_story(f, fp)]
-        candidates += store.story_candidates(session=session, bands=bands, since=since)
-        for story in candidates:
+        for story in known:
             if store.aware(story.last_at) < since:
                 continue
             dist = grouping.distance(story.fingerprint, fp)

@@ -78,3 +78,15 @@ def test_unsigned_stale_malformed_and_oversize_bodies_store_nothing(server) -> N
     assert bad.status_code == 400 and bad.json()["bad"][0]["item"] == 2
     assert post(url, b"[" + b" " * 5000 + b"]").status_code == 413
     assert stored(engine) == 0
+
+
+def test_prbot_run_serves_mentions_only_with_a_secret(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from bot.adapters.mentions_http import route_for
+
+    settings = make_settings(tmp_path / "data")
+    off = SimpleNamespace(settings=settings, engine=None, notifiers={})
+    assert route_for(off) == {}
+    settings.watch = WatchSettings(webhook_secret=SecretStr(SECRET))
+    assert list(route_for(SimpleNamespace(settings=settings, engine=None, notifiers={}))) == ["/mentions"]

@@ -103,6 +103,15 @@ def test_figures_from_the_records_beside_their_targets(kpi: KpiService) -> None:
     assert "重大事件 48 小时内解决：67%" in text and "目标 ≥ 90%" in text
 
 
+def test_the_question_in_words_routes_to_the_scoreboard(kpi: KpiService) -> None:
+    router = Router()
+    register_chat(router, kpi)
+    reply = router.handle(Request("这个季度的 KPI 怎么样？"))
+    assert reply.text.startswith("年度计划 KPI · 2026Q4") and reply.files[0].mime == "image/png"
+    assert router.handle(Request("本月 KPI 如何")).text.startswith("年度计划 KPI · 2026-12")
+    assert "用法" in router.handle(Request("kpi weekly")).text
+
+
 def test_cases_marked_for_bids_count_once_and_bad_ids_are_explained(kpi: KpiService) -> None:
     router = Router()
     register_chat(router, kpi)
