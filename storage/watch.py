@@ -82,7 +82,8 @@ class Alert(SQLModel, table=True):
     mentions: int = 0
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="raised", max_length=20, index=True)  # raised|posted|responded|ignored|watching
+    # raised | posted | failed (the platform refused for good) | responded | ignored | watching
+    status: str = Field(default="raised", max_length=20, index=True)
     posted_at: datetime | None = None
     message_id: str = Field(default="", max_length=200)
     decided_by: str = Field(default="", max_length=200)
@@ -292,6 +293,10 @@ def mark_posted(*, session: Session, alert_id: int, message_id: str, at: datetim
         .where(col(Alert.id) == alert_id, Alert.status == "raised")
         .values(status="posted", message_id=message_id[:200], posted_at=at)
     )
+
+
+def mark_failed(*, session: Session, alert_id: int) -> None:
+    session.execute(update(Alert).where(col(Alert.id) == alert_id, Alert.status == "raised").values(status="failed"))
 
 
 def claim_response(*, session: Session, alert_id: int, user: str, at: datetime) -> bool:

@@ -340,7 +340,12 @@ class WatchService:
             try:
                 done = run_claimed(self.engine, job, period, self.owner, work)
             except NotifyError as exc:
-                log.warning("watch alert #%s not posted (%s); tried again next tick", alert.id, exc)
+                if exc.retryable:
+                    log.warning("watch alert #%s not posted (%s); tried again next tick", alert.id, exc)
+                else:  # e.g. channel_not_found: trying again cannot help; say so once, keep the alert
+                    log.error("watch alert #%s refused by %s (%s); check PRBOT_WATCH_CHANNEL", alert.id, dest, exc)
+                    with session_scope(self.engine) as session:
+                        store.mark_failed(session=session, alert_id=alert.id)
                 continue
             if not done:
                 claim = get_claim(self.engine, job, period)

@@ -92,6 +92,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "status_raised": {"zh": "待发送", "en": "pending"},
     "status_posted": {"zh": "已发送", "en": "posted"},
+    "status_failed": {"zh": "发送被拒（检查 PRBOT_WATCH_CHANNEL）", "en": "refused (check PRBOT_WATCH_CHANNEL)"},
     "status_responded": {"zh": "已响应", "en": "responded"},
     "status_ignored": {"zh": "已忽略", "en": "ignored"},
     "status_watching": {"zh": "观察中", "en": "watching"},

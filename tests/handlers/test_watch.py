@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from bot.core import Action, Request, Router
+from bot.core import Action, NotifyError, Request, Router
 from bot.settings import WatchSettings
 from handlers.watch import grouping
 from handlers.watch.commands import register_chat
@@ -115,6 +115,23 @@ def test_stored_once_grouped_and_each_level_alerted_once(crisis, scorer: Scorer)
     assert len(posts) == 3
     assert [b.label for b in posts[0].reply.buttons] == ["启动 3 级响应", "忽略", "继续观察"]
     assert posts[0].reply.files[0].content.startswith(b"\x89PNG")
+
+
+def test_an_alert_the_platform_refuses_for_good_is_marked_not_retried_forever(crisis, scorer: Scorer) -> None:  # type: ignore[no-untyped-def]
+    class Refusing:
+        calls = 0
+
+        def post(self, destination, reply):  # type: ignore[no-untyped-def]
+            Refusing.calls += 1
+            raise NotifyError("channel_not_found", retryable=False)
+
+    service = WatchService(crisis.engine, crisis.settings, {"slack": Refusing()}, scorer=scorer)
+    service.ingest([mention(i, f"//@a{i}: {LEAK}", i) for i in range(3)], source="test")
+    (alert,) = service.evaluate(now=T0 + timedelta(minutes=3))
+    assert service.post_pending() == [] and service.post_pending() == []
+    assert Refusing.calls == 1
+    with session_scope(crisis.engine) as session:
+        assert session.get(Alert, alert.id).status == "failed"  # type: ignore[union-attr]
 
 
 def test_a_positive_story_spreading_fast_is_not_a_crisis(crisis, scorer: Scorer) -> None:  # type: ignore[no-untyped-def]
