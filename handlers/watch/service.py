@@ -27,7 +27,7 @@ from bot.core import Destination, Notifier, NotifyError, Reply, Request, UserErr
 from bot.settings import Settings, WatchSettings
 from handlers.watch import grouping, render
 from handlers.watch import strings as s
-from handlers.watch.scoring import Scorer, load_terms
+from handlers.watch.scoring import Scorer, load_terms, repost_root
 from handlers.watch.sources import MentionIn, SourceError, parse_feed
 from storage import watch as store
 from storage.claims import get_claim, run_claimed
@@ -162,7 +162,7 @@ class WatchService:
                     story = store.add_story(
                         session=session,
                         story=store.Story(
-                            title=render.excerpt(item.text, 80),
+                            title=render.excerpt(repost_root(item.text), 80),
                             fingerprint=fp,
                             first_at=published,
                             last_at=published,
