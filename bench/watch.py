@@ -122,16 +122,31 @@ def planted(rng: random.Random) -> tuple[list[Planted], list[Planted]]:
     return crises, distractors
 
 
-def generate(seed: int = 7, ordinary_stories: int = 450) -> tuple[list[MentionIn], dict[str, Planted], list[Planted]]:
+def _tag(n: int) -> str:
+    """A story's marker in letters (digits could spell a watch term such as 315)."""
+    letters = ""
+    while True:
+        n, rest = divmod(n, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[rest] + letters
+        if n == 0:
+            return letters
+
+
+def generate(
+    seed: int = 7, ordinary_stories: int = 450, cfg: WatchSettings | None = None
+) -> tuple[list[MentionIn], dict[str, Planted], list[Planted]]:
+    cfg = cfg or WatchSettings()
     rng = random.Random(seed)
     crises, distractors = planted(rng)
     mentions: list[MentionIn] = []
     stories: dict[str, Planted] = {}
     for n in range(ordinary_stories):
         template, label = rng.choice(ORDINARY)
-        text = template.format(product=rng.choice(PRODUCTS), city=rng.choice(CITIES)) + f"（{n}号）"
+        text = template.format(product=rng.choice(PRODUCTS), city=rng.choice(CITIES)) + f"（{_tag(n)}）"
         start = DAY + timedelta(minutes=rng.uniform(0, 23 * 60))
         count = min(40, int(rng.paretovariate(1.3)) + rng.randint(0, 8))
+        if label == "negative":  # an ordinary complaint stays below the level-2 count: it is not a crisis
+            count = min(count, cfg.negative_min_mentions - 3)
         stories[f"s{n}"] = Planted(f"s{n}", text, label, set(), _burst(start, rng.uniform(10, 240), count, rng), 10**6)
     for story in crises + distractors:
         stories[story.key] = story
@@ -214,7 +229,7 @@ def run(as_json: bool = False, seed: int = 7, settings: Settings | None = None) 
     settings = settings or Settings(_env_file=None)  # type: ignore[call-arg]
     cfg = settings.watch
     terms = load_terms(cfg.terms_file)
-    mentions, stories, crises = generate(seed)
+    mentions, stories, crises = generate(seed, cfg=cfg)
     texts = [m.text for m in mentions]
     unique = list(dict.fromkeys(t.split(": ")[-1] for t in texts))
     rate_unique = scoring_rate(Scorer(terms), unique, repeats=1)  # a fresh scorer: every text scored afresh
