@@ -18,7 +18,7 @@ def bid_button(case_ids: list[str], lang: str) -> Button:
 
 
 # 「这个季度的 KPI 怎么样？」 has no command word; it plainly asks for the scoreboard.
-KPI_QUESTION = re.compile(r"(?i)kpi.{0,12}(怎么样|如何|多少|达标|情况|how)|(怎么样|如何|how).{0,12}kpi")
+KPI_QUESTION = re.compile(r"(?i)(这个|本|今|上个?)(季度|月|年).{0,4}kpi|kpi.{0,4}(怎么样|如何|达标了?吗|how)")
 
 
 def period_of(text: str) -> str:
@@ -111,7 +111,6 @@ def register_chat(router: Router, service: KpiService) -> None:
             "年度计划 KPI：事件、预警、变更、笔记、案例、演练，对照目标（kpi [month|quarter|year]）",
             "the year's plan as KPI against targets (kpi [month|quarter|year])",
             "kpi [month|quarter|year] [YYYY-MM-DD]",
-            aliases=("指标",),
         )
     )
     router.command(
@@ -121,7 +120,6 @@ def register_chat(router: Router, service: KpiService) -> None:
             "案例用于投标：case used-in-bid 案例编号 --bid 投标项目",
             "mark a case as used in a bid: case used-in-bid CASE --bid NAME",
             "case used-in-bid CASE-ID --bid NAME",
-            aliases=("案例",),
         )
     )
     router.on_action("bid", on_bid)

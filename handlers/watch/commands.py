@@ -91,7 +91,7 @@ def register_chat(router: Router, service: WatchService) -> None:
             "舆情预警：监测状态、订阅源、最近话题与预警（watch status / watch stories）",
             "early warning: status, feeds, recent stories and alerts (watch status / watch stories)",
             "watch status | stories",
-            aliases=("舆情", "预警"),
+            aliases=("预警",),
         )
     )
     router.on_action("watch", on_action)
