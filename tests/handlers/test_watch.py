@@ -228,3 +228,23 @@ def test_feeds_are_parsed_and_a_failing_feed_is_retried_and_reported_once(crisis
     assert len(reports) == 2  # one per failing feed, not one per poll
     entry = parse_feed(RSS, "https://ok.example/rss")[0]
     assert entry.text == "Cloud outage down" and entry.published.isoformat() == "2026-12-01T01:00:00+00:00"
+
+
+def test_an_alert_raised_by_another_replica_in_between_is_not_raised_again(crisis) -> None:  # type: ignore[no-untyped-def]
+    from storage import watch as store
+
+    now = T0
+    with session_scope(crisis.engine) as session:
+        story = store.add_story(
+            session=session, story=store.Story(title="t", fingerprint=1, first_at=now, last_at=now), bands=[1, 2, 3, 4]
+        )
+        assert story.id is not None
+        story_id = story.id
+        assert store.add_alert(session=session, alert=Alert(story_id=story_id, level=3, raised_at=now, first_at=now))
+    with session_scope(crisis.engine) as session:  # the race lost: the savepoint rolls back, the rest commits
+        assert not store.add_alert(
+            session=session, alert=Alert(story_id=story_id, level=3, raised_at=now, first_at=now)
+        )
+        assert store.add_alert(session=session, alert=Alert(story_id=story_id, level=2, raised_at=now, first_at=now))
+    with session_scope(crisis.engine) as session:
+        assert store.alert_levels(session=session, story_ids=[story_id]) == {story_id: {2, 3}}
