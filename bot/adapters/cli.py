@@ -23,6 +23,7 @@ from bot.adapters.cli_changes import register as register_changes
 from bot.adapters.cli_draft import register as register_drafting
 from bot.adapters.cli_drills import register as register_drills
 from bot.adapters.cli_registry import add_commands, describe
+from bot.adapters.cli_watch import register as register_watch
 from bot.command_classes import command_classes
 from bot.core import UserError, new_reference
 from bot.settings import Settings
@@ -46,6 +47,7 @@ run_cli.register(app)  # prbot run, prbot bench slack
 register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
+register_watch(app)  # prbot watch …, prbot kpi, prbot case used-in-bid, prbot bench watch
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)  # a pipe or CI log gets whole lines, not 80-column cuts

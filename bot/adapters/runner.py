@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.adapters.console import ConsoleNotifier
 from bot.adapters.health import Health, database_check, index_check
+from bot.adapters.mentions_http import route_for as mentions_route
 from bot.adapters.web import WebServer, WSGIApp
 from bot.scheduler import Scheduler
 
@@ -48,6 +49,7 @@ class Runtime:
         routes: dict[str, WSGIApp] = {}
         self._start_slack(routes)
         self._start_feishu(routes)
+        routes.update(mentions_route(services))  # POST /mentions (early warning), when its secret is set
         if routes:
             self.web = WebServer("events", self.options.host, self.options.port, routes)
             self.web.start()
