@@ -1,7 +1,8 @@
 """Logging for the terminal: one line per problem on stderr, the traceback only in a log file.
 
 A user at the terminal sees what went wrong and a reference; the full trace (for whoever debugs
-it) goes to ``<data dir>/logs/prbot.log``, or the system's temp folder when that is not writable.
+it) goes to ``<data dir>/logs/prbot.log`` (created at the first record), or the system's temp folder
+when that is not writable.
 """
 
 from __future__ import annotations
@@ -25,17 +26,25 @@ class _OneLine(logging.Formatter):
 
 
 def log_file(data_dir: Path | None) -> Path:
+    """Where tracebacks go; nothing is created until something is logged."""
     base = data_dir or Path(os.environ.get("PRBOT_DATA_DIR") or "data")
-    folder = base / "logs"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError:
-        folder = Path(tempfile.gettempdir()) / "prbot-logs"
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder / "prbot.log"
+    return base / "logs" / "prbot.log"
+
+
+class _LazyFile(logging.FileHandler):
+    """Creates its folder at the first record (a command that logs nothing leaves no trace on disk),
+    and falls back to the temp folder when the data dir is not writable."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        path = Path(self.baseFilename)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return super()._open()
+        except OSError:
+            fallback = Path(tempfile.gettempdir()) / "prbot-logs"
+            fallback.mkdir(parents=True, exist_ok=True)
+            self.baseFilename = str(fallback / path.name)
+            return super()._open()
 
 
 def configure(data_dir: Path | None, verbose: bool) -> Path:
@@ -44,7 +53,7 @@ def configure(data_dir: Path | None, verbose: bool) -> Path:
     console = logging.StreamHandler()
     console.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    to_file = logging.FileHandler(path, encoding="utf-8", delay=True)
+    to_file = _LazyFile(path, encoding="utf-8", delay=True)
     to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     to_file.setLevel(logging.WARNING)
     root = logging.getLogger()

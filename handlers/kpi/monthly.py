@@ -16,7 +16,7 @@ from bot.core import Destination, Notifier, NotifyError
 from handlers.kpi import strings as s
 from handlers.kpi.commands import scoreboard_reply
 from handlers.kpi.service import KpiService, utcnow
-from storage.claims import run_claimed
+from storage.claims import Lease, run_claimed
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 900.0
@@ -64,10 +64,12 @@ class MonthlyPost:
                 log.warning("kpi monthly post: no notifier for %s", dest.platform)
                 continue
 
-            def work(notifier: Notifier = notifier, dest: Destination = dest) -> str:
+            def work(
+                _lease: Lease, notifier: Notifier = notifier, dest: Destination = dest, channel: str = channel
+            ) -> str:
                 reply = scoreboard_reply(self.service, period="quarter", on=reported_day, lang="zh")
                 reply.text = s.t("monthly_intro", "zh") + "\n" + reply.text
-                return notifier.post(dest, reply)
+                return notifier.post(dest, reply, key=f"kpi:monthly/{period}/{channel}")
 
             try:
                 if run_claimed(self.service.engine, "kpi:monthly", f"{period}/{channel}", self.owner, work):

@@ -30,7 +30,7 @@ from handlers.watch import strings as s
 from handlers.watch.scoring import Scorer, load_terms, repost_root
 from handlers.watch.sources import MentionIn, SourceError, parse_feed
 from storage import watch as store
-from storage.claims import get_claim, run_claimed
+from storage.claims import Lease, get_claim, run_claimed
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -332,9 +332,9 @@ class WatchService:
             job, period = f"watch:alert:{alert.story_id}:{alert.level}", "posted"
             message: list[str] = []
 
-            def work(alert: store.Alert = alert, message: list[str] = message) -> str:
+            def work(_lease: Lease, alert: store.Alert = alert, message: list[str] = message, key: str = job) -> str:
                 reply = self.alert_reply(alert.id or 0)
-                message.append(notifier.post(dest, reply))
+                message.append(notifier.post(dest, reply, key=key))  # idempotent under the claim's key
                 return message[0]
 
             try:
@@ -435,7 +435,7 @@ class WatchService:
                 f"watch:feed-failed:{url[:150]}",
                 streak,
                 self.owner,
-                lambda: notifier.post(dest, Reply(text)),
+                lambda _lease: notifier.post(dest, Reply(text), key=f"watch:feed-failed:{url[:150]}/{streak}"),
             )
         except NotifyError as exc:
             log.warning("watch feed failure not posted: %s", exc)

@@ -121,7 +121,7 @@ def test_an_alert_the_platform_refuses_for_good_is_marked_not_retried_forever(cr
     class Refusing:
         calls = 0
 
-        def post(self, destination, reply):  # type: ignore[no-untyped-def]
+        def post(self, destination, reply, key=None):  # type: ignore[no-untyped-def]
             Refusing.calls += 1
             raise NotifyError("channel_not_found", retryable=False)
 
