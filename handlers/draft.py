@@ -20,7 +20,7 @@ from bot.core import Action, Button, Citation, Command, Reply, Request, Router, 
 from bot.settings import Settings
 from handlers.drafting_strings import t
 from knowledge import factcheck, length
-from knowledge.compliance import Finding, Rulebook, load_rulebook
+from knowledge.compliance import Finding, FlaggedSentence, Rulebook, load_rulebook
 from knowledge.drafting import KINDS, Drafter, DraftResult
 from knowledge.llm import ChatModel
 from knowledge.personas import GENERAL, Catalog, DataFileError, Format, Persona, UnknownName, load_catalog
@@ -45,6 +45,14 @@ _TOPIC_NOISE = re.compile(
     r"帮我|请|给|为|写|出|来|生成|起草|想要|[\d一二两三四五六七八九十]+\s*(?:个|条|则|版|组|字)|标题|摘要|讲|关于|那个|"
     r"这个|那篇|这篇|案例|新闻稿|的|把|这段|压成|微博|[，,。.!！?？、]"
 )
+# A request to check copy, in words: 「帮我检查一下这段文案合不合规：…」「这段有没有违反广告法：…」.
+CHECK_REQUEST = re.compile(
+    r"(?:检查|检测|审核|审一下|看看|查查|查一下)[^：:。？?]{0,16}(?:合规|违规|广告法|极限词|违禁词|禁用词|绝对化)"
+    r"|(?:合不合规|是否合规|有没有违规|违不违规|违反广告法|广告法)[^：:。]{0,12}[：:]"
+    r"|\b(?:check|review)\b.{0,30}\b(?:compliance|compliant|claims|advertising law)\b",
+    re.IGNORECASE,
+)
+MAX_SHOWN_SENTENCES = 20  # a check reply lists at most this many flagged sentences (the JSON has all)
 _COMMAND_WORDS = {"stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return"}
 KIND_ALIASES = {
     "headline": "headline",
@@ -95,6 +103,7 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             aliases=("起草", "文案"),
         )
     )
+    router.on_intent(CHECK_REQUEST, "check")  # before drafting: 「检查这段文案…」 is a check, not a summary
     router.on_intent(DRAFT_REQUEST, "draft")
     router.command(
         Command(
@@ -178,6 +187,8 @@ class DraftService:
             return self.stats(lang)
         if parsed.kind == "pick":
             return self.pick(request.user_id, parsed.text or parsed.pick, lang)
+        if parsed.kind not in KINDS and CHECK_REQUEST.search(parsed.text):
+            return self.check(checked_text(parsed.text), parsed.format, lang)
         if parsed.kind not in KINDS:
             parsed = self.understand(parsed, lang)
         return self.draft(parsed, request.user_id, request.platform, lang)
@@ -254,7 +265,7 @@ class DraftService:
             else:
                 words.append(args[index])
                 index += 1
-        return self.check(" ".join(words), fmt_name, lang)
+        return self.check(checked_text(" ".join(words)), fmt_name, lang)
 
     def handle_personas(self, request: Request, args: list[str]) -> Reply:
         lang = command_lang(args)
@@ -354,20 +365,34 @@ class DraftService:
         return Reply(text="\n".join(lines), data={"stats": rows})
 
     def check(self, text: str, fmt_name: str | None, lang: str) -> Reply:
+        """Claims sentence by sentence, each flagged sentence with one suggested rewrite, and the length for
+        a format. ``data["check"]["flagged"]`` is true when anything is flagged, the length included."""
         text = text.strip()
         if not text:
             raise UserError(t("check_usage", lang))
+        limit = self.settings.drafting.max_source_chars
+        if len(text) > limit:
+            raise UserError(t("check_too_long", lang, n=len(text), limit=limit))
         fmt = self.format(fmt_name, lang)
-        findings = self.rulebook.check(text)
-        lines = [t("check_found", lang, n=len(findings)) if findings else t("check_clean", lang)]
-        lines += [compliance_line(f, lang) for f in findings]
-        data: dict[str, Any] = {"findings": [finding_json(f) for f in findings]}
+        flagged = self.rulebook.review(text)
+        findings = [f for sentence in flagged for f in sentence.findings]
+        lines = [t("check_found", lang, n=len(findings), s=len(flagged)) if findings else t("check_clean", lang)]
+        lines += compliance_lines(flagged[:MAX_SHOWN_SENTENCES], lang)
+        if len(flagged) > MAX_SHOWN_SENTENCES:
+            lines.append(t("check_more", lang, n=len(flagged) - MAX_SHOWN_SENTENCES))
+        data: dict[str, Any] = {
+            "findings": [finding_json(f) for f in findings],
+            "sentences": [sentence_json(s) for s in flagged],
+        }
+        too_long = False
         if fmt is not None:
             n = length.count(text, fmt.counter)
             ok = n <= fmt.max_chars
+            too_long = not ok
             verdict = t("length_ok" if ok else "too_long", lang)
             lines.append(t("check_length", lang, n=n, limit=fmt.max_chars, format=fmt.name, verdict=verdict))
             data["length"] = {"chars": n, "limit": fmt.max_chars, "format": fmt.name, "fits": ok}
+        data["flagged"] = bool(findings) or too_long
         return Reply(text="\n".join(lines), data={"check": data})
 
     def personas_text(self, lang: str) -> str:
@@ -479,12 +504,65 @@ def persona_card(p: Persona) -> str:
     )
 
 
-def compliance_line(f: Finding, lang: str) -> str:
-    return "  " + t("compliance_flag", lang, term=f.term, rule=f.rule, rewrite=f.rewrite, advice=f.advice)
+def checked_text(text: str) -> str:
+    """The copy to check: after the colon of a request in words (「帮我检查一下这段文案合不合规：…」)."""
+    match = _SOURCE_AFTER.search(text)
+    if match and CHECK_REQUEST.search(match.group(1)):
+        return match.group(2).strip()
+    return text
+
+
+def compliance_lines(flagged: list[FlaggedSentence], lang: str, indent: str = "  ") -> list[str]:
+    """Per flagged sentence: the sentence, each claim with its severity and reason, one suggestion."""
+    lines = []
+    for sentence in flagged:
+        lines.append(indent + t("compliance_sentence", lang, sentence=sentence.sentence))
+        for f in sentence.findings:
+            mark = "⛔" if f.severity == "violation" else "⚠️"
+            severity = t(f"severity_{f.severity}", lang)
+            lines.append(
+                indent + "  " + t("compliance_flag", lang, mark=mark, term=f.term, severity=severity, reason=f.reason)
+            )
+        rules = "；".join(dict.fromkeys(f.rule for f in sentence.findings))
+        lines.append(indent + "  " + t("compliance_rules", lang, rules=rules))
+        if sentence.suggestion:
+            lines.append(indent + "  " + t("compliance_suggest", lang, rewrite=sentence.suggestion))
+        else:
+            advice = "；".join(dict.fromkeys(f.advice for f in sentence.findings))
+            lines.append(indent + "  " + t("compliance_no_rewrite", lang, advice=advice))
+    return lines
+
+
+def group_findings(findings: list[Finding]) -> list[FlaggedSentence]:
+    """Findings of one text grouped back into their sentences (each carries its sentence's suggestion)."""
+    groups: dict[str, FlaggedSentence] = {}
+    for f in findings:
+        if f.quote not in groups:
+            groups[f.quote] = FlaggedSentence(f.quote, [], f.rewrite)
+        groups[f.quote].findings.append(f)
+    return list(groups.values())
 
 
 def finding_json(f: Finding) -> dict[str, str]:
-    return {"term": f.term, "quote": f.quote, "rule": f.rule, "rewrite": f.rewrite, "advice": f.advice}
+    return {
+        "term": f.term,
+        "quote": f.quote,
+        "severity": f.severity,
+        "reason": f.reason,
+        "rule": f.rule,
+        "rewrite": f.rewrite,
+        "advice": f.advice,
+    }
+
+
+def sentence_json(s: FlaggedSentence) -> dict[str, Any]:
+    return {
+        "sentence": s.sentence,
+        "severity": s.severity,
+        "suggestion": s.suggestion,
+        "note": s.note,
+        "terms": [f.term for f in s.findings],
+    }
 
 
 def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply:
@@ -502,7 +580,7 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         body = v.text.replace("\n", "\n   ")
         lines.append(f"{n}. {body} {note}")
         lines += ["  " + t("fact_flag", lang, claim=i.claim, quote=i.quote) for i in v.facts]
-        lines += [compliance_line(f, lang) for f in v.compliance]
+        lines += compliance_lines(group_findings(v.compliance), lang, indent="   ")
     if not result.variants:
         lines.append(t("draft_none", lang))
     elif len(result.variants) < result.requested:

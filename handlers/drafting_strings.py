@@ -89,10 +89,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "⚠️ 数字「{claim}」在原文中找不到：“{quote}”",
         "en": "⚠️ The number '{claim}' is not in the source: \"{quote}\"",
     },
+    "compliance_sentence": {"zh": "• “{sentence}”", "en": "• \"{sentence}\""},
     "compliance_flag": {
-        "zh": "⚠️ 「{term}」可能违反 {rule} 建议改为：“{rewrite}”（{advice}）",
-        "en": "⚠️ '{term}' may break {rule} Suggested: \"{rewrite}\" ({advice})",
+        "zh": "{mark} 「{term}」{severity}：{reason}",
+        "en": "{mark} '{term}' {severity}: {reason}",
     },
+    "compliance_rules": {"zh": "依据：{rules}", "en": "Rule: {rules}"},
+    "compliance_suggest": {"zh": "建议改为：“{rewrite}”", "en": "Suggested: \"{rewrite}\""},
+    "compliance_no_rewrite": {
+        "zh": "没有可直接替换的说法：{advice}",
+        "en": "No safe rewording; remove the claim or give its source: {advice}",
+    },
+    "severity_violation": {"zh": "明确违规", "en": "clear violation"},
+    "severity_needs_source": {"zh": "需注明出处", "en": "needs a source"},
+    "severity_style": {"zh": "团队规范", "en": "team style"},
     "pick_button": {"zh": "选第 {n} 条", "en": "Pick #{n}"},
     "pick_hint": {
         "zh": "选定一条：点按钮，或 draft pick N（命令行 prbot draft pick N）。",
@@ -132,7 +142,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "✅ 未发现绝对化用语或团队禁用词。",
         "en": "✅ No absolute claims or banned words found.",
     },
-    "check_found": {"zh": "发现 {n} 处可能不合规的表述：", "en": "Found {n} possibly non-compliant expression(s):"},
+    "check_found": {
+        "zh": "发现 {n} 处可能不合规的表述（{s} 句）：",
+        "en": "Found {n} possibly non-compliant expression(s) in {s} sentence(s):",
+    },
+    "check_more": {"zh": "……另有 {n} 句未列出（--json 可看全部）。", "en": "… and {n} more sentence(s) (--json lists all)."},
+    "check_too_long": {
+        "zh": "要检查的文字太长（{n} 字），上限 {limit} 字。请分段检查。",
+        "en": "The text to check is too long ({n} characters; the limit is {limit}). Check it in parts.",
+    },
     "check_length": {
         "zh": "字数：{n}/{limit}（{format}）{verdict}",
         "en": "Length: {n}/{limit} ({format}) {verdict}",
