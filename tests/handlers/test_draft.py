@@ -87,11 +87,29 @@ def test_draft_from_a_library_document_cites_it(library_services: Services) -> N
 
 def test_check_command_flags_and_counts(services: Services) -> None:
     reply = ask(services, "check 全网最低价，国家级品质，100%满意 --format 微博")
-    terms = [f["term"] for f in reply.data["check"]["findings"]]
-    assert terms == ["全网", "最低价", "国家级", "100%"]
-    assert reply.data["check"]["length"]["fits"] is True
-    assert "未发现" in ask(services, "check 最近上线的新版本更好用").text
+    check = reply.data["check"]
+    assert [f["term"] for f in check["findings"]] == ["全网最低价", "国家级", "100%"]
+    assert {f["severity"] for f in check["findings"]} == {"violation"}
+    assert check["length"]["fits"] is True and check["flagged"] is True
+    # One suggested sentence for the sentence, shown once.
+    [sentence] = check["sentences"]
+    assert sentence["suggestion"].startswith("限时优惠价")
+    assert reply.text.count("建议改为") == 1
+    clean = ask(services, "check 最近上线的新版本更好用")
+    assert "未发现" in clean.text and clean.data["check"]["flagged"] is False
     assert "用法" in ask(services, "check").text
+    oversize = ask(services, "check " + "最" * 20001)
+    assert "20000" in oversize.text and "check" not in oversize.data
+
+
+def test_a_check_request_in_words_is_a_check_not_a_summary(services: Services) -> None:
+    copy = "我们是国内第一家通过国家级认证的平板厂商。始终把用户数据安全放在第一位。"
+    for text in (f"帮我检查一下这段文案合不合规：{copy}", f"draft 帮我检查一下这段文案合不合规：{copy}"):
+        reply = ask(services, text)
+        assert "draft" not in reply.data, text
+        sentences = reply.data["check"]["sentences"]
+        assert [s["sentence"] for s in sentences] == ["我们是国内第一家通过国家级认证的平板厂商。"]
+        assert "放在第一位" not in reply.text
 
 
 def test_personas_listed_and_shown(services: Services) -> None:
