@@ -39,6 +39,31 @@ DRAFT_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|条|则|版|组)")
+_COUNT_EN = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:headlines?|titles?|summary|summaries|versions?|variants?|posts?|options?)\b",
+    re.IGNORECASE,
+)
+_EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_IN_ENGLISH = re.compile(r"\bin english\b|英文|英语", re.IGNORECASE)
+_IN_CHINESE = re.compile(r"\bin chinese\b|中文|汉语", re.IGNORECASE)
+_EN_NOISE = re.compile(
+    r"\b(?:please|write|draft|give|me|us|make|create|\d+|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"short|headlines?|titles?|summary|summaries|versions?|variants?|posts?|for|in|english|chinese|about|on|"
+    r"the|a|an|of|that|this|case|story|project)\b",
+    re.IGNORECASE,
+)
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*字")
 _SOURCE_AFTER = re.compile(r"^(.*?)[：:]\s*(.+)$", re.DOTALL)
 _TOPIC_NOISE = re.compile(
@@ -75,6 +100,7 @@ _VALUE_OPTIONS = {
     "--doc": "doc",
     "--pick": "pick",
     "--file": "file",
+    "--lang": "language",
 }
 
 
@@ -89,6 +115,7 @@ class DraftArgs:
     max_chars: str | int | None = None
     pick: str | int | None = None
     file: str | None = None
+    language: str | None = None  # the copy's language (zh | en); default: the request's
 
 
 def register(router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None) -> DraftService:
@@ -190,6 +217,10 @@ class DraftService:
         if parsed.kind not in KINDS and CHECK_REQUEST.search(parsed.text):
             return self.check(checked_text(parsed.text), parsed.format, lang)
         if parsed.kind not in KINDS:
+            # A request in words speaks the language of its instruction, not of the text after the colon.
+            instruction = _SOURCE_AFTER.search(parsed.text)
+            if instruction:
+                lang = msg.detect_language("draft " + instruction.group(1))
             parsed = self.understand(parsed, lang)
         return self.draft(parsed, request.user_id, request.platform, lang)
 
@@ -214,11 +245,20 @@ class DraftService:
             count=parsed.count,
             max_chars=parsed.max_chars,
             pick=parsed.pick,
+            language=parsed.language,
         )
         count = _COUNT.search(instruction)
+        count_en = _COUNT_EN.search(instruction)
         if count and found.count is None:
             value = factcheck.cn_to_number(count.group(1))
             found.count = int(value) if value is not None else None
+        elif count_en and found.count is None:
+            word = count_en.group(1).lower()
+            found.count = _EN_NUMBERS.get(word) or int(word)
+        if found.language is None:
+            found.language = (
+                "en" if _IN_ENGLISH.search(instruction) else "zh" if _IN_CHINESE.search(instruction) else None
+            )
         limit = _CHAR_LIMIT.search(instruction)
         if limit and found.max_chars is None:
             found.max_chars = int(limit.group(1))
@@ -239,7 +279,7 @@ class DraftService:
         return found
 
     def _find_document(self, instruction: str, lang: str) -> str:
-        topic = " ".join(_TOPIC_NOISE.sub(" ", instruction).split())
+        topic = " ".join(_EN_NOISE.sub(" ", _TOPIC_NOISE.sub(" ", _IN_ENGLISH.sub(" ", instruction))).split())
         if not topic or self.find_document is None:
             raise UserError(t("draft_empty_source", lang))
         doc_id = self.find_document(topic, lang)
@@ -299,7 +339,10 @@ class DraftService:
         if len(text) > limit:
             raise UserError(t("draft_source_too_long", lang, n=len(text), limit=limit))
         drafter = Drafter(self.rulebook, self.chat_model)
-        result = drafter.draft(args.kind, text, persona, fmt, count, max_chars, lang, title=title, meta=meta)
+        copy_lang = args.language or lang
+        if copy_lang not in ("zh", "en"):
+            raise UserError(t("draft_bad_lang", lang, value=copy_lang))
+        result = drafter.draft(args.kind, text, persona, fmt, count, max_chars, copy_lang, title=title, meta=meta)
         batch_id = uuid.uuid4().hex[:16]
         if result.variants:
             with session_scope(self.engine) as session:
@@ -585,8 +628,13 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         lines.append(t("draft_none", lang))
     elif len(result.variants) < result.requested:
         lines.append(t("draft_fewer", lang, wanted=result.requested, got=len(result.variants)))
+    if result.english_needs_model:
+        lines.append(t("draft_english_needs_model", lang))
+    if result.rewritten:
+        lines.append(t("draft_rewritten", lang, n=result.rewritten))
     if result.dropped:
         lines.append(t("draft_dropped", lang, n=len(result.dropped)))
+        lines += [f"  ✗ {text[:60]}：{reason}" for text, reason in result.dropped]
     buttons = []
     if batch_id:
         lines.append(t("pick_hint", lang))
@@ -602,6 +650,9 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         "mode": result.mode,
         "offline": result.mode == "offline",
         "fell_back": result.fell_back,
+        "language": result.language,
+        "english_needs_model": result.english_needs_model,
+        "rewritten": result.rewritten,
         "limit": result.limit,
         "counter": result.counter,
         "variants": [

@@ -84,6 +84,7 @@ class Claim:
     # Words that are everyday when the next word has one of these jieba parts of speech (最多 + 推送).
     next_words: frozenset[str] = frozenset()
     next_pos: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # the plain phrases, for the model's prompt
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,15 @@ class Rulebook:
             ]
             out.append(FlaggedSentence(sentence, findings, suggestion, note))
         return out
+
+    def prompt_list(self) -> str:
+        """The rules as a model's prompt shows them: severity, what is banned, examples."""
+        lines = []
+        for claim in self.claims:
+            label = {"violation": "禁止", "needs_source": "须注明来源和时间，否则不用", "style": "避免"}[claim.severity]
+            examples = "、".join(claim.examples[:8])
+            lines.append(f"- {label}：{claim.reason}" + (f"（如：{examples}）" if examples else ""))
+        return "\n".join(lines)
 
     def flags(self, text: str) -> bool:
         return any(self.claims_in(m.group()) for m in _SENTENCE.finditer(text))
@@ -310,6 +320,7 @@ def _claim(entry: dict[str, Any], path: Path) -> Claim:
         fallback=None if fallback is None else str(fallback),
         next_words=frozenset(_list(nxt.get("words"), where)),
         next_pos=tuple(_list(nxt.get("pos"), where)),
+        examples=tuple(p for p in _list(entry.get("match"), where) if not p.startswith("re:")),
     )
 
 
