@@ -21,7 +21,7 @@ _CLAUSE_BREAK = re.compile(r"[，。；！？;!?：:\n]|,(?!\d{3})")
 _BENEFIT = re.compile(r"提升|提高|降低|下降|减少|节约|节省|缩短|增长|增加|加快|达到|降到|优化|翻|省下|少跑")
 _LEADING = re.compile(r"^(?:但是?|而且?|并且?|且|同时|其中|此外|另外|因此|所以|例如|比如)[，,]?")
 # A clause that leans on the one before it (「该行…」「是原来的 3 倍」) cannot stand in a headline.
-_ANAPHOR = re.compile(r"^(?:该|其|这|此|他们|它|上述|以上|是|为|较|比|并|而|也|还|都|即|且)")
+_ANAPHOR = re.compile(r"^(?:该|其|这|此|他们|它|上述|以上|是|为|较|比|并|而|也|还|都|即|且|既|又|持续)")
 _BY_KIND = re.compile(r"^(?:该|这家|这个|此)([\u4e00-\u9fff]{2,4}?)(?:在|于|从|有|是|的|已|通过|上线|推出|[，,。])")
 _SLOTS = ("topic", "who", "product", "fact", "benefit")
 _SUBJECT_SLOTS = {"topic", "who", "product"}
@@ -101,8 +101,9 @@ def gather(source: str, title: str = "", meta: dict | None = None, ranked: list[
         material.topic.append(title.strip())
     products = [w for w in meta.get("products", []) or [] if isinstance(w, str) and w.strip()]
     add_words([*products, *[w for w in meta.get("tags", []) or [] if isinstance(w, str)]])
+    # The customer names who it is about; the industry only when there is no customer (「零售的知识库」 reads badly).
     for key in ("customer", "industry"):
-        if isinstance(meta.get(key), str) and meta[key].strip() and len(meta[key]) <= 16:
+        if isinstance(meta.get(key), str) and meta[key].strip() and len(meta[key]) <= 16 and not material.who:
             material.who.append(meta[key].strip())
     material.product += [p.strip() for p in products if len(p) <= 12]
     who, product = subject_of(source)
@@ -134,8 +135,10 @@ def gather(source: str, title: str = "", meta: dict | None = None, ranked: list[
                     results.append(clause)
             elif has_digit(clause) and clause not in material.fact:
                 material.fact.append(clause)
-    # A measured result makes a better headline than a background figure.
-    material.fact = results + material.fact
+    # A measured result makes a better headline than a background figure or an unmeasured benefit.
+    material.fact = results if len(results) >= 3 else results + material.fact
+    measured = [c for c in material.benefit if has_digit(c)]
+    material.benefit = measured if len(measured) >= 3 else sorted(material.benefit, key=lambda c: not has_digit(c))
     return material
 
 
