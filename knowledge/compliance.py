@@ -35,6 +35,8 @@ _LOOKBACK = 12
 _REWRITE_REACH = 16
 # A sentence longer than this gets findings but no suggested rewrite (nobody pastes such a sentence back).
 MAX_SUGGESTION_SENTENCE = 300
+# Suggestions are worked out for this many flagged sentences per text; the rest still get their findings.
+MAX_SUGGESTED_SENTENCES = 200
 # Unbounded repetition outside a character class: *, +, {n,} (escaped characters are skipped).
 _UNBOUNDED = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|([*+]|\{\d*,\})")
 
@@ -137,8 +139,10 @@ class Rulebook:
             if not spans:
                 continue
             suggestion, note = "", ""
-            if suggest:
+            if suggest and len(out) < MAX_SUGGESTED_SENTENCES:
                 suggestion, note = self.suggest(sentence, spans)
+            elif suggest:
+                note = f"只为前 {MAX_SUGGESTED_SENTENCES} 句给出改写 / rewrites for the first sentences only"
             findings = [
                 Finding(
                     sentence[s:e],

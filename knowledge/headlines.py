@@ -23,9 +23,11 @@ _LEADING = re.compile(r"^(?:但是?|而且?|并且?|且|同时|其中|此外|另
 # A clause that leans on the one before it (「该行…」「是原来的 3 倍」) cannot stand in a headline.
 _ANAPHOR = re.compile(r"^(?:该|其|这|此|他们|它|上述|以上|是|为|较|比|并|而|也|还|都|即|且|既|又|持续)")
 _BY_KIND = re.compile(r"^(?:该|这家|这个|此)([\u4e00-\u9fff]{2,4}?)(?:在|于|从|有|是|的|已|通过|上线|推出|[，,。])")
+_HAN_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _SLOTS = ("topic", "who", "product", "fact", "benefit")
 _SUBJECT_SLOTS = {"topic", "who", "product"}
-_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "vn", "eng", "j")
+# Noun-like tags; "x" is what jieba gives a word taught from the library's metadata (智能客服).
+_NOUN_FLAGS = ("n", "nr", "ns", "nt", "nz", "vn", "eng", "j", "x")
 GENERIC_TEMPLATES = (
     "{topic}：{fact}",
     "{topic}：{benefit}",
@@ -74,7 +76,7 @@ def subject_of(text: str) -> tuple[str, str]:
             who = candidate
     tail = []
     for token in tagged[index + 1 :]:
-        if not token.flag.startswith(_NOUN_FLAGS) or has_digit(token.word):
+        if not token.flag.startswith(_NOUN_FLAGS) or has_digit(token.word) or not _HAN_WORD.match(token.word):
             break
         tail.append(token.word)
     if 2 <= len("".join(tail)) <= 10:

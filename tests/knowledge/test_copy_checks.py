@@ -205,3 +205,16 @@ def test_jargon_and_unexplained_abbreviations_are_named() -> None:
 def test_explained_abbreviation_is_fine() -> None:
     result = readability.check("先做 PSI（隐私求交，也就是只找出双方共有的客户）。", TECHNICAL, "联邦学习")
     assert result.abbreviations == []
+
+
+def test_work_per_text_is_bounded(rulebook) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.compliance import MAX_SUGGESTED_SENTENCES
+    from knowledge.summarize import MAX_RANKED_SENTENCES, rank_sentences
+
+    flagged = rulebook.review("采用最先进的技术。" * (MAX_SUGGESTED_SENTENCES + 5))
+    assert len(flagged) == MAX_SUGGESTED_SENTENCES + 5  # every sentence is still checked
+    assert all(f.suggestion for f in flagged[:MAX_SUGGESTED_SENTENCES])
+    assert not flagged[-1].suggestion and "200" in flagged[-1].note
+    assert len(rank_sentences("好的。" * 1000)) == MAX_RANKED_SENTENCES
+    # An unscoped 「第一家通过」 is a claim; an ordinal 「第一家门店」 is not.
+    assert rulebook.check("第一家通过认证。") and not rulebook.check("第一家门店明天开业。")
