@@ -6,6 +6,12 @@
 2. Faithfulness: for every CMRC context, an offline summary (≤200 characters) and five headlines;
    the share whose every number, percentage and date occurs in the source. Must be 100%.
 
+3. Compliance checks on the labelled set in ``bench/data/compliance_labelled.yaml`` (sentences with claims
+   and everyday sentences with the same words, from press releases, crisis statements and social posts):
+   recall on claims, false flags on everyday sentences, how many flagged sentences get a suggested rewrite,
+   and the share of suggestions that pass the checker (targets: recall ≥ 0.95, false flags ≤ 5%, every
+   suggestion passes). Also the time to check N×「最」 for two N: linear matching keeps the ratio near N's.
+
 The CMRC file is read where it lies (../shared/bench/); nothing is copied into the repository.
 """
 
@@ -18,11 +24,15 @@ import time
 from pathlib import Path
 
 from knowledge import factcheck
-from knowledge.compliance import load_rulebook
+from knowledge.compliance import Rulebook, load_rulebook
 from knowledge.drafting import Drafter
-from knowledge.personas import load_catalog
+from knowledge.personas import Catalog, load_catalog
 
 SOURCE_CHARS = 2000
+LABELLED = Path(__file__).parent / "data" / "compliance_labelled.yaml"
+DEMO_CASES = Path(__file__).resolve().parents[1] / "demo" / "library" / "cases"
+TABLE_CASES = ("001", "005", "008", "012", "013", "014", "017", "020", "024", "028")
+TABLE_PERSONAS = ("银发科技爱好者", "企业IT决策人", "Z世代极客")
 
 
 def load_contexts(path: Path) -> list[str]:
@@ -89,6 +99,8 @@ def run(squad: Path, runs: int = 100, as_json: bool = False) -> dict:
                     )
 
     report = {
+        "demo_headlines": demo_headlines(drafter, catalog),
+        "compliance": compliance(drafter.rulebook),
         "source_chars": len(source),
         "runs": runs,
         "warmup_ms": round(warmup_ms, 1),
@@ -119,4 +131,112 @@ def run(squad: Path, runs: int = 100, as_json: bool = False) -> dict:
         )
         for offender in offenders:
             print(f"  ✗ context {offender['context']} {offender['kind']}: {offender['text']} {offender['claims']}")
+        print_compliance(report["compliance"])
+        print_demo(report["demo_headlines"])
     return report
+
+
+def demo_headlines(drafter: Drafter, catalog: Catalog, cases: Path = DEMO_CASES) -> dict:
+    """Offline headlines for 10 demo cases × 3 personas, and the share that name the subject (title,
+    customer or product) and state only numbers from the source."""
+    import yaml
+
+    rows, named, faithful, total = [], 0, 0, 0
+    for case in TABLE_CASES:
+        path = cases / f"case-{case}.md"
+        if not path.exists():
+            continue
+        _, front, body = path.read_text(encoding="utf-8").split("---", 2)
+        meta = yaml.safe_load(front)
+        subjects = [meta.get("title", ""), meta.get("customer", ""), *meta.get("products", [])]
+        for name in TABLE_PERSONAS:
+            result = drafter.draft("headline", body, catalog.persona(name), None, 3, title=meta["title"], meta=meta)
+            texts = [v.text for v in result.variants]
+            for text in texts:
+                total += 1
+                named += any(s and s in text for s in subjects)
+                faithful += not factcheck.check(text, body)
+            rows.append({"case": meta["id"], "title": meta["title"], "persona": name, "headlines": texts})
+    return {
+        "rows": rows,
+        "headlines": total,
+        "names_subject": round(named / total, 4) if total else None,
+        "numbers_in_source": round(faithful / total, 4) if total else None,
+    }
+
+
+def print_demo(d: dict) -> None:
+    print(
+        f"offline headlines, {len(TABLE_CASES)} demo cases × {len(TABLE_PERSONAS)} personas: {d['headlines']} headlines"
+    )
+    print(f"  naming the subject: {d['names_subject']:.2%}; every number in the source: {d['numbers_in_source']:.2%}")
+    for row in d["rows"]:
+        print(f"  {row['case']} {row['persona']}: " + " ｜ ".join(row["headlines"]))
+
+
+def compliance(rulebook: Rulebook, path: Path = LABELLED) -> dict:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    claims, everyday = data["claim"], data["everyday"]
+    missed = [c["text"] for c in claims if not rulebook.review(c["text"], suggest=False)]
+    false_flags = [
+        {"text": e["text"], "terms": [f.term for f in rulebook.check(e["text"])]}
+        for e in everyday
+        if rulebook.review(e["text"], suggest=False)
+    ]
+    flagged = suggested = passing = 0
+    failing: list[dict] = []
+    for item in claims:
+        for sentence in rulebook.review(item["text"]):
+            flagged += 1
+            if sentence.suggestion:
+                suggested += 1
+                if rulebook.check(sentence.suggestion):
+                    failing.append({"text": sentence.sentence, "suggestion": sentence.suggestion})
+                else:
+                    passing += 1
+    timings = {}
+    rulebook.check("最" * 100)  # warm-up
+    for n in (5000, 20000):
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            rulebook.check("最" * n)
+            runs.append((time.perf_counter() - started) * 1000)
+        timings[n] = statistics.median(runs)
+    return {
+        "claims": len(claims),
+        "everyday": len(everyday),
+        "recall": round(1 - len(missed) / len(claims), 4),
+        "false_flag_rate": round(len(false_flags) / len(everyday), 4),
+        "flagged_sentences": flagged,
+        "suggested": suggested,
+        "suggestions_passing": round(passing / suggested, 4) if suggested else None,
+        "missed": missed,
+        "false_flags": false_flags,
+        "failing_suggestions": failing,
+        "check_ms_5000": round(timings[5000], 1),
+        "check_ms_20000": round(timings[20000], 1),
+        "time_ratio_20000_vs_5000": round(timings[20000] / timings[5000], 2) if timings[5000] else None,
+    }
+
+
+def print_compliance(c: dict) -> None:
+    print(f"compliance, labelled set: {c['claims']} sentences with claims, {c['everyday']} everyday sentences")
+    print(f"  recall on claims: {c['recall']:.2%} (target ≥ 95%)")
+    print(f"  false flags on everyday sentences: {c['false_flag_rate']:.2%} (target ≤ 5%)")
+    print(
+        f"  suggested rewrites: {c['suggested']}/{c['flagged_sentences']} flagged sentences; "
+        f"passing the checker: {c['suggestions_passing']:.2%} (must be 100%); the rest say remove or source it"
+    )
+    print(
+        f"  check of 5,000×「最」: {c['check_ms_5000']} ms, 20,000×「最」: {c['check_ms_20000']} ms "
+        f"(ratio {c['time_ratio_20000_vs_5000']}; linear ≈ 4)"
+    )
+    for text in c["missed"]:
+        print(f"  ✗ missed: {text}")
+    for item in c["false_flags"]:
+        print(f"  ✗ false flag: {item['text']} {item['terms']}")
+    for item in c["failing_suggestions"]:
+        print(f"  ✗ suggestion fails: {item['text']} → {item['suggestion']}")

@@ -20,7 +20,7 @@ from bot.core import Action, Button, Citation, Command, Reply, Request, Router, 
 from bot.settings import Settings
 from handlers.drafting_strings import t
 from knowledge import factcheck, length
-from knowledge.compliance import Finding, Rulebook, load_rulebook
+from knowledge.compliance import Finding, FlaggedSentence, Rulebook, load_rulebook
 from knowledge.drafting import KINDS, Drafter, DraftResult
 from knowledge.llm import ChatModel
 from knowledge.personas import GENERAL, Catalog, DataFileError, Format, Persona, UnknownName, load_catalog
@@ -39,12 +39,45 @@ DRAFT_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个|条|则|版|组)")
+_COUNT_EN = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:headlines?|titles?|summary|summaries|versions?|variants?|posts?|options?)\b",
+    re.IGNORECASE,
+)
+_EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_IN_ENGLISH = re.compile(r"\bin english\b|英文|英语", re.IGNORECASE)
+_IN_CHINESE = re.compile(r"\bin chinese\b|中文|汉语", re.IGNORECASE)
+_EN_NOISE = re.compile(
+    r"\b(?:please|write|draft|give|me|us|make|create|\d+|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"short|headlines?|titles?|summary|summaries|versions?|variants?|posts?|for|in|english|chinese|about|on|"
+    r"the|a|an|of|that|this|case|story|project)\b",
+    re.IGNORECASE,
+)
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*字")
 _SOURCE_AFTER = re.compile(r"^(.*?)[：:]\s*(.+)$", re.DOTALL)
 _TOPIC_NOISE = re.compile(
     r"帮我|请|给|为|写|出|来|生成|起草|想要|[\d一二两三四五六七八九十]+\s*(?:个|条|则|版|组|字)|标题|摘要|讲|关于|那个|"
     r"这个|那篇|这篇|案例|新闻稿|的|把|这段|压成|微博|[，,。.!！?？、]"
 )
+# A request to check copy, in words: 「帮我检查一下这段文案合不合规：…」「这段有没有违反广告法：…」.
+CHECK_REQUEST = re.compile(
+    r"(?:检查|检测|审核|审一下|看看|查查|查一下)[^：:。？?]{0,16}(?:合规|违规|广告法|极限词|违禁词|禁用词|绝对化)"
+    r"|(?:合不合规|是否合规|有没有违规|违不违规|违反广告法|广告法)[^：:。]{0,12}[：:]"
+    r"|\b(?:check|review)\b.{0,30}\b(?:compliance|compliant|claims|advertising law)\b",
+    re.IGNORECASE,
+)
+MAX_SHOWN_SENTENCES = 20  # a check reply lists at most this many flagged sentences (the JSON has all)
 _COMMAND_WORDS = {"stats", "pick", "submit", "list", "show", "edit", "review", "publish", "return"}
 KIND_ALIASES = {
     "headline": "headline",
@@ -67,6 +100,7 @@ _VALUE_OPTIONS = {
     "--doc": "doc",
     "--pick": "pick",
     "--file": "file",
+    "--lang": "language",
 }
 
 
@@ -81,6 +115,7 @@ class DraftArgs:
     max_chars: str | int | None = None
     pick: str | int | None = None
     file: str | None = None
+    language: str | None = None  # the copy's language (zh | en); default: the request's
 
 
 def register(router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None) -> DraftService:
@@ -102,6 +137,7 @@ def register(router: Router, engine: Engine, settings: Settings, chat_model: Cha
             ),
         )
     )
+    router.on_intent(CHECK_REQUEST, "check")  # before drafting: 「检查这段文案…」 is a check, not a summary
     router.on_intent(DRAFT_REQUEST, "draft")
     router.command(
         Command(
@@ -196,7 +232,13 @@ class DraftService:
             return self.stats(lang)
         if parsed.kind == "pick":
             return self.pick(request.user_id, parsed.text or parsed.pick, lang)
+        if parsed.kind not in KINDS and CHECK_REQUEST.search(parsed.text):
+            return self.check(checked_text(parsed.text), parsed.format, lang)
         if parsed.kind not in KINDS:
+            # A request in words speaks the language of its instruction, not of the text after the colon.
+            instruction = _SOURCE_AFTER.search(parsed.text)
+            if instruction:
+                lang = msg.detect_language("draft " + instruction.group(1))
             parsed = self.understand(parsed, lang)
         return self.draft(parsed, request.user_id, request.platform, lang)
 
@@ -221,11 +263,20 @@ class DraftService:
             count=parsed.count,
             max_chars=parsed.max_chars,
             pick=parsed.pick,
+            language=parsed.language,
         )
         count = _COUNT.search(instruction)
+        count_en = _COUNT_EN.search(instruction)
         if count and found.count is None:
             value = factcheck.cn_to_number(count.group(1))
             found.count = int(value) if value is not None else None
+        elif count_en and found.count is None:
+            word = count_en.group(1).lower()
+            found.count = _EN_NUMBERS.get(word) or int(word)
+        if found.language is None:
+            found.language = (
+                "en" if _IN_ENGLISH.search(instruction) else "zh" if _IN_CHINESE.search(instruction) else None
+            )
         limit = _CHAR_LIMIT.search(instruction)
         if limit and found.max_chars is None:
             found.max_chars = int(limit.group(1))
@@ -246,7 +297,7 @@ class DraftService:
         return found
 
     def _find_document(self, instruction: str, lang: str) -> str:
-        topic = " ".join(_TOPIC_NOISE.sub(" ", instruction).split())
+        topic = " ".join(_EN_NOISE.sub(" ", _TOPIC_NOISE.sub(" ", _IN_ENGLISH.sub(" ", instruction))).split())
         if not topic or self.find_document is None:
             raise UserError(t("draft_empty_source", lang))
         doc_id = self.find_document(topic, lang)
@@ -272,7 +323,7 @@ class DraftService:
             else:
                 words.append(args[index])
                 index += 1
-        return self.check(" ".join(words), fmt_name, lang)
+        return self.check(checked_text(" ".join(words)), fmt_name, lang)
 
     def handle_personas(self, request: Request, args: list[str]) -> Reply:
         lang = command_lang(args)
@@ -306,7 +357,10 @@ class DraftService:
         if len(text) > limit:
             raise UserError(t("draft_source_too_long", lang, n=len(text), limit=limit))
         drafter = Drafter(self.rulebook, self.chat_model)
-        result = drafter.draft(args.kind, text, persona, fmt, count, max_chars, lang, title=title, meta=meta)
+        copy_lang = args.language or lang
+        if copy_lang not in ("zh", "en"):
+            raise UserError(t("draft_bad_lang", lang, value=copy_lang))
+        result = drafter.draft(args.kind, text, persona, fmt, count, max_chars, copy_lang, title=title, meta=meta)
         batch_id = uuid.uuid4().hex[:16]
         if result.variants:
             with session_scope(self.engine) as session:
@@ -372,20 +426,34 @@ class DraftService:
         return Reply(text="\n".join(lines), data={"stats": rows})
 
     def check(self, text: str, fmt_name: str | None, lang: str) -> Reply:
+        """Claims sentence by sentence, each flagged sentence with one suggested rewrite, and the length for
+        a format. ``data["check"]["flagged"]`` is true when anything is flagged, the length included."""
         text = text.strip()
         if not text:
             raise UserError(t("check_usage", lang))
+        limit = self.settings.drafting.max_source_chars
+        if len(text) > limit:
+            raise UserError(t("check_too_long", lang, n=len(text), limit=limit))
         fmt = self.format(fmt_name, lang)
-        findings = self.rulebook.check(text)
-        lines = [t("check_found", lang, n=len(findings)) if findings else t("check_clean", lang)]
-        lines += [compliance_line(f, lang) for f in findings]
-        data: dict[str, Any] = {"findings": [finding_json(f) for f in findings]}
+        flagged = self.rulebook.review(text)
+        findings = [f for sentence in flagged for f in sentence.findings]
+        lines = [t("check_found", lang, n=len(findings), s=len(flagged)) if findings else t("check_clean", lang)]
+        lines += compliance_lines(flagged[:MAX_SHOWN_SENTENCES], lang)
+        if len(flagged) > MAX_SHOWN_SENTENCES:
+            lines.append(t("check_more", lang, n=len(flagged) - MAX_SHOWN_SENTENCES))
+        data: dict[str, Any] = {
+            "findings": [finding_json(f) for f in findings],
+            "sentences": [sentence_json(s) for s in flagged],
+        }
+        too_long = False
         if fmt is not None:
             n = length.count(text, fmt.counter)
             ok = n <= fmt.max_chars
+            too_long = not ok
             verdict = t("length_ok" if ok else "too_long", lang)
             lines.append(t("check_length", lang, n=n, limit=fmt.max_chars, format=fmt.name, verdict=verdict))
             data["length"] = {"chars": n, "limit": fmt.max_chars, "format": fmt.name, "fits": ok}
+        data["flagged"] = bool(findings) or too_long
         return Reply(text="\n".join(lines), data={"check": data})
 
     def personas_text(self, lang: str) -> str:
@@ -497,12 +565,65 @@ def persona_card(p: Persona) -> str:
     )
 
 
-def compliance_line(f: Finding, lang: str) -> str:
-    return "  " + t("compliance_flag", lang, term=f.term, rule=f.rule, rewrite=f.rewrite, advice=f.advice)
+def checked_text(text: str) -> str:
+    """The copy to check: after the colon of a request in words (「帮我检查一下这段文案合不合规：…」)."""
+    match = _SOURCE_AFTER.search(text)
+    if match and CHECK_REQUEST.search(match.group(1)):
+        return match.group(2).strip()
+    return text
+
+
+def compliance_lines(flagged: list[FlaggedSentence], lang: str, indent: str = "  ") -> list[str]:
+    """Per flagged sentence: the sentence, each claim with its severity and reason, one suggestion."""
+    lines = []
+    for sentence in flagged:
+        lines.append(indent + t("compliance_sentence", lang, sentence=sentence.sentence))
+        for f in sentence.findings:
+            mark = "⛔" if f.severity == "violation" else "⚠️"
+            severity = t(f"severity_{f.severity}", lang)
+            lines.append(
+                indent + "  " + t("compliance_flag", lang, mark=mark, term=f.term, severity=severity, reason=f.reason)
+            )
+        rules = "；".join(dict.fromkeys(f.rule for f in sentence.findings))
+        lines.append(indent + "  " + t("compliance_rules", lang, rules=rules))
+        if sentence.suggestion:
+            lines.append(indent + "  " + t("compliance_suggest", lang, rewrite=sentence.suggestion))
+        else:
+            advice = "；".join(dict.fromkeys(f.advice for f in sentence.findings))
+            lines.append(indent + "  " + t("compliance_no_rewrite", lang, advice=advice))
+    return lines
+
+
+def group_findings(findings: list[Finding]) -> list[FlaggedSentence]:
+    """Findings of one text grouped back into their sentences (each carries its sentence's suggestion)."""
+    groups: dict[str, FlaggedSentence] = {}
+    for f in findings:
+        if f.quote not in groups:
+            groups[f.quote] = FlaggedSentence(f.quote, [], f.rewrite)
+        groups[f.quote].findings.append(f)
+    return list(groups.values())
 
 
 def finding_json(f: Finding) -> dict[str, str]:
-    return {"term": f.term, "quote": f.quote, "rule": f.rule, "rewrite": f.rewrite, "advice": f.advice}
+    return {
+        "term": f.term,
+        "quote": f.quote,
+        "severity": f.severity,
+        "reason": f.reason,
+        "rule": f.rule,
+        "rewrite": f.rewrite,
+        "advice": f.advice,
+    }
+
+
+def sentence_json(s: FlaggedSentence) -> dict[str, Any]:
+    return {
+        "sentence": s.sentence,
+        "severity": s.severity,
+        "suggestion": s.suggestion,
+        "note": s.note,
+        "terms": [f.term for f in s.findings],
+    }
 
 
 def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply:
@@ -520,13 +641,18 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         body = v.text.replace("\n", "\n   ")
         lines.append(f"{n}. {body} {note}")
         lines += ["  " + t("fact_flag", lang, claim=i.claim, quote=i.quote) for i in v.facts]
-        lines += [compliance_line(f, lang) for f in v.compliance]
+        lines += compliance_lines(group_findings(v.compliance), lang, indent="   ")
     if not result.variants:
         lines.append(t("draft_none", lang))
     elif len(result.variants) < result.requested:
         lines.append(t("draft_fewer", lang, wanted=result.requested, got=len(result.variants)))
+    if result.english_needs_model:
+        lines.append(t("draft_english_needs_model", lang))
+    if result.rewritten:
+        lines.append(t("draft_rewritten", lang, n=result.rewritten))
     if result.dropped:
         lines.append(t("draft_dropped", lang, n=len(result.dropped)))
+        lines += [f"  ✗ {text[:60]}：{reason}" for text, reason in result.dropped]
     buttons = []
     if batch_id:
         lines.append(t("pick_hint", lang))
@@ -542,6 +668,9 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         "mode": result.mode,
         "offline": result.mode == "offline",
         "fell_back": result.fell_back,
+        "language": result.language,
+        "english_needs_model": result.english_needs_model,
+        "rewritten": result.rewritten,
         "limit": result.limit,
         "counter": result.counter,
         "variants": [

@@ -83,18 +83,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No variant fits the length limit. Relax --max-chars or give a more specific source.",
     },
     "draft_dropped": {
-        "zh": "已丢弃 {n} 条超长且无法在句子处截断的版本。",
-        "en": "Dropped {n} variant(s) that were too long to cut at a sentence boundary.",
+        "zh": "已丢弃 {n} 条版本（原因如下）：",
+        "en": "Dropped {n} variant(s), for these reasons:",
+    },
+    "draft_rewritten": {
+        "zh": "（{n} 条版本未通过事实或合规检查，已请大模型重写一次。）",
+        "en": "({n} variant(s) failed the fact or compliance check and were rewritten once by the model.)",
+    },
+    "draft_english_needs_model": {
+        "zh": "英文文案需要配置大模型（PRBOT_OPENAI_*）；离线只能写中文，以上为中文版本。",
+        "en": "English copy needs a language model (PRBOT_OPENAI_*); offline drafts are Chinese, as above.",
+    },
+    "draft_bad_lang": {
+        "zh": "--lang 只能是 zh 或 en（收到 {value}）。",
+        "en": "--lang must be zh or en (got {value}).",
     },
     "draft_cut": {"zh": "已在句子/分句处截短", "en": "cut at a sentence/clause boundary"},
     "fact_flag": {
         "zh": "⚠️ 数字「{claim}」在原文中找不到：“{quote}”",
         "en": "⚠️ The number '{claim}' is not in the source: \"{quote}\"",
     },
+    "compliance_sentence": {"zh": "• “{sentence}”", "en": '• "{sentence}"'},
     "compliance_flag": {
-        "zh": "⚠️ 「{term}」可能违反 {rule} 建议改为：“{rewrite}”（{advice}）",
-        "en": "⚠️ '{term}' may break {rule} Suggested: \"{rewrite}\" ({advice})",
+        "zh": "{mark} 「{term}」{severity}：{reason}",
+        "en": "{mark} '{term}' {severity}: {reason}",
     },
+    "compliance_rules": {"zh": "依据：{rules}", "en": "Rule: {rules}"},
+    "compliance_suggest": {"zh": "建议改为：“{rewrite}”", "en": 'Suggested: "{rewrite}"'},
+    "compliance_no_rewrite": {
+        "zh": "没有可直接替换的说法：{advice}",
+        "en": "No safe rewording; remove the claim or give its source: {advice}",
+    },
+    "severity_violation": {"zh": "明确违规", "en": "clear violation"},
+    "severity_needs_source": {"zh": "需注明出处", "en": "needs a source"},
+    "severity_style": {"zh": "团队规范", "en": "team style"},
     "pick_button": {"zh": "选第 {n} 条", "en": "Pick #{n}"},
     "pick_hint": {
         "zh": "选定一条：点按钮，或 draft pick N（命令行 prbot draft pick N）。",
@@ -134,7 +156,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "✅ 未发现绝对化用语或团队禁用词。",
         "en": "✅ No absolute claims or banned words found.",
     },
-    "check_found": {"zh": "发现 {n} 处可能不合规的表述：", "en": "Found {n} possibly non-compliant expression(s):"},
+    "check_found": {
+        "zh": "发现 {n} 处可能不合规的表述（{s} 句）：",
+        "en": "Found {n} possibly non-compliant expression(s) in {s} sentence(s):",
+    },
+    "check_more": {
+        "zh": "……另有 {n} 句未列出（--json 可看全部）。",
+        "en": "… and {n} more sentence(s) (--json lists all).",
+    },
+    "check_too_long": {
+        "zh": "要检查的文字太长（{n} 字），上限 {limit} 字。请分段检查。",
+        "en": "The text to check is too long ({n} characters; the limit is {limit}). Check it in parts.",
+    },
     "check_length": {
         "zh": "字数：{n}/{limit}（{format}）{verdict}",
         "en": "Length: {n}/{limit} ({format}) {verdict}",

@@ -695,6 +695,12 @@ def compliance_check(settings: Settings) -> ComplianceCheck | None:
     def check(text: str) -> list[str]:
         if not rulebook:
             rulebook.append(compliance.load_rulebook(settings.drafting.compliance_file))
-        return [f"「{f.term}」{f.rule}：{f.advice} → {f.rewrite}" for f in rulebook[0].check(text)]
+        lines = []
+        for flagged in rulebook[0].review(text):  # one line per sentence, every claim in it, one suggestion
+            terms = "、".join(f"「{f.term}」" for f in flagged.findings)
+            rules = "；".join(dict.fromkeys(f.rule for f in flagged.findings))
+            fix = f" → {flagged.suggestion}" if flagged.suggestion else f"（{flagged.findings[0].advice}）"
+            lines.append(f"“{flagged.sentence}”{terms}：{rules}{fix}")
+        return lines
 
     return check

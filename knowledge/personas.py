@@ -44,6 +44,15 @@ class Persona:
     aliases: tuple[str, ...] = ()
     templates: tuple[str, ...] = ()
     custom: bool = False
+    lead: tuple[str, ...] = ()  # words of the results this audience reads first
+    audience: tuple[str, ...] = ()  # words that show a source is about this audience
+    audience_templates: tuple[str, ...] = ()  # offline patterns addressing it, only for such a source
+
+    def templates_for(self, source: str, title: str = "") -> tuple[str, ...]:
+        """The offline templates that fit a source: the audience's own only if the source is about it (an
+        audience word in the title, or said at least twice; one mention in passing is not the subject)."""
+        about_them = any(word in title or source.count(word) >= 2 for word in self.audience)
+        return (*self.audience_templates, *self.templates) if about_them else self.templates
 
     def profile(self) -> str:
         """The persona as the prompt shows it to a language model."""
@@ -112,6 +121,9 @@ def _persona(entry: dict[str, Any], path: Path, custom: bool) -> Persona:
         aliases=_strs(entry.get("aliases")),
         templates=_strs(entry.get("templates")),
         custom=custom,
+        lead=_strs(entry.get("lead")),
+        audience=_strs(entry.get("audience")),
+        audience_templates=_strs(entry.get("audience_templates")),
     )
 
 

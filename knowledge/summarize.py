@@ -33,8 +33,13 @@ def clean_source(text: str) -> str:
     return _BULLET.sub("", text).strip()
 
 
+# TextRank compares every pair of sentences; beyond this many (a long source of one-word lines) the later
+# sentences are not ranked, which bounds a draft's work whatever the source looks like.
+MAX_RANKED_SENTENCES = 300
+
+
 def rank_sentences(text: str, damping: float = 0.85, iterations: int = 50) -> list[Ranked]:
-    sentences = [s for s in split_sentences(clean_source(text)) if len(s.strip()) >= 2]
+    sentences = [s for s in split_sentences(clean_source(text)) if len(s.strip()) >= 2][:MAX_RANKED_SENTENCES]
     if not sentences:
         return []
     tokens = [set(tokenize(s)) for s in sentences]

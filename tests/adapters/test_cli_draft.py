@@ -54,6 +54,14 @@ def test_draft_pick_stats_check_personas(cli, tmp_path: Path) -> None:  # type: 
     flagged = cli("check", "国内首个通过国家级认证的平板")
     assert flagged.exit_code == 1 and "首个" in flagged.stdout and "第九条" in flagged.stdout
     assert cli("check", "新版本更好用").exit_code == 0
+    # Too long for the channel is a flag too: exit 1, decided by the service's `flagged`.
+    long_post = cli("check", "--format", "微博", "会员小程序上线一年，活跃会员占比明显提升。" * 14, "--json")
+    assert long_post.exit_code == 1 and json.loads(long_post.stdout)["flagged"] is True
+    assert json.loads(long_post.stdout)["length"]["fits"] is False
+    fits = cli("check", "--format", "微博", "会员小程序上线一年。", "--json")
+    assert fits.exit_code == 0 and json.loads(fits.stdout)["flagged"] is False
+    oversize = cli("check", "最" * 20001)
+    assert oversize.exit_code == 2 and "20000" in oversize.stderr and "Traceback" not in oversize.output
     listed = cli("personas", "--json")
     assert len(json.loads(listed.stdout)) == 12
 

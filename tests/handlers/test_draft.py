@@ -87,11 +87,29 @@ def test_draft_from_a_library_document_cites_it(library_services: Services) -> N
 
 def test_check_command_flags_and_counts(services: Services) -> None:
     reply = ask(services, "check 全网最低价，国家级品质，100%满意 --format 微博")
-    terms = [f["term"] for f in reply.data["check"]["findings"]]
-    assert terms == ["全网", "最低价", "国家级", "100%"]
-    assert reply.data["check"]["length"]["fits"] is True
-    assert "未发现" in ask(services, "check 最近上线的新版本更好用").text
+    check = reply.data["check"]
+    assert [f["term"] for f in check["findings"]] == ["全网最低价", "国家级", "100%"]
+    assert {f["severity"] for f in check["findings"]} == {"violation"}
+    assert check["length"]["fits"] is True and check["flagged"] is True
+    # One suggested sentence for the sentence, shown once.
+    [sentence] = check["sentences"]
+    assert sentence["suggestion"].startswith("限时优惠价")
+    assert reply.text.count("建议改为") == 1
+    clean = ask(services, "check 最近上线的新版本更好用")
+    assert "未发现" in clean.text and clean.data["check"]["flagged"] is False
     assert "用法" in ask(services, "check").text
+    oversize = ask(services, "check " + "最" * 20001)
+    assert "20000" in oversize.text and "check" not in oversize.data
+
+
+def test_a_check_request_in_words_is_a_check_not_a_summary(services: Services) -> None:
+    copy = "我们是国内第一家通过国家级认证的平板厂商。始终把用户数据安全放在第一位。"
+    for text in (f"帮我检查一下这段文案合不合规：{copy}", f"draft 帮我检查一下这段文案合不合规：{copy}"):
+        reply = ask(services, text)
+        assert "draft" not in reply.data, text
+        sentences = reply.data["check"]["sentences"]
+        assert [s["sentence"] for s in sentences] == ["我们是国内第一家通过国家级认证的平板厂商。"]
+        assert "放在第一位" not in reply.text
 
 
 def test_personas_listed_and_shown(services: Services) -> None:
@@ -134,3 +152,33 @@ def test_a_drafting_request_without_the_command_word_is_drafted_not_answered(lib
     assert weibo.data["draft"]["format"] == "微博"
     question = ask(library_services, "城商行人工坐席成本下降了多少？")
     assert "answer" in question.data and "draft" not in question.data
+
+
+def test_an_english_request_in_words_is_honoured_offline_with_a_note(services: Services) -> None:
+    reply = ask(services, f"Write 3 headlines for IT decision makers in English: {SOURCE}")
+    draft = reply.data["draft"]
+    assert (draft["kind"], draft["persona"], draft["language"]) == ("headline", "企业IT决策人", "zh")
+    assert draft["english_needs_model"] is True
+    assert 1 <= len(draft["variants"]) <= 3
+    assert "English copy needs a language model" in reply.text  # the reply speaks the request's language
+    chinese = ask(services, f"draft 写3个标题：{SOURCE}")
+    assert chinese.data["draft"]["english_needs_model"] is False and len(chinese.data["draft"]["variants"]) <= 3
+
+
+def test_weibo_summaries_in_words_name_the_subject_and_a_result(services: Services) -> None:
+    reply = ask(services, f"把这段新闻稿压成140字微博，写3版：{SOURCE}")
+    variants = reply.data["draft"]["variants"]
+    assert len(variants) >= 1
+    for variant in variants:
+        assert "华东某城商行" in variant["text"], variant["text"]
+        assert any(w in variant["text"] for w in ("下降", "提升")), variant["text"]
+
+
+def test_incident_statements_use_the_same_check(settings) -> None:  # type: ignore[no-untyped-def]
+    from handlers.drills import compliance_check
+
+    check = compliance_check(settings)
+    assert check is not None
+    assert check("我们始终把用户数据安全放在第一位，第一时间成立了专项组。") == []
+    [line] = check("我们的产品是行业最好的，绝对安全。")
+    assert "最好" in line and "绝对" in line and line.count("行业最好的") == 1

@@ -65,36 +65,119 @@ def test_model_names_are_not_numbers() -> None:
 # ---- compliance -----------------------------------------------------------------------------------
 
 
-def test_superlatives_flagged_with_rule_and_rewrite() -> None:
-    rulebook = load_rulebook()
-    findings = rulebook.check("我们是行业第一的智能客服平台，采用最先进的大模型技术。")
-    assert [f.term for f in findings] == ["第一", "最先进"]
-    assert all("第九条" in f.rule for f in findings)
-    assert findings[0].rewrite == "我们是行业主流的智能客服平台，采用更先进的大模型技术。"
+import pytest  # noqa: E402
+
+from bench.drafting import LABELLED, compliance  # noqa: E402
+from knowledge.personas import DataFileError  # noqa: E402
 
 
-def test_absolute_claims_from_the_ad_law_list() -> None:
-    terms = [
-        f.term
-        for f in load_rulebook().check("国内首个通过国家级认证的适老化平板，识别准确率100%！极致体验，唯一选择。")
+@pytest.fixture(scope="module")
+def rulebook():  # type: ignore[no-untyped-def]
+    return load_rulebook()
+
+
+def test_claims_are_phrases_with_severity_reason_and_one_suggestion(rulebook) -> None:  # type: ignore[no-untyped-def]
+    findings = rulebook.check("我们是国内第一家通过国家级认证的适老化平板厂商。")
+    assert [(f.term, f.severity) for f in findings] == [("国内第一家", "needs_source"), ("国家级", "violation")]
+    assert all("第九条" in f.rule and f.reason for f in findings)
+    # One suggested sentence with both fixes, carried by both findings (not one copy per finding).
+    assert {f.rewrite for f in findings} == {"我们是国内较早通过认证的适老化平板厂商。"}
+
+
+def test_rewrites_replace_the_phrase_and_read_as_chinese(rulebook) -> None:  # type: ignore[no-untyped-def]
+    [absolute] = rulebook.review("绝对是行业唯一选择。")
+    assert absolute.suggestion and "切实" not in absolute.suggestion and "少有" not in absolute.suggestion
+    [leading] = rulebook.review("我们是国内最领先的AI企业之一。")
+    assert "之一" not in leading.suggestion and "更" not in leading.suggestion and "最" not in leading.suggestion
+    [price] = rulebook.review("全网最低价，仅此三天。")
+    assert price.suggestion == "限时优惠价，仅此三天。"
+    [superlative] = rulebook.review("我们是行业第一的智能客服平台，采用最先进的大模型技术。")
+    assert superlative.suggestion == "我们是广受行业认可的智能客服平台，采用先进的大模型技术。"
+
+
+def test_a_claim_without_a_safe_rewording_says_remove_or_source(rulebook) -> None:  # type: ignore[no-untyped-def]
+    [ranking] = rulebook.review("我们的客服响应速度全国第一。")
+    assert ranking.suggestion == "" and "出处" in ranking.note
+    assert "来源" in ranking.findings[0].advice
+
+
+def test_everyday_uses_of_the_same_words_are_not_claims(rulebook) -> None:  # type: ignore[no-untyped-def]
+    everyday = [
+        "我们始终把用户数据安全放在第一位。",
+        "每台设备都有唯一的序列号。",
+        "技术团队在最短的时间内恢复了全部服务。",
+        "事件发生后，我们第一时间成立了专项工作组，第一季度完成整改。",
+        "最近上线的第一期项目，最终用户满意，最后一公里也打通了。",
+        "首先，我们向受影响的用户致歉；最多两个工作日内客服会联系您。",
+        "系统最高支持 8K 输出，电池最长续航可达 12 小时。",
+        "不用“最”“第一”这类词。",
+        "我们向用户致以最诚挚的歉意。",
     ]
-    assert terms == ["首个", "国家级", "100%", "极致", "唯一"]
+    for sentence in everyday:
+        assert rulebook.check(sentence) == [], sentence
 
 
-def test_ordinary_words_are_not_claims() -> None:
-    assert load_rulebook().check("最近上线的第一期项目，第一时间响应，最终用户满意。") == []
+def test_claims_the_old_list_missed(rulebook) -> None:  # type: ignore[no-untyped-def]
+    for sentence in ("全球领先的智能客服平台", "技术国内领先", "连续三年销量冠军", "位居榜首", "便利店行业No.1"):
+        assert rulebook.check(sentence), sentence
 
 
-def test_team_list_extends_and_overrides(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_named_source_and_date_allow_a_ranking_not_a_violation(rulebook) -> None:  # type: ignore[no-untyped-def]
+    assert rulebook.check("据IDC《2024年中国智能客服市场报告》，公司市场份额位居第一。") == []
+    still = rulebook.check("据IDC 2024年的报告，我们是最好的智能客服。")
+    assert [f.term for f in still] == ["最好"]
+
+
+def test_fluency_guard_refuses_broken_chinese(rulebook) -> None:  # type: ignore[no-untyped-def]
+    guard = rulebook.guard
+    sentence = "我们是国内第一家通过认证的厂商。"
+    assert not guard.reads_well(sentence, 5, 7, "主流")  # 「国内主流家」: a classifier without its numeral
+    assert not guard.reads_well("把安全放在第一位。", 5, 7, "主流")  # 「放在主流位」
+    assert not guard.reads_well("是最领先的企业之一。", 1, 2, "更")  # 「更领先的企业之一」
+    assert not guard.reads_well("这款耳机音质无敌。", 6, 8, "")  # 「音质。」: the predicate is gone
+    assert guard.reads_well(sentence, 3, 8, "国内较早")
+    assert guard.reads_well("采用最先进的技术。", 2, 3, "")
+
+
+def test_every_suggestion_on_the_labelled_set_passes_the_checker(rulebook) -> None:  # type: ignore[no-untyped-def]
+    report = compliance(rulebook, LABELLED)
+    assert report["claims"] >= 60 and report["everyday"] >= 60
+    assert report["recall"] >= 0.95, report["missed"]
+    assert report["false_flag_rate"] <= 0.05, report["false_flags"]
+    assert report["suggested"] > 0 and report["suggestions_passing"] == 1.0, report["failing_suggestions"]
+
+
+def test_a_long_run_is_checked_without_a_rewrite(rulebook) -> None:  # type: ignore[no-untyped-def]
+    [flagged] = rulebook.review("最" * 20000)
+    assert flagged.findings and flagged.suggestion == "" and "过长" in flagged.note
+
+
+def test_team_file_extends_and_replaces_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
     extra = tmp_path / "team.yaml"
     extra.write_text(
         "rules: {team_x: 团队规定：不写竞品名}\n"
-        "terms:\n  - {term: 某竞品, rule: team_x, replace: 同类产品, advice: 不点名竞品}\n",
+        "claims:\n"
+        "  - {id: rival, rule: team_x, severity: style, reason: 点名竞品, match: [某竞品],\n"
+        "     everyday: [某竞品公告], rewrite: [{find: 某竞品, to: 同类产品}]}\n"
+        "  - {id: first_of_kind, rule: team_x, match: [首家]}\n",
         encoding="utf-8",
     )
-    findings = load_rulebook(extra).check("比某竞品快。")
-    assert findings[0].rule == "团队规定：不写竞品名"
-    assert findings[0].rewrite == "比同类产品快。"
+    book = load_rulebook(extra)
+    [finding] = book.check("比某竞品快。")
+    assert (finding.rule, finding.severity, finding.rewrite) == ("团队规定：不写竞品名", "style", "比同类产品快。")
+    assert book.check("据某竞品公告，今天停服。") == []
+    assert [f.claim for f in book.check("国内首家。")] == ["first_of_kind"]
+    assert book.check("国内首个。") == []  # the team's entry replaced the bundled one
+
+
+def test_patterns_that_could_make_a_scan_slow_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "team.yaml"
+    extra.write_text("claims:\n  - {id: x, rule: team, match: ['re:最.*好']}\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="上限"):
+        load_rulebook(extra)
+    extra.write_text("claims:\n  - {id: x, rule: nope, match: [某词]}\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="nope"):
+        load_rulebook(extra)
 
 
 # ---- readability ----------------------------------------------------------------------------------
@@ -122,3 +205,16 @@ def test_jargon_and_unexplained_abbreviations_are_named() -> None:
 def test_explained_abbreviation_is_fine() -> None:
     result = readability.check("先做 PSI（隐私求交，也就是只找出双方共有的客户）。", TECHNICAL, "联邦学习")
     assert result.abbreviations == []
+
+
+def test_work_per_text_is_bounded(rulebook) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.compliance import MAX_SUGGESTED_SENTENCES
+    from knowledge.summarize import MAX_RANKED_SENTENCES, rank_sentences
+
+    flagged = rulebook.review("采用最先进的技术。" * (MAX_SUGGESTED_SENTENCES + 5))
+    assert len(flagged) == MAX_SUGGESTED_SENTENCES + 5  # every sentence is still checked
+    assert all(f.suggestion for f in flagged[:MAX_SUGGESTED_SENTENCES])
+    assert not flagged[-1].suggestion and "200" in flagged[-1].note
+    assert len(rank_sentences("好的。" * 1000)) == MAX_RANKED_SENTENCES
+    # An unscoped 「第一家通过」 is a claim; an ordinal 「第一家门店」 is not.
+    assert rulebook.check("第一家通过认证。") and not rulebook.check("第一家门店明天开业。")

@@ -27,9 +27,22 @@ def catalog():  # type: ignore[no-untyped-def]
     return load_catalog()
 
 
-def test_offline_headlines_per_persona_are_grounded_and_short(catalog) -> None:  # type: ignore[no-untyped-def]
+AUDIENCE_WORDS = ("爸妈", "长辈", "老人", "家长", "孩子")
+BANK = (
+    "华东某城商行上线智能客服一年后，人工坐席话务量下降 46%，年节约人力成本约 1,150 万元。"
+    "客户满意度由 86.3 分提升到 92.1 分。复杂问题自动转人工，并把对话摘要推送给坐席。"
+)
+TABLET = (
+    "## 背景\n某市有 60 岁以上老人 42 万，独居老人约 3 万。\n## 成效\n"
+    "向 5,000 户独居老人发放适老化平板，老人 30 天内自主使用率达到 88%；社区线上探访占比提升至 60%。"
+    "老人满意度达到 98%。"
+)
+
+
+def test_offline_headlines_name_the_subject_and_never_invent_an_audience(catalog) -> None:  # type: ignore[no-untyped-def]
     drafter = Drafter(load_rulebook())
     seen = {}
+    subjects = ("某区域连锁超市会员数字化运营", META["customer"], *META["products"])
     for name in ("银发科技爱好者", "企业IT决策人", "Z世代极客"):
         result = drafter.draft(
             "headline", SOURCE, catalog.persona(name), None, 5, title="某区域连锁超市会员数字化运营", meta=META
@@ -39,21 +52,60 @@ def test_offline_headlines_per_persona_are_grounded_and_short(catalog) -> None: 
         for variant in result.variants:
             assert variant.chars <= result.limit
             assert factcheck.check(variant.text, SOURCE) == []
+            assert any(s in variant.text for s in subjects), variant.text
+            # A supermarket case is not about seniors or parents: no headline says it is.
+            assert not any(w in variant.text for w in AUDIENCE_WORDS), variant.text
+            assert "实测" not in variant.text  # nobody tested anything
         seen[name] = [v.text for v in result.variants]
-    assert seen["银发科技爱好者"] != seen["企业IT决策人"]
-    assert any("省心" in t or "放心" in t or "爸妈" in t for t in seen["银发科技爱好者"])
+        # Variants differ in the result they state, not only in a prefix.
+        results = {t.split("：", 1)[-1].split("，", 1)[-1] for t in seen[name]}
+        assert len(results) >= 3, seen[name]
+    assert seen["银发科技爱好者"] != seen["企业IT决策人"] != seen["Z世代极客"]
 
 
-def test_offline_summary_fits_weibo_and_ends_at_a_sentence(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_audience_templates_only_for_a_source_about_that_audience(catalog) -> None:  # type: ignore[no-untyped-def]
     result = Drafter(load_rulebook()).draft(
-        "summary", SOURCE, catalog.persona("行业媒体记者"), catalog.format("微博"), 3
+        "headline",
+        TABLET,
+        catalog.persona("银发科技爱好者"),
+        None,
+        5,
+        title="某市适老化平板项目",
+        meta={"customer": "某市民政局", "products": ["适老化平板"]},
+    )
+    texts = [v.text for v in result.variants]
+    assert any(w in t for t in texts for w in ("爸妈", "长辈")), texts
+    assert all(factcheck.check(t, TABLET) == [] for t in texts)
+
+
+def test_the_persona_changes_which_result_leads(catalog) -> None:  # type: ignore[no-untyped-def]
+    drafter = Drafter(load_rulebook())
+    it = drafter.draft("headline", BANK, catalog.persona("企业IT决策人"), None, 3).variants[0].text
+    senior = drafter.draft("headline", BANK, catalog.persona("银发科技爱好者"), None, 3).variants[0].text
+    assert "成本" in it or "话务量" in it
+    assert "满意度" in senior
+    assert "华东某城商行" in it or "智能客服" in it
+
+
+def test_offline_summary_fits_weibo_names_the_subject_and_states_a_result(catalog) -> None:  # type: ignore[no-untyped-def]
+    result = Drafter(load_rulebook()).draft(
+        "summary",
+        SOURCE,
+        catalog.persona("行业媒体记者"),
+        catalog.format("微博"),
+        3,
+        title="某区域连锁超市会员数字化运营",
+        meta=META,
     )
     assert result.limit == 140 and result.counter == "weibo"
-    assert result.variants
+    assert len(result.variants) == 3
     for variant in result.variants:
         assert length.count(variant.text, "weibo") <= 140
         assert variant.text.endswith(("。", "！", "？"))
-        assert all(sentence in SOURCE for sentence in split_sentences(variant.text))  # quoted, not reworded
+        assert variant.text.startswith("【某区域连锁超市会员数字化运营】") or META["customer"] in variant.text
+        body = variant.text.removeprefix("【某区域连锁超市会员数字化运营】")
+        assert all(sentence in SOURCE for sentence in split_sentences(body))  # quoted, not reworded
+        assert any(w in body for w in ("提升", "增加", "下降", "高 35%")), variant.text  # a stated result
         assert "##" not in variant.text
 
 
@@ -71,30 +123,75 @@ def test_short_video_script_has_sections(catalog) -> None:  # type: ignore[no-un
     assert text.startswith("【开场】") and "【结尾】" in text and len(text) <= 300
 
 
-def llm_reply(messages):  # type: ignore[no-untyped-def]
-    return 200, (
-        "1. 活跃会员占比由 28% 提升到 46%：一家超市的会员账本\n"
-        "2. 最懂长辈的会员小程序，活跃会员提升 50%\n"
-        "3. " + "很长的标题" * 20 + "\n"
-        "4. 一年新增电子会员 160 万人"
-    )
+FIRST_REPLY = (
+    "1. 活跃会员占比由 28% 提升到 46%：一家超市的会员账本\n"
+    "2. 最懂长辈的会员小程序，活跃会员提升 50%\n"
+    "3. " + "很长的标题" * 20 + "\n"
+    "4. 一年新增电子会员 160 万人"
+)
 
 
-def test_llm_headlines_are_checked_cut_and_flagged(catalog) -> None:  # type: ignore[no-untyped-def]
-    with FakeOpenAI(chat=llm_reply) as fake:
+def scripted(rewrite: str):  # type: ignore[no-untyped-def]
+    """First call: four headlines; a call that carries feedback about failed variants: ``rewrite``."""
+
+    def reply(messages):  # type: ignore[no-untyped-def]
+        user = messages[-1]["content"]
+        return 200, (rewrite if "最懂长辈" in user else FIRST_REPLY)
+
+    return reply
+
+
+def test_llm_headlines_failing_a_check_are_rewritten_once(catalog) -> None:  # type: ignore[no-untyped-def]
+    with FakeOpenAI(chat=scripted("1. 会员小程序一年新增电子会员 160 万人")) as fake:
         model = OpenAIChatModel(fake.base_url, "test-key", "fake-model", timeout_s=10, max_retries=0)
         result = Drafter(load_rulebook(), model).draft("headline", SOURCE, catalog.persona("银发科技爱好者"), None, 4)
-        request = fake.chat_requests()[0]["body"]
-    assert result.mode == "llm"
-    prompt = " ".join(m["content"] for m in request["messages"])
-    assert "银发科技爱好者" in prompt and "210 家门店" in prompt and "不超过 40 字" in prompt
+        first, second = (r["body"]["messages"] for r in fake.chat_requests())
+    assert result.mode == "llm" and result.rewritten == 1
+    prompt = " ".join(m["content"] for m in first)
+    # The persona card, the format rule and the compliance list are in the prompt.
+    assert "银发科技爱好者" in prompt and "忌用词" in prompt and "210 家门店" in prompt and "不超过 40 字" in prompt
+    assert "全球领先" in prompt and "须注明来源" in prompt
+    # The rewrite request names the failed variant and what was wrong with it.
+    feedback = second[-1]["content"]
+    assert "最懂长辈的会员小程序" in feedback and "50%" in feedback and "最高级" in feedback
     texts = [v.text for v in result.variants]
-    assert texts[0] == "活跃会员占比由 28% 提升到 46%：一家超市的会员账本"
-    flagged = result.variants[1]
-    assert [i.claim for i in flagged.facts] == ["50%"]
-    assert [f.term for f in flagged.compliance] == ["最懂长"]
+    assert texts == [
+        "活跃会员占比由 28% 提升到 46%：一家超市的会员账本",
+        "一年新增电子会员 160 万人",
+        "会员小程序一年新增电子会员 160 万人",
+    ]
+    assert all(v.clean for v in result.variants)
     assert len(result.dropped) == 1  # the overlong one has no clause boundary to cut at
-    assert texts[-1] == "一年新增电子会员 160 万人"
+
+
+def test_llm_variant_failing_again_is_dropped_with_the_reason(catalog) -> None:  # type: ignore[no-untyped-def]
+    with FakeOpenAI(chat=scripted("1. 国内首个会员小程序，活跃会员提升 50%")) as fake:
+        model = OpenAIChatModel(fake.base_url, "test-key", "fake-model", timeout_s=10, max_retries=0)
+        result = Drafter(load_rulebook(), model).draft("headline", SOURCE, catalog.persona("企业IT决策人"), None, 4)
+        assert len(fake.chat_requests()) == 2  # rewritten once, not again
+    assert [v.text for v in result.variants] == [
+        "活跃会员占比由 28% 提升到 46%：一家超市的会员账本",
+        "一年新增电子会员 160 万人",
+    ]
+    reasons = dict(result.dropped)
+    assert "已重写一次仍未通过" in reasons["国内首个会员小程序，活跃会员提升 50%"]
+    assert "50%" in reasons["国内首个会员小程序，活跃会员提升 50%"]
+
+
+def test_english_copy_offline_is_chinese_with_a_note(catalog) -> None:  # type: ignore[no-untyped-def]
+    result = Drafter(load_rulebook()).draft("headline", SOURCE, catalog.persona("企业IT决策人"), None, 3, lang="en")
+    assert result.english_needs_model and result.language == "zh" and len(result.variants) == 3
+
+
+def test_english_copy_with_a_model_is_asked_for_in_english(catalog) -> None:  # type: ignore[no-untyped-def]
+    with FakeOpenAI(chat=lambda m: (200, "1. Supermarket members: active share up from 28% to 46%")) as fake:
+        model = OpenAIChatModel(fake.base_url, "k", "m", timeout_s=10, max_retries=0)
+        result = Drafter(load_rulebook(), model).draft(
+            "headline", SOURCE, catalog.persona("企业IT决策人"), None, 1, lang="en"
+        )
+        system = fake.chat_requests()[0]["body"]["messages"][0]["content"]
+    assert "English" in system and result.language == "en" and not result.english_needs_model
+    assert result.variants[0].text.startswith("Supermarket members")
 
 
 def test_llm_failure_falls_back_offline_and_says_so(catalog) -> None:  # type: ignore[no-untyped-def]

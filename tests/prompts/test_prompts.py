@@ -17,16 +17,26 @@ def test_every_prompt_declares_exactly_its_placeholders(name: str) -> None:
 def test_drafting_prompts_exist_and_render() -> None:
     assert {"headline", "summary", "user_value"} <= set(prompt_names())
     system, user = load_prompt("headline").render(
-        source="原文", persona="画像", format="微博", count="5", max_chars="30", language="简体中文"
+        source="原文",
+        persona="画像",
+        format="微博",
+        compliance="- 禁止：最高级",
+        count="5",
+        max_chars="30",
+        language="简体中文",
+        feedback="（无）",
     )
     assert "5" in system and "30" in system and "原文" in user and "画像" in user
+    assert "禁止：最高级" in system
 
 
 def test_render_refuses_missing_or_undeclared_variables() -> None:
     prompt = load_prompt("summary")
     with pytest.raises(ValueError, match="missing"):
         prompt.render(source="x")
-    values = dict(source="s", persona="p", format="f", count="1", max_chars="9", language="zh")
+    values = dict(
+        source="s", persona="p", format="f", compliance="c", count="1", max_chars="9", language="zh", feedback=""
+    )
     with pytest.raises(ValueError, match="undeclared"):
         prompt.render(**values, extra="y")
 
@@ -39,6 +49,10 @@ def test_twelve_personas_with_every_field() -> None:
     for persona in catalog.personas.values():
         assert persona.who and persona.tone and persona.example
         assert persona.use and persona.avoid and persona.formats and persona.templates
+        # Every offline template names the subject; audience templates need audience words.
+        for template in (*persona.templates, *persona.audience_templates):
+            assert any(slot in template for slot in ("{topic}", "{who}", "{product}")), (persona.name, template)
+        assert not persona.audience_templates or persona.audience
 
 
 def test_persona_found_by_alias_and_typo_gets_nearest() -> None:
