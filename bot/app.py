@@ -131,6 +131,7 @@ def register_capabilities(services: Services) -> None:
     from handlers.notes import with_feedback_buttons
 
     router, engine, settings = services.router, services.engine, services.settings
+
     def decorate(reply: Reply, lang: str) -> Reply:  # what other capabilities add to an answer
         return with_bid_button(with_feedback_buttons(reply, lang), lang)
 

@@ -92,7 +92,7 @@ def parse_date(value: object, lang: str, field: str = "effective") -> date:
     if isinstance(value, date):
         return value
     match = _DATE.match(str(value or ""))
-    if match and 2000 <= int(match[1]) <= 2100:  # beyond that no calendar or digest week makes sense
+    if match:
         try:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:

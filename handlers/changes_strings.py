@@ -129,6 +129,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "只有经理可以审批变更申请（你是 {user}）。请联系经理：{managers}。",
         "en": "Only managers can approve or reject change requests (you are {user}). Ask a manager: {managers}.",
     },
+    "digest_date_out_of_range": {
+        "zh": "日期「{value}」超出范围：周报只能预览 2000 到 2100 年之间的某一周。",
+        "en": "The date {value} is out of range: a digest can be previewed for a week between 2000 and 2100.",
+    },
     "no_managers": {
         "zh": "尚未配置经理（PRBOT_ROLES_MANAGERS）",
         "en": "none configured yet (PRBOT_ROLES_MANAGERS)",

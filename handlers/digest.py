@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.core import Attachment, Notifier, Reply
+from bot.core import Attachment, Notifier, Reply, UserError
 from bot.settings import Settings
 from handlers.changes_strings import t
 from handlers.digest_calendar import DigestCalendar, Slot
@@ -182,6 +182,8 @@ def preview_digest(
     """Exactly what would be posted for the digest week of ``day`` (default: the next digest), built
     as of its post time; when a holiday merges it into a newer week's digest, that one (the only
     one posted that day)."""
+    if day is not None and not 2000 <= day.year <= 2100:  # no calendar or digest week out there
+        raise UserError(t("digest_date_out_of_range", lang, value=day.isoformat()))
     if day is None:
         slot = calendar.upcoming(datetime.now(calendar.tz))
     else:

@@ -167,7 +167,7 @@ def _preview(svc: object, attempt: Callable, date_text: str | None, chart: Path 
     settings: Settings = svc.settings  # type: ignore[attr-defined]
     calendar = calendar_from(settings)
     day = attempt(lambda: rules.parse_date(date_text, lang, "date")) if date_text else None
-    reply = preview_digest(svc.engine, calendar, day, lang)  # type: ignore[attr-defined]
+    reply = attempt(lambda: preview_digest(svc.engine, calendar, day, lang))  # type: ignore[attr-defined]
     info = reply.data["digest"]
     channels = ", ".join(settings.digest.channels) or t("digest_no_channels", lang)
     when = info["post_at"][:16].replace("T", " ")

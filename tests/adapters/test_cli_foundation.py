@@ -55,10 +55,11 @@ def test_ask_json_contract(data_dir: Path) -> None:
 def test_ask_stdin_streams_one_object_per_line_in_order(data_dir: Path) -> None:
     questions = ["城商行人工坐席成本下降了多少？", "", "Do we have a hospital case?", "公司年会的抽奖规则是什么？"]
     result = prbot("ask", "--json", "-", data_dir=data_dir, stdin="\n".join(questions) + "\n")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # one line (the blank one) was not a question
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["question"] for line in lines] == [q for q in questions if q]
-    assert [line["confident"] for line in lines] == [True, True, False]
+    assert [line["question"] for line in lines] == questions  # one reply per line, in order
+    assert "line 2 is empty" in lines[1]["error"]
+    assert [line["confident"] for line in lines if "error" not in line] == [True, True, False]
 
 
 def test_ask_with_filter_and_k(data_dir: Path) -> None:
