@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench run clean
+.PHONY: install demo test test-fast lint bench run clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,11 +17,17 @@ install: $(STAMP)
 demo: install
 	$(BIN)/prbot demo
 
+# Both tiers: the fast one (rules, parsers, storage, scheduling, rendering) and the full one (the
+# embedding model, Chroma, prbot as a subprocess).
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/prbot db check
 	$(BIN)/python -m pytest
+
+# The inner loop: everything that needs neither the embedding model nor a subprocess.
+test-fast: install
+	$(BIN)/python -m pytest -m "not full"
 
 lint: install
 	$(BIN)/ruff check .
