@@ -106,6 +106,8 @@ class Reply:
     private: bool = False
     # Anything a capability wants to pass through to scripts (e.g. the JSON of ``prbot ask``).
     data: dict[str, Any] = field(default_factory=dict)
+    # The request was refused (a UserError) and nothing changed: a form can stay open to be fixed.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ class Router:
                 return Reply(text=msg.t("help_intro", lang))
             return command.handler(request, args)
         except UserError as exc:
-            return Reply(text=str(exc), private=True)
+            return Reply(text=str(exc), private=True, refused=True)
         except Exception:
             ref = new_reference()
             log.exception("handler failed ref=%s platform=%s user=%s", ref, request.platform, request.user_id)
