@@ -29,4 +29,5 @@ VOLUME ["/data"]
 # 3000: Slack HTTP mode and the Feishu callback; 8080: /healthz and /readyz.
 EXPOSE 3000 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz')"
-CMD ["prbot", "run"]
+# Inside the container every interface is the way in; outside, the default is loopback.
+CMD ["prbot", "run", "--host", "0.0.0.0"]

@@ -1,10 +1,14 @@
 """Load run for Slack HTTP mode: N signed ``app_mention`` events from concurrent senders against
 ``prbot run --slack-mode http`` (its own process, the real slack-bolt app), answered in the background
 through the real answer path on the demo library, posted to a loopback fake of the Slack Web API.
-A share of the events is redelivered (``X-Slack-Retry-Num``).
+A share of the events is redelivered (``X-Slack-Retry-Num``). The chat model is a loopback fake of an
+OpenAI-compatible endpoint that takes ``model_delay`` seconds per answer (5 s by default; 0 uses the
+offline writer), so the answer pool is busy the whole time; meanwhile ``/prbot cr new`` commands
+(which open a form) are sent with trigger ids that expire after 3 s, as Slack's do.
 
-Reports ack latency (p50 / p99 / max), whether every event was answered exactly once (lost and
-duplicated counts), and the time until the last answer was posted. Run on purpose: ``prbot bench slack``.
+Reports ack latency (p50 / p99 / max), how fast forms opened and whether any trigger expired,
+whether every event was answered exactly once (lost and duplicated counts), and the time until the
+last answer was posted. Run on purpose: ``prbot bench slack``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from rich.console import Console
@@ -40,15 +45,15 @@ QUESTIONS = (
 )
 
 
-def _fake_slack() -> Any:
-    """The loopback fake lives with the tests; the bench runs from a source checkout."""
+def _fakes() -> tuple[Any, Any]:
+    """The loopback fakes live with the tests; the bench runs from a source checkout."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     try:
-        from tests.fakes import slack_api
+        from tests.fakes import openai_server, slack_api
     except ImportError:
-        raise SystemExit("prbot bench slack needs the source checkout (tests/fakes/slack_api.py)") from None
-    return slack_api
+        raise SystemExit("prbot bench slack needs the source checkout (tests/fakes/)") from None
+    return slack_api, openai_server
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -62,7 +67,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(data_dir: Path, api_url: str, port: int, health_port: int, workers: int | None) -> subprocess.Popen:
+def _start_server(
+    data_dir: Path, api_url: str, port: int, health_port: int, workers: int | None, model_url: str | None
+) -> subprocess.Popen:
     """``prbot run --slack-mode http`` in its own process, as in production (no GIL shared with senders)."""
     env = {
         **os.environ,
@@ -74,8 +81,14 @@ def _start_server(data_dir: Path, api_url: str, port: int, health_port: int, wor
     }
     if workers:
         env["PRBOT_SLACK_WORKERS"] = str(workers)
-    for name in ("SLACK_APP_TOKEN", "FEISHU_APP_ID", "PRBOT_FEISHU_APP_ID"):
+    for name in ("SLACK_APP_TOKEN", "FEISHU_APP_ID", "PRBOT_FEISHU_APP_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)
+    if model_url:
+        env.update(PRBOT_OPENAI_BASE_URL=model_url, PRBOT_OPENAI_API_KEY="bench", PRBOT_OPENAI_MODEL="slow-fake")
+        env["PRBOT_OPENAI_TIMEOUT_S"] = "60"
+    else:
+        env.pop("PRBOT_OPENAI_BASE_URL", None)
+        env.pop("PRBOT_OPENAI_API_KEY", None)
     command = [sys.executable, "-m", "bot", "run", "--slack-mode", "http", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--health-port", str(health_port)]
     return subprocess.Popen(command, env=env, cwd=REPO)
@@ -96,11 +109,20 @@ def _wait_ready(health_port: int, server: subprocess.Popen, timeout_s: float = 1
 
 
 def run(
-    events: int = 500, senders: int = 20, retry_share: float = 0.1, timeout_s: float = 600.0, workers: int | None = None
+    events: int = 200,
+    senders: int = 20,
+    retry_share: float = 0.1,
+    timeout_s: float = 600.0,
+    workers: int | None = None,
+    model_delay: float = 5.0,
+    forms: int = 20,
 ) -> dict[str, float]:
-    fakes = _fake_slack()
+    fakes, openai_fakes = _fakes()
     console = Console()
+    model = openai_fakes.FakeOpenAI(delay_s=model_delay) if model_delay > 0 else None
     with tempfile.TemporaryDirectory() as tmp, fakes.FakeSlackAPI() as fake:
+        if model is not None:
+            model.__enter__()
         data_dir = Path(tmp)
         started = time.perf_counter()
         subprocess.run(
@@ -111,16 +133,18 @@ def run(
         )
         console.print(f"demo library indexed in {time.perf_counter() - started:.1f}s (not part of the figures)")
         port, health_port = _free_port(), _free_port()
-        server = _start_server(data_dir, fake.api_url, port, health_port, workers)
+        server = _start_server(data_dir, fake.api_url, port, health_port, workers, model.base_url if model else None)
         try:
             _wait_ready(health_port, server)
-            figures = _load(
-                fakes, fake, f"http://127.0.0.1:{port}/slack/events", events, senders, retry_share, timeout_s, server
-            )
+            url = f"http://127.0.0.1:{port}/slack/events"
+            figures = _load(fakes, fake, url, events, senders, retry_share, timeout_s, server, forms)
         finally:
             if server.poll() is None:
                 server.terminate()
                 server.wait(timeout=60)
+            if model is not None:
+                model.__exit__(None, None, None)
+    figures["model_delay_s"] = model_delay
     _print(console, figures, senders)
     return figures
 
@@ -134,6 +158,7 @@ def _load(
     retry_share: float,
     timeout_s: float,
     server: subprocess.Popen,
+    forms: int = 0,
 ) -> dict[str, float]:
     every = max(1, round(1 / retry_share)) if retry_share > 0 else 0
     acks: list[float] = []
@@ -146,7 +171,8 @@ def _load(
         if not hasattr(clients, "client"):
             clients.client = httpx.Client(timeout=30)
         ts = f"{1800000000 + index}.000100"
-        body = fakes.event_body(fakes.mention(QUESTIONS[index % len(QUESTIONS)], ts=ts), f"EvBench{index}")
+        event = fakes.mention(QUESTIONS[index % len(QUESTIONS)], ts=ts, user=f"UB{index % senders}")
+        body = fakes.event_body(event, f"EvBench{index}")
         for retry in (None, 1) if every and index % every == 0 else (None,):
             began = time.perf_counter()
             response = clients.client.post(url, content=body, headers=fakes.signed_headers(SECRET, body, retry=retry))
@@ -156,10 +182,37 @@ def _load(
                 if response.status_code != 200:
                     errors[response.status_code] += 1
 
+    form_sent: dict[str, float] = {}
+
+    def open_forms() -> None:
+        """While the answer pool is busy: one form command every 0.5 s, each with a fresh trigger."""
+        with httpx.Client(timeout=30) as client:
+            time.sleep(1.0)  # the answer pool fills first
+            for index in range(forms):
+                trigger = fake.trigger(f"trBench{index}")
+                body = urlencode(
+                    {
+                        "command": "/prbot",
+                        "text": "cr new",
+                        "user_id": f"UF{index}",
+                        "channel_id": "CBENCH",
+                        "team_id": "T1",
+                        "trigger_id": trigger,
+                        "response_url": fake.response_url(f"form{index}"),
+                    }
+                )
+                headers = {**fakes.signed_headers(SECRET, body), "Content-Type": "application/x-www-form-urlencoded"}
+                form_sent[trigger] = time.time()
+                client.post(url, content=body, headers=headers)
+                time.sleep(0.5)
+
     begin, begin_wall = time.perf_counter(), time.time()
+    former = threading.Thread(target=open_forms, daemon=True)
+    former.start()
     with ThreadPoolExecutor(max_workers=senders) as pool:
         list(pool.map(send, range(events)))
     sent_s = time.perf_counter() - begin
+    former.join()
 
     def answered() -> int:
         return len({c["body"].get("thread_ts") for c in fake.of("chat.postMessage")})
@@ -173,7 +226,14 @@ def _load(
     posts = fake.of("chat.postMessage")
     per_event = Counter(c["body"].get("thread_ts") for c in posts)
     expected = {f"{1800000000 + i}.000100" for i in range(events)}
+    opened = {c["body"].get("trigger_id"): c for c in fake.of("views.open")}
+    form_ms = [(opened[t]["at"] - sent) * 1000 for t, sent in form_sent.items() if t in opened]
     return {
+        "forms": len(form_sent),
+        "forms_opened": sum(1 for c in opened.values() if not c.get("failed")),
+        "forms_expired": sum(1 for c in opened.values() if c.get("failed") == "expired_trigger_id"),
+        "form_p50_ms": statistics.median(form_ms) if form_ms else 0.0,
+        "form_max_ms": max(form_ms, default=0.0),
         "events": events,
         "redeliveries": len(retry_acks),
         "ack_p50_ms": statistics.median(acks),
@@ -189,11 +249,15 @@ def _load(
 
 
 def _print(console: Console, f: dict[str, float], senders: int) -> None:
+    model = f"a model taking {f['model_delay_s']:g} s per answer" if f["model_delay_s"] else "the offline writer"
     console.print(
         f"{f['events']} signed events from {senders} concurrent senders (+{f['redeliveries']} redeliveries) "
-        f"against `prbot run --slack-mode http` on loopback\n"
+        f"against `prbot run --slack-mode http` on loopback, answered with {model}\n"
         f"ack latency: p50 {f['ack_p50_ms']:.1f} ms · p99 {f['ack_p99_ms']:.1f} ms · max {f['ack_max_ms']:.1f} ms "
         f"(redeliveries p99 {f['retry_ack_p99_ms']:.1f} ms); non-200 responses: {f['non_200']}\n"
+        f"forms while the answer pool is busy: {f['forms_opened']} of {f['forms']} opened "
+        f"(p50 {f['form_p50_ms']:.0f} ms, max {f['form_max_ms']:.0f} ms after the command), "
+        f"{f['forms_expired']} expired_trigger_id\n"
         f"answered exactly once: lost {f['lost']}, duplicated {f['duplicated']}\n"
         f"all events acknowledged after {f['all_sent_s']:.1f} s; last answer posted after "
         f"{f['last_answer_s']:.1f} s ({f['events'] / max(f['last_answer_s'], 1e-9):.1f} answers/s)",

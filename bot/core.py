@@ -105,6 +105,8 @@ class Reply:
     private: bool = False
     # Anything a capability wants to pass through to scripts (e.g. the JSON of ``prbot ask``).
     data: dict[str, Any] = field(default_factory=dict)
+    # The request was refused (a UserError) and nothing changed: a form can stay open to be fixed.
+    refused: bool = False
 
 
 @dataclass(frozen=True)

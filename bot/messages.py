@@ -128,6 +128,30 @@ STRINGS: dict[str, dict[str, str]] = {
     "arg_unknown": {"zh": "不认识 {arg}", "en": "{arg} is not an argument of this command"},
     "arg_invalid": {"zh": "{arg}「{value}」不对：{reason}", "en": "{arg} '{value}' is not valid: {reason}"},
     "bad_arguments": {"zh": "参数有误：{problems}。用法：{usage}", "en": "Wrong arguments: {problems}. Usage: {usage}"},
+    # ---- platform edge (Slack / Feishu) ----
+    "chat_form_not_opened": {
+        "zh": "表单没能及时打开，请点下面的按钮再打开一次。",
+        "en": "The form could not be opened in time; press the button below to open it again.",
+    },
+    "chat_invite_bot": {
+        "zh": "我不在这个频道里，发不了消息。请先在频道里输入 /invite @prbot 把我邀请进来，再试一次。",
+        "en": "I am not in this channel, so I cannot post here. Invite me with /invite @prbot, then try again.",
+    },
+    "chat_field_required": {"zh": "这一项必填。", "en": "This field is required."},
+    "chat_field_too_long": {
+        "zh": "最多 {limit} 个字符，现在是 {length} 个。",
+        "en": "At most {limit} characters; this has {length}.",
+    },
+    "chat_form_done": {"zh": "已提交：{result}", "en": "Submitted: {result}"},
+    "chat_form_already": {
+        "zh": "这张表单已经提交过了，没有重复处理。",
+        "en": "This form was already submitted; it was not processed again.",
+    },
+    "chat_group_greeting": {
+        "zh": "大家好，我是公关助手。@我 提问即可（例如「有没有金融行业的案例？」），发送「help」查看全部命令。",
+        "en": "Hello, I am prbot. @-mention me with a question (e.g. 'Do we have a bank case?'); "
+        "send 'help' for every command.",
+    },
 }
 
 

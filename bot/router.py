@@ -114,7 +114,7 @@ class Router:
                 return self._on_action(request, lang)
             return self._on_text(request, lang)
         except UserError as exc:
-            return Reply(text=str(exc), private=True)
+            return Reply(text=str(exc), private=True, refused=True)
         except Exception:
             ref = new_reference()
             log.exception("handler failed ref=%s platform=%s user=%s", ref, request.platform, request.user_id)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 MAX_INBOUND_CHARS = 4000
 
 _WORD = re.compile(r"^[A-Za-z][\w-]*$")
+# C0 controls except tab and newline, DEL, C1 controls, and the Unicode line/paragraph separators and
+# bidi overrides that reorder what a reader sees. A null byte cannot be stored in PostgreSQL text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_inbound(text: str) -> str:
+    """Inbound text with control characters and null bytes removed (``\r\n`` becomes ``\n``)."""
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class Inbound:
 
 def respond(router: Router, inbound: Inbound) -> Reply:
     """The reply to a message, applying the bad-input rules before and the notices after routing."""
-    text = inbound.text.strip()
+    text = clean_inbound(inbound.text).strip()
     lang = msg.detect_language(text) if text else "zh"
     if not text and inbound.has_attachments:
         return Reply(text=msg.t("chat_unsupported_content", lang))
@@ -97,16 +107,82 @@ def failure_text(lang: str) -> tuple[str, str]:
 
 
 class Workers:
-    """The pool that does the slow part after the platform got its ack; failures are logged with a
-    reference instead of vanishing inside a future."""
+    """The pool that does the slow part after the platform got its ack.
 
-    def __init__(self, name: str, workers: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
+    Fair per user: every submission names who it is for; workers take the oldest task of the next
+    user in turn (round robin), and no user holds more than ``per_user`` workers at once, so one
+    person's slow requests never starve everyone else's. Failures are logged with a reference
+    instead of vanishing inside a future.
+    """
+
+    def __init__(self, name: str, workers: int, per_user: int | None = None) -> None:
         self._name = name
+        self.size = max(1, workers)
+        # Default share: half the pool (at least one), so a second user always finds a free worker.
+        self.per_user = max(1, per_user if per_user is not None else self.size // 2)
+        self._queues: OrderedDict[str, deque[tuple[Future[Any], Callable[[], Any]]]] = OrderedDict()
+        self._running: dict[str, int] = {}
+        self._cond = threading.Condition()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(self.size)]
+        for thread in self._threads:
+            thread.start()
 
-    def submit(self, fn: Callable[..., Any], *args: Any, tell: Callable[[str], None] | None = None) -> Future[Any]:
-        """Run ``fn(*args)`` in the pool; on an unexpected failure ``tell`` gets the line naming the reference."""
-        return self._pool.submit(self._guarded, fn, args, tell)
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        tell: Callable[[str], None] | None = None,
+        user: str = "",
+    ) -> Future[Any]:
+        """Run ``fn(*args)`` for ``user``; on an unexpected failure ``tell`` gets the line naming the reference."""
+        future: Future[Any] = Future()
+        with self._cond:
+            if self._closed:
+                raise RuntimeError(f"{self._name} workers are shut down")
+            self._queues.setdefault(user, deque()).append((future, lambda: self._guarded(fn, args, tell)))
+            self._cond.notify()
+        return future
+
+    def pending(self) -> int:
+        with self._cond:
+            return sum(len(q) for q in self._queues.values())
+
+    def _next(self) -> tuple[str, Future[Any], Callable[[], Any]] | None:
+        """The next task in turn (called with the lock held); None when no user may run one now."""
+        for user in list(self._queues):
+            if self._running.get(user, 0) >= self.per_user:
+                continue
+            queue = self._queues.pop(user)
+            future, task = queue.popleft()
+            if queue:
+                self._queues[user] = queue  # back of the line: the others go first
+            self._running[user] = self._running.get(user, 0) + 1
+            return user, future, task
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                picked = self._next()
+                while picked is None:
+                    if self._closed and not self._queues:
+                        return
+                    self._cond.wait()
+                    picked = self._next()
+            user, future, task = picked
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(task())
+                    except BaseException as exc:  # _guarded catches Exception; this is SystemExit and kin
+                        future.set_exception(exc)
+            finally:
+                with self._cond:
+                    self._running[user] -= 1
+                    if not self._running[user]:
+                        del self._running[user]
+                    self._cond.notify_all()
 
     def _guarded(self, fn: Callable[..., Any], args: tuple[Any, ...], tell: Callable[[str], None] | None) -> Any:
         try:
@@ -122,4 +198,16 @@ class Workers:
             return None
 
     def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        """Take no more work; with ``wait`` finish everything queued, without it drop the queue."""
+        with self._cond:
+            if not wait:
+                for queue in self._queues.values():
+                    for future, _task in queue:
+                        future.cancel()
+                self._queues.clear()
+            self._closed = True
+            self._cond.notify_all()
+        if wait:
+            for thread in self._threads:
+                if thread is not threading.current_thread():
+                    thread.join()

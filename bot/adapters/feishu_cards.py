@@ -1,7 +1,9 @@
 """A ``Reply`` as Feishu / Lark interactive cards (card JSON 1.0), a ``Form`` as a form card.
 
 Plain dicts only (no lark import here): the adapter serialises them as message content. A card is
-kept well under Feishu's 30 KB limit by cutting long answers into several cards.
+kept well under Feishu's 30 KB limit by cutting long answers into several cards. Text in card
+markdown is escaped here, once: ``<`` and ``>`` become character references, so ``<at id=all></at>``
+or ``<font>`` typed by a user, written by a model or found in a library document stays text.
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ MAX_CITATIONS = 10
 _STYLES = {"default": "default", "primary": "primary", "danger": "danger"}
 
 
+def escape_md(text: str) -> str:
+    """Text for a card's markdown element: tags (``<at id=all>``, ``<font>``) shown, not interpreted."""
+    return text.replace("<", "&#60;").replace(">", "&#62;")
+
+
 def split_text(text: str, limit: int = CARD_TEXT_CHARS) -> list[str]:
     pieces, rest = [], text.strip()
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
-        cut = cut if cut > limit // 2 else limit
+        if cut <= limit // 2:
+            amp = rest.rfind("&", limit - 5, limit)  # never split a character reference (&#60;)
+            cut = amp if amp != -1 and ";" not in rest[amp:limit] else limit
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n")
     return [*pieces, rest] if rest else pieces or [""]
@@ -50,7 +59,7 @@ def feedback_buttons(answer_id: str, lang: str) -> list[Button]:
 
 def render(reply: Reply, lang: str, *, answer_id: str | None = None, feedback: bool = False) -> list[dict[str, Any]]:
     """One card per text piece; sources and buttons go on the last one."""
-    pieces = split_text(reply.text)
+    pieces = split_text(escape_md(reply.text))
     cards = []
     for index, piece in enumerate(pieces):
         elements: list[dict[str, Any]] = [{"tag": "markdown", "content": piece or " "}]
@@ -83,7 +92,7 @@ def _sources(reply: Reply, lang: str) -> list[dict[str, Any]]:
     for number, c in enumerate(reply.citations[:MAX_CITATIONS], start=1):
         snippet = " ".join(c.snippet.split())
         snippet = snippet if len(snippet) <= SNIPPET_CHARS else snippet[: SNIPPET_CHARS - 1] + "…"
-        lines.append(f"[{number}] **{c.id}** 《{c.title}》\n{snippet}")
+        lines.append(f"[{number}] **{escape_md(c.id)}** 《{escape_md(c.title)}》\n{escape_md(snippet)}")
     return [{"tag": "hr"}, {"tag": "markdown", "content": "\n".join(lines)}]
 
 
@@ -101,6 +110,17 @@ def form_card(form: Form, lang: str) -> dict[str, Any]:
         "config": {"wide_screen_mode": True, "update_multi": True},
         "header": {"title": _plain(form.title), "template": "turquoise"},
         "elements": [{"tag": "form", "name": "prbot_form", "elements": [*(_field(f) for f in form.fields), submit]}],
+    }
+
+
+def submitted_card(values: dict[str, str], status: str, lang: str) -> dict[str, Any]:
+    """What a form card becomes once submitted: the values as sent and the outcome, no submit button."""
+    lines = [f"• {escape_md(value)}" for value in values.values() if value]
+    content = "\n".join([escape_md(status), *lines]) or " "
+    return {
+        "config": {"wide_screen_mode": True, "update_multi": True},
+        "header": {"title": _plain(msg.t("chat_form_done", lang, result="")), "template": "grey"},
+        "elements": [{"tag": "markdown", "content": content}],
     }
 
 

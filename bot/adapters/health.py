@@ -38,6 +38,14 @@ def index_check(services: Services) -> Check:
     return check
 
 
+def default_checks(services: Services) -> dict[str, Check]:
+    """What /readyz checks in every process; platforms add theirs when they start."""
+    checks: dict[str, Check] = {"database": database_check(services), "index": index_check(services)}
+    # More checks: add entries here (name -> a function returning (ok, detail)), e.g. whether the
+    # replica's lexical index matches the library's generation.
+    return checks
+
+
 class Health:
     def __init__(self, checks: dict[str, Check]) -> None:
         self.checks = checks

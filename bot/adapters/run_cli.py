@@ -23,7 +23,9 @@ def run(
     feishu_mode: Annotated[
         str | None, typer.Option("--feishu-mode", help="ws (long connection, default) or http (callbacks).")
     ] = None,
-    host: Annotated[str, typer.Option(help="Interface the HTTP endpoints listen on.")] = "0.0.0.0",
+    host: Annotated[
+        str, typer.Option(help="Interface the HTTP endpoints listen on (0.0.0.0 for every interface).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of POST /slack/events and /feishu/events (HTTP modes).")] = 3000,
     health_port: Annotated[int, typer.Option("--health-port", help="Port of /healthz and /readyz.")] = 8080,
 ) -> None:
@@ -57,13 +59,25 @@ def run(
 
 
 def bench_slack(
-    events: Annotated[int, typer.Option(help="Signed events to send.")] = 500,
+    events: Annotated[int, typer.Option(help="Signed events to send.")] = 200,
     senders: Annotated[int, typer.Option(help="Concurrent senders.")] = 20,
     retries: Annotated[float, typer.Option(help="Share of events redelivered with X-Slack-Retry-Num.")] = 0.1,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the last answer.")] = 600.0,
     workers: Annotated[int | None, typer.Option(help="Answer workers of the server (PRBOT_SLACK_WORKERS).")] = None,
+    model_delay: Annotated[
+        float, typer.Option("--model-delay", help="Seconds the fake chat model takes per answer (0: offline writer).")
+    ] = 5.0,
+    forms: Annotated[int, typer.Option(help="/prbot cr new commands (forms) sent while the answers run.")] = 20,
 ) -> None:
     """Load run: signed events against HTTP mode and a loopback fake Slack API; ack latency, exactly-once."""
     from bench.slack_load import run as run_load
 
-    run_load(events=events, senders=senders, retry_share=retries, timeout_s=timeout, workers=workers)
+    run_load(
+        events=events,
+        senders=senders,
+        retry_share=retries,
+        timeout_s=timeout,
+        workers=workers,
+        model_delay=model_delay,
+        forms=forms,
+    )

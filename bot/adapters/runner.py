@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.console import ConsoleNotifier
-from bot.adapters.health import Health, database_check, index_check
+from bot.adapters.health import Health, default_checks
 from bot.adapters.mentions_http import route_for as mentions_route
 from bot.adapters.web import WebServer, WSGIApp
 from bot.scheduler import Scheduler
@@ -25,7 +25,9 @@ log = logging.getLogger("prbot.run")
 class RunOptions:
     slack_mode: str = "socket"
     feishu_mode: str | None = None  # None: settings.feishu.mode
-    host: str = "0.0.0.0"
+    # Loopback unless told otherwise: Socket Mode and the long connection need no listening port, and
+    # HTTP mode belongs behind a load balancer or reverse proxy (the container image binds 0.0.0.0).
+    host: str = "127.0.0.1"
     port: int = 3000
     health_port: int = 8080
 
@@ -38,7 +40,7 @@ class Runtime:
         self.options = options
         self.adapters: dict[str, Any] = {}
         self.scheduler = Scheduler(services.settings.timezone)
-        self.health = Health({"database": database_check(services), "index": index_check(services)})
+        self.health = Health(default_checks(services))
         self.web: WebServer | None = None
         self.health_server: WebServer | None = None
         self._stop = threading.Event()
@@ -86,16 +88,14 @@ class Runtime:
         from bot.adapters.slack import SlackAdapter
 
         adapter = SlackAdapter(self.services, slack, mode)
+        self._add("slack", adapter)  # before start(): a refused start-up still closes the pools
+        # Bad credentials raise SlackConfigError (a ValueError: one line, exit 2); an outage is retried.
+        adapter.start()
         if mode == "http":
             routes["/slack/events"] = adapter.wsgi()
             log.info("Slack on (HTTP mode): POST /slack/events on port %d", self.options.port)
         else:
-            try:
-                adapter.connect()
-                log.info("Slack on (Socket Mode)")
-            except Exception as exc:  # a bad app token or no route to Slack: say so, keep the rest running
-                log.error("Slack Socket Mode could not connect (%s); check SLACK_APP_TOKEN", _reason(exc))
-        self._add("slack", adapter)
+            log.info("Slack on (Socket Mode)")
 
     def _start_feishu(self, routes: dict[str, WSGIApp]) -> None:
         feishu = self.services.settings.feishu
@@ -145,9 +145,3 @@ class Runtime:
             self.health_server.stop()
         self.services.engine.dispose()
         log.info("prbot stopped")
-
-
-def _reason(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    code = response.get("error") if response is not None and hasattr(response, "get") else None
-    return str(code or exc.__class__.__name__)

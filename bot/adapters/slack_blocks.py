@@ -40,6 +40,9 @@ BUTTON_VALUE = 2000
 ACTION_ID = 255
 FALLBACK_CHARS = 3000
 SNIPPET_CHARS = 300
+# Input limits in modals (Slack allows up to 3000); a handler may refuse less and keep the modal open.
+TEXT_INPUT_CHARS = 500
+TEXTAREA_INPUT_CHARS = 3000
 
 # Action ids: router buttons carry their action after this prefix; the others are the adapter's own.
 BUTTON_PREFIX = "prbot:"
@@ -56,9 +59,29 @@ class SlackMessage:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
+def escape_mrkdwn(text: str) -> str:
+    """User text, model output and library text as data: ``<!channel>``, ``<@U…>`` and ``&`` lose their meaning."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_plain(text: str) -> str:
+    """The Markdown subset as plain text (notifications and fallbacks): no ``**``, headings or link syntax."""
+    text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"\1 (\2)", text)
+    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M)
+    text = re.sub(r"^(\s*)[*-]\s+", r"\1• ", text, flags=re.M)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"__(.+?)__", r"\1", text)
+    return re.sub(r"`([^`\n]+)`", r"\1", text)
+
+
+def fallback_text(text: str, limit: int = FALLBACK_CHARS) -> str:
+    """The top-level ``text`` of a message (what notifications show): plain, escaped, clipped."""
+    return escape_mrkdwn(clip(to_plain(text).strip() or " ", limit))
+
+
 def to_mrkdwn(text: str) -> str:
     """The Reply's small Markdown subset as Slack mrkdwn (escaping &, <, > first)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = escape_mrkdwn(text)
     text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"<\2|\1>", text)
     text = re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", text, flags=re.M)
     text = re.sub(r"^\s*[*-]\s+", "• ", text, flags=re.M)
@@ -75,12 +98,24 @@ def split_text(text: str, limit: int = SECTION_CHARS) -> list[str]:
         if cut < limit // 2:
             cut = rest.rfind("\n", 0, limit)
         if cut < limit // 2:
-            cut = limit
+            cut = _safe_cut(rest, limit)
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n")
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """A cut at or before ``limit`` that does not split an entity (``&amp;``) or a ``<url|label>``."""
+    cut = limit
+    amp = text.rfind("&", max(0, cut - 8), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    angle = text.rfind("<", 0, cut)
+    if angle > 0 and ">" not in text[angle:cut]:
+        cut = angle
+    return cut
 
 
 def clip(text: str, limit: int) -> str:
@@ -132,7 +167,7 @@ def render(
     for start in range(0, len(elements), MAX_ACTIONS):
         blocks.append(ActionsBlock(elements=elements[start : start + MAX_ACTIONS]))
     dicts = [b.to_dict() for b in blocks] or [SectionBlock(text=MarkdownTextObject(text=" ")).to_dict()]
-    fallback = clip(reply.text or " ", FALLBACK_CHARS)
+    fallback = fallback_text(reply.text)
     return [SlackMessage(fallback, dicts[i : i + MAX_BLOCKS]) for i in range(0, len(dicts), MAX_BLOCKS)]
 
 
@@ -179,10 +214,49 @@ def _input(f: Any) -> InputBlock:
         element = DatePickerElement(action_id="v")
     else:
         placeholder = PlainTextObject(text=clip(f.placeholder, 150)) if f.placeholder else None
-        element = PlainTextInputElement(action_id="v", multiline=f.kind == "textarea", placeholder=placeholder)
+        multiline = f.kind == "textarea"
+        element = PlainTextInputElement(
+            action_id="v",
+            multiline=multiline,
+            placeholder=placeholder,
+            max_length=TEXTAREA_INPUT_CHARS if multiline else TEXT_INPUT_CHARS,
+        )
     return InputBlock(
         block_id=f.name, label=PlainTextObject(text=clip(f.label, 2000)), element=element, optional=not f.required
     )
+
+
+def input_problems(view: dict[str, Any], lang: str) -> dict[str, str]:
+    """Block id → what is wrong with a submitted modal (a required field empty, a value too long),
+    for ``response_action: errors``; Slack checks this in the client too, a replayed body may not."""
+    values = view_values(view)
+    problems: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        block_id, element = block.get("block_id"), block.get("element") or {}
+        if block.get("type") != "input" or not block_id:
+            continue
+        value = values.get(block_id, "")
+        limit = element.get("max_length")
+        if not block.get("optional") and not value.strip():
+            problems[block_id] = msg.t("chat_field_required", lang)
+        elif limit and len(value) > int(limit):
+            problems[block_id] = msg.t("chat_field_too_long", lang, limit=limit, length=len(value))
+    return problems
+
+
+def error_block(view: dict[str, Any], problem: str) -> str | None:
+    """The input a handler's refusal is about: the one whose label or value it names, else the first."""
+    values = view_values(view)
+    inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
+    for block in inputs:
+        label = (block.get("label") or {}).get("text", "")
+        if label and label in problem:
+            return str(block["block_id"])
+    for block in inputs:
+        value = values.get(block["block_id"], "").strip()
+        if value and value in problem:
+            return str(block["block_id"])
+    return str(inputs[0]["block_id"]) if inputs else None
 
 
 def view_values(view: dict[str, Any]) -> dict[str, str]:

@@ -93,3 +93,23 @@ def test_a_failed_chart_upload_does_not_post_the_text_twice(
     assert len([c for c in fake.of("chat.postMessage") if not c.get("failed")]) == 1
     assert [o.status for o in job.run_due()] == ["already"]
     assert len([c for c in fake.of("chat.postMessage") if not c.get("failed")]) == 1
+
+
+def test_a_typed_channel_ping_in_a_title_does_not_ping_the_digest_channel(
+    db: tuple[Engine, str], tmp_path: Path, fake: FakeSlackAPI
+) -> None:
+    engine, url = db
+    settings = change_settings(tmp_path, url)
+    clock = Clock(sh(2025, 10, 13, 9, 0))
+    ChangeService(engine, settings, clock).create(
+        {"title": "<!channel> 发布会 & <@U999>", "size": "big", "effective_date": "2025-10-22"}, "slack:UB", "zh"
+    )
+    client = make_client(SlackSettings(bot_token=SecretStr("xoxb-test"), api_url=fake.api_url))
+    clock.set(sh(2025, 10, 15, 10, 0))
+    job = DigestJob(engine, settings, {"slack": SlackNotifier(client)}, clock=clock, sleep=lambda _s: None)
+    assert [o.status for o in job.run_due()] == ["posted"]
+    [post] = [c["body"] for c in fake.of("chat.postMessage") if not c.get("failed")]
+    for shown in (post["text"], str(post["blocks"])):  # the notification text and the blocks
+        assert "<!channel>" not in shown and "<@U999>" not in shown
+        assert "&lt;!channel&gt; 发布会 &amp; &lt;@U999&gt;" in shown
+    assert "**" not in post["text"]  # the notification is plain text, not raw Markdown

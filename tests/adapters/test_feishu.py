@@ -14,13 +14,22 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from bot.adapters.feishu import FeishuAdapter, message_text, resolve_domain
+from bot.adapters import feishu as feishu_module
+from bot.adapters.feishu import FeishuAdapter, FeishuNotifier, make_client, message_text, resolve_domain
 from bot.adapters.web import WebServer
 from bot.app import Services
-from bot.core import Command, Form, FormField, Reply, Request
+from bot.core import Command, Destination, Form, FormField, Reply, Request, UserError
 from bot.settings import FeishuSettings
 from storage.events import AnswerFeedback, BotAnswer
-from tests.fakes.feishu_api import FakeFeishuAPI, card_action, encrypt, message_event, signed
+from tests.fakes.feishu_api import (
+    FakeFeishuAPI,
+    card_action,
+    encrypt,
+    message_event,
+    plain_event,
+    signed,
+    v1_message_event,
+)
 
 TOKEN = "verify-token"
 KEY = "encrypt-key-123"
@@ -214,3 +223,159 @@ def test_message_text_and_domain_parsing() -> None:
     assert resolve_domain("http://127.0.0.1:9/") == "http://127.0.0.1:9"
     with pytest.raises(ValueError, match="FEISHU_DOMAIN"):
         resolve_domain("example.com")
+
+
+# ---- a real tenant's behaviour: pickers, double submissions, tokens, unsubscribed events, transients ------
+
+
+def add_form(rig: FeishuRig, on_submit=None) -> list[Request]:
+    form = Form("survey:submit", "满意度调查", (FormField("when", "生效日期", "date"), FormField("why", "原因")))
+    rig.services.router.command(Command("survey", lambda req, args: Reply(text="请填写", form=form), "调查", "survey"))
+    seen: list[Request] = []
+
+    def submit(request: Request) -> Reply:
+        seen.append(request)
+        return on_submit(request) if on_submit else Reply(text=f"已创建：{request.action.values['when']}")  # type: ignore[union-attr]
+
+    rig.services.router.on_action("survey", submit)
+    return seen
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_a_card_date_picker_value_is_accepted(rig: FeishuRig) -> None:
+    seen = add_form(rig)
+    submit = {"action": "survey:submit", "lang": "zh"}
+    # The documented value of a card date picker carries the UTC offset.
+    response = rig.post(
+        card_action("ev-date", submit, token=TOKEN, form_value={"when": "2026-12-31 +0800", "why": "x"})
+    )
+    assert response.status_code == 200
+    assert seen[0].action is not None and seen[0].action.values == {"when": "2026-12-31", "why": "x"}
+    from bot.adapters.feishu import picked_value
+
+    assert picked_value("2026-12-31 10:30 +0800") == "2026-12-31 10:30" and picked_value("明天") == "明天"
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_a_form_card_submitted_twice_is_handled_once_and_the_card_updated(rig: FeishuRig) -> None:
+    seen = add_form(rig)
+    submit = {"action": "survey:submit", "lang": "zh"}
+    values = {"when": "2026-12-31", "why": "快"}
+    first = rig.post(card_action("ev-s1", submit, token=TOKEN, message_id="om_form1", form_value=values)).json()
+    second = rig.post(card_action("ev-s2", submit, token=TOKEN, message_id="om_form1", form_value=values)).json()
+    assert len(seen) == 1
+    card = json.dumps(first["card"], ensure_ascii=False)
+    assert first["card"]["type"] == "raw" and "已创建：2026-12-31" in card and "form_submit" not in card
+    assert "已经提交过" in second["toast"]["content"]
+    answer = rig.fake.wait_for(lambda: rig.fake.replies_to("om_form1"))
+    assert len(answer) == 1
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_a_refused_form_card_stays_open_for_fixing(rig: FeishuRig) -> None:
+    def refuse(request: Request) -> Reply:
+        if request.action.values["why"] == "":  # type: ignore[union-attr]
+            raise UserError("原因必填")
+        return Reply(text="好")
+
+    seen = add_form(rig, refuse)
+    submit = {"action": "survey:submit", "lang": "zh"}
+    refused = rig.post(card_action("ev-r1", submit, token=TOKEN, message_id="om_f2", form_value={"why": ""})).json()
+    assert refused["toast"] == {"type": "error", "content": "原因必填"} and "card" not in refused
+    fixed = rig.post(card_action("ev-r2", submit, token=TOKEN, message_id="om_f2", form_value={"why": "有"})).json()
+    assert "card" in fixed and len(seen) == 2
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_a_revoked_tenant_token_is_refreshed_and_readyz_really_checks(rig: FeishuRig) -> None:
+    rig.post(message_event("ev-t1", QUESTION, token=TOKEN, message_id="om_t1"))
+    rig.fake.wait_for(lambda: rig.fake.replies_to("om_t1"))
+    rig.fake.revoke_token()  # e.g. the app secret was reset: every call with the cached token gets 99991663
+    rig.post(message_event("ev-t2", QUESTION, token=TOKEN, message_id="om_t2"))
+    reply = rig.fake.wait_for(lambda: rig.fake.replies_to("om_t2"))[0]
+    assert reply["msg_type"] == "interactive"  # the answer, not the apology
+    assert rig.adapter.ready()[0] is True
+    rig.fake.issue_tokens = False
+    rig.fake.revoke_token()
+    rig.adapter._checked = (0.0, True, "")  # the 30 s re-check is due
+    ok, detail = rig.adapter.ready()
+    assert ok is False and "bot info" in detail
+
+
+def test_http_callbacks_without_a_token_or_key_refuse_to_start(services: Services) -> None:
+    from bot.adapters.feishu import FeishuConfigError
+
+    settings = FeishuSettings(app_id="cli_x", app_secret=SecretStr("s"), mode="http")
+    with pytest.raises(FeishuConfigError, match="FEISHU_VERIFICATION_TOKEN or FEISHU_ENCRYPT_KEY"):
+        FeishuAdapter(services, settings)
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_unsubscribed_events_are_acknowledged_and_bot_added_greets(
+    rig: FeishuRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        read = rig.post(plain_event("im.message.message_read_v1", {"reader": {}}, "ev-read", token=TOKEN))
+        odd = rig.post(plain_event("im.chat.updated_v1", {"chat_id": "oc_chat"}, "ev-odd", token=TOKEN))
+        v1 = rig.post(v1_message_event("hello", token=TOKEN))
+        added = rig.post(plain_event("im.chat.member.bot.added_v1", {"chat_id": "oc_new"}, "ev-added", token=TOKEN))
+    assert [r.status_code for r in (read, odd, v1, added)] == [200, 200, 200, 200]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "not subscribed" in caplog.text
+    rig.drain()
+    greeting = next(m for m in rig.fake.messages if m.get("receive_id") == "oc_new")
+    assert "公关助手" in json.loads(greeting["content"])["text"]
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_a_transient_rate_limit_is_retried_not_apologised_for(rig: FeishuRig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feishu_module, "SEND_RETRY_WAITS_S", (0.01, 0.01, 0.01))
+    rig.fake.fail("reply", code=99991400, msg="request trigger frequency limit", times=2)
+    rig.post(message_event("ev-429", QUESTION, token=TOKEN, message_id="om_429"))
+    rig.drain()
+    [reply] = rig.fake.replies_to("om_429")
+    assert reply["msg_type"] == "interactive" and "fx-bank" in reply["content"]
+
+
+@pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
+def test_at_all_hostile_markup_and_merge_forward(rig: FeishuRig) -> None:
+    add_echo = Command("echo", lambda req, args: Reply(text=" ".join(args)), "回声", "echo")
+    rig.services.router.command(add_echo)
+    content = json.dumps({"text": "@_user_1 @_all echo <at id=all></at> 注意"}, ensure_ascii=False)
+    rig.post(message_event("ev-all", "", token=TOKEN, message_id="om_all", content=content))
+    forward = message_event("ev-fw", "", token=TOKEN, message_id="om_fw", chat_type="p2p", mention_bot=False,
+                            message_type="merge_forward", content="{}")  # fmt: skip
+    rig.post(forward)
+    rig.drain()
+    with Session(rig.services.engine) as session:
+        question = session.exec(select(BotAnswer).where(BotAnswer.thread_id == "om_all")).one().question
+    assert "@_all" not in question
+    shown = card_of(rig.fake.replies_to("om_all")[0])["elements"][0]["content"]
+    assert "<at" not in shown and "&#60;at id=all&#62;&#60;/at&#62;" in shown
+    assert "只读取文字" in card_of(rig.fake.replies_to("om_fw")[0])["elements"][0]["content"]
+
+
+def test_two_identical_proactive_posts_both_arrive_and_a_keyed_retry_does_not() -> None:
+    with FakeFeishuAPI() as fake:
+        notifier = FeishuNotifier(
+            make_client(FeishuSettings(app_id="cli_p", app_secret=SecretStr("s"), domain=fake.url))
+        )
+        reminder = Reply(text="演练提醒：10:00 开始")
+        notifier.post(Destination("feishu", "oc_team"), reminder)
+        notifier.post(Destination("feishu", "oc_team"), reminder)
+        assert len(fake.messages) == 2
+        notifier.post(Destination("feishu", "oc_team"), reminder, key="drill:42:2026-12-01T10:00")
+        notifier.post(Destination("feishu", "oc_team"), reminder, key="drill:42:2026-12-01T10:00")
+        assert len(fake.messages) == 3
+
+
+def test_the_long_connection_acknowledges_unsubscribed_events(services: Services) -> None:
+    with FakeFeishuAPI() as fake:
+        settings = FeishuSettings(app_id="cli_ws", app_secret=SecretStr("s"), domain=fake.url, mode="ws")
+        adapter = FeishuAdapter(services, settings)
+        try:
+            unknown = json.dumps(plain_event("im.message.reaction.created_v1", {}, "ev-x", token="")).encode()
+            assert adapter.tolerant._do_without_validation(unknown) is None  # lark itself would raise
+            assert adapter.tolerant.known("p2.im.message.receive_v1")
+        finally:
+            adapter.close()

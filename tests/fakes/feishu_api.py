@@ -2,7 +2,9 @@
 info, message create / reply, image and file upload), plus helpers that build the event callbacks
 Feishu would send: plain or encrypted with the app's encrypt key, and signed.
 
-Like Feishu, a second send with a ``uuid`` already seen returns the first message instead of a new one.
+Like Feishu, a second send with a ``uuid`` already seen returns the first message instead of a new one,
+and a tenant token that was revoked (``revoke_token``) is refused with code 99991663 until a new one
+is fetched.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class FakeFeishuAPI:
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._tokens = itertools.count(1)
+        self.token = "t-fake"  # the tenant token currently valid
+        self.issue_tokens = True  # False: the token endpoint refuses (app secret reset)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +74,11 @@ class FakeFeishuAPI:
         with self._lock:
             self._failures.setdefault(kind, []).extend([(code, msg)] * times)
 
+    def revoke_token(self) -> None:
+        """The tenant token in use stops working; the next one fetched is valid."""
+        with self._lock:
+            self.token = f"t-fake-{next(self._tokens) + 1}"
+
     def wait_for(self, check: Callable[[], Any], timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -85,7 +95,11 @@ class FakeFeishuAPI:
         with self._lock:
             self.calls.append({"method": method, "path": path, "body": body, "auth": headers.get("Authorization")})
         if route.endswith("/auth/v3/tenant_access_token/internal"):
-            return 200, {"code": 0, "msg": "ok", "tenant_access_token": "t-fake", "expire": 7200}
+            if not self.issue_tokens:
+                return 400, {"code": 10014, "msg": "app secret invalid"}
+            return 200, {"code": 0, "msg": "ok", "tenant_access_token": self.token, "expire": 7200}
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 400, {"code": 99991663, "msg": "Invalid access token for authorization."}
         if route.endswith("/bot/v3/info"):
             return 200, {"code": 0, "msg": "ok", "bot": {"open_id": BOT_OPEN_ID, "app_name": "prbot"}}
         if route.endswith("/im/v1/images"):
@@ -134,17 +148,21 @@ def message_event(
     message_type: str = "text",
     root_id: str | None = None,
     sender_type: str = "user",
+    content: str | None = None,
 ) -> dict[str, Any]:
     mentions = [{"key": "@_user_1", "id": {"open_id": BOT_OPEN_ID}, "name": "公关助手", "tenant_key": "t"}]
-    content = json.dumps({"text": f"@_user_1 {text}" if mention_bot else text}, ensure_ascii=False)
-    if message_type == "image":
-        content = json.dumps({"image_key": "img_v2_x"})
+    if content is not None:
+        text_content = content
+    elif message_type == "image":
+        text_content = json.dumps({"image_key": "img_v2_x"})
+    else:
+        text_content = json.dumps({"text": f"@_user_1 {text}" if mention_bot else text}, ensure_ascii=False)
     message = {
         "message_id": message_id,
         "chat_id": chat_id,
         "chat_type": chat_type,
         "message_type": message_type,
-        "content": content,
+        "content": text_content,
         "create_time": str(int(time.time() * 1000)),
         "mentions": mentions if mention_bot else [],
     }
@@ -164,6 +182,30 @@ def message_event(
             "sender": {"sender_id": {"open_id": "ou_user"}, "sender_type": sender_type, "tenant_key": "t"},
             "message": message,
         },
+    }
+
+
+def plain_event(event_type: str, event: dict[str, Any], event_id: str, *, token: str) -> dict[str, Any]:
+    """A v2 event of any type (for the ones the bot does not subscribe to, or bot.added)."""
+    header = {
+        "event_id": event_id,
+        "token": token,
+        "create_time": str(int(time.time() * 1000)),
+        "event_type": event_type,
+        "tenant_key": "t",
+        "app_id": "cli_test",
+    }
+    return {"schema": "2.0", "header": header, "event": event}
+
+
+def v1_message_event(text: str, *, token: str) -> dict[str, Any]:
+    """The old (v1 schema) message event some apps still receive."""
+    return {
+        "uuid": "v1-uuid-1",
+        "token": token,
+        "ts": str(time.time()),
+        "type": "event_callback",
+        "event": {"type": "message", "msg_type": "text", "text": text, "open_chat_id": "oc_chat"},
     }
 
 

@@ -1,7 +1,11 @@
 """A loopback fake of the Slack Web API (and of response_url / file-upload URLs) for the real
 slack_sdk / slack-bolt clients, plus helpers to sign requests the way Slack does.
 
-Every call is recorded; ``fail`` scripts errors (an API error, HTTP 429 with Retry-After).
+Every call is recorded; ``fail`` scripts errors (an API error, HTTP 429 with Retry-After, a 503 then
+success). It also behaves like a workspace where it matters: a ``trigger_id`` from ``trigger()``
+expires three seconds after it was issued (``expired_trigger_id``), channels the bot was not invited
+to refuse posts (``not_in_channel``) while their ``response_url`` still works, and a revoked token
+is refused everywhere (``token_revoked``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ class FakeSlackAPI:
         self._ts = itertools.count(1)
         # What chat.postMessage put in each conversation (for conversations.history / .replies).
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._triggers: dict[str, float] = {}
+        self.trigger_ttl_s = 3.0
+        self.outside: set[str] = set()  # channels the bot is not a member of
+        self.revoked: set[str] = set()  # tokens no longer valid
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,6 +92,11 @@ class FakeSlackAPI:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, error, headers)] * times)
 
+    def recover(self, method: str) -> None:
+        """Drop the failures still scripted for ``method``."""
+        with self._lock:
+            self._failures.pop(method, None)
+
     def of(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [c for c in self.calls if c["method"] == method]
@@ -101,12 +114,31 @@ class FakeSlackAPI:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.url}/response/{name}"
 
+    def trigger(self, name: str) -> str:
+        """A trigger id as Slack issues it with a slash command or a click: valid for three seconds."""
+        with self._lock:
+            self._triggers[name] = time.monotonic()
+        return name
+
+    def not_in(self, *channels: str) -> None:
+        """The bot is not a member of these channels."""
+        self.outside.update(channels)
+
+    def revoke(self, token: str) -> None:
+        self.revoked.add(token)
+
     # ---- the server side -------------------------------------------------------------------------
 
     def _handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
         if path.startswith("/response/"):
             body = json.loads(raw or b"{}")
-            self._record("response_url", path, headers, body)
+            call = self._record("response_url", path, headers, body)
+            with self._lock:
+                pending = self._failures.get("response_url")
+                failure = pending.pop(0) if pending else None
+            if failure is not None:  # Slack answers an expired or used-up response_url with 404 and text
+                call["failed"] = failure[1]
+                return failure[0], failure[1], {}
             return 200, "ok", {}
         if path.startswith("/upload/"):
             self._record("upload", path, headers, {"bytes": len(raw)})
@@ -121,7 +153,25 @@ class FakeSlackAPI:
             status, error, extra = failure
             call["failed"] = error
             return status, {"ok": False, "error": error}, extra
+        refusal = self._refusal(method, headers, body)
+        if refusal:
+            call["failed"] = refusal
+            return 200, {"ok": False, "error": refusal}, {}
         return 200, self._reply(method, body), {}
+
+    def _refusal(self, method: str, headers: dict[str, str], body: dict[str, Any]) -> str | None:
+        """What a real workspace would refuse: a revoked token, a stale trigger, a channel without the bot."""
+        token = (headers.get("Authorization") or "").removeprefix("Bearer ")
+        if token and token in self.revoked:
+            return "token_revoked"
+        if method == "views.open":
+            with self._lock:
+                issued = self._triggers.get(str(body.get("trigger_id")))
+            if issued is not None and time.monotonic() - issued > self.trigger_ttl_s:
+                return "expired_trigger_id"
+        if method in ("chat.postMessage", "chat.postEphemeral") and body.get("channel") in self.outside:
+            return "not_in_channel"
+        return None
 
     def _record(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         call = {"method": method, "path": path, "body": body, "auth": headers.get("Authorization"), "at": time.time()}
@@ -173,6 +223,8 @@ class FakeSlackAPI:
             return {"ok": True, "view": {"id": "V1"}}
         if method == "apps.connections.open":
             return {"ok": False, "error": "not_supported_by_fake"}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": body.get("user"), "name": "someone"}}
         return {"ok": True}
 
 
@@ -225,8 +277,24 @@ def event_body(event: dict[str, Any], event_id: str) -> str:
     )
 
 
-def mention(text: str, ts: str, channel: str = "C1", user: str = "U1", thread_ts: str | None = None) -> dict[str, Any]:
-    event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": ts, "channel": channel}
+def mention(
+    text: str,
+    ts: str,
+    channel: str = "C1",
+    user: str = "U1",
+    thread_ts: str | None = None,
+    edited: bool = False,
+) -> dict[str, Any]:
+    """An ``app_mention``; ``edited`` is what Slack re-sends (a new event id) when the message is edited."""
+    event: dict[str, Any] = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+        "channel": channel,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if edited:
+        event["edited"] = {"user": user, "ts": f"{float(ts) + 30:.6f}"}
     return event
