@@ -36,7 +36,7 @@ from slack_sdk.http_retry.request import HttpRequest as RetryRequest
 from slack_sdk.http_retry.response import HttpResponse as RetryResponse
 
 from bot import messages as msg
-from bot.adapters.chat import Inbound, Workers, clean_inbound, failure_text, is_command, respond, subcommand_reply
+from bot.adapters.chat import Inbound, Workers, clean_inbound, failure_text, respond, subcommand_reply
 from bot.adapters.slack_blocks import (
     FORM_ACTION,
     FORM_CALLBACK,
@@ -396,11 +396,9 @@ class SlackAdapter:
             platform=PLATFORM,
             private=True,
         )
-        first = request.text.split(" ", 1)[0]
-        command_for = self.router.resolve(request.text)[0]
+        group = self.router.resolve_text(request.text).group
         # A question is slow (the answer pool); a named command is quick and may open a form.
-        named = bool(first) and is_command(self.router, first) and command_for is not None
-        pool = self.interactive if named and command_for.name != "ask" else self.workers  # type: ignore[union-attr]
+        pool = self.interactive if group is not None and group.name != "ask" else self.workers
         pool.submit(
             self._run_command,
             request,
