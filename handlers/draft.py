@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot import messages as msg
-from bot.core import Action, Button, Citation, Command, Reply, Request, Router, UserError
+from bot.core import Action, Button, Citation, Command, Reply, Request, UserError
+from bot.router import Router
 from bot.settings import Settings
 from handlers.drafting_strings import t
 from knowledge import factcheck, length

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from bot import messages as msg
-from bot.core import Reply, Request, Router, UserError
+from bot.core import Reply, Request, UserError
+from bot.router import Router
 from storage.events import get_answer, record_feedback
 
 VALUES = ("up", "down")

@@ -20,7 +20,8 @@ import frontmatter
 import yaml
 from sqlalchemy.engine import Engine
 
-from bot.core import Action, Button, Command, Form, FormField, Reply, Request, Router, UserError
+from bot.core import Action, Button, Command, Form, FormField, Reply, Request, UserError
+from bot.router import Router
 from bot.settings import Settings
 from handlers.draft import command_lang
 from handlers.drafting_strings import state_name, t

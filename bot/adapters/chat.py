@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import messages as msg
-from bot.core import Reply, Request, Router, new_reference
+from bot.core import Reply, Request, new_reference
+from bot.router import Router
 
 log = logging.getLogger(__name__)
 

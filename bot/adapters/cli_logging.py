@@ -61,7 +61,7 @@ def configure(data_dir: Path | None, verbose: bool) -> Path:
         if getattr(handler, "_prbot", False):
             root.removeHandler(handler)
     for handler in (console, to_file):
-        handler._prbot = True  # type: ignore[attr-defined]
+        handler._prbot = True  # type: ignore[union-attr]
         root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG

@@ -101,7 +101,7 @@ def _register(app: typer.Typer, spec: CommandSpec, name: str, run: RunCommand) -
 
 
 def _parameter(arg: ArgSpec) -> inspect.Parameter:
-    kind = inspect.Parameter.KEYWORD_ONLY
+    kind: inspect._ParameterKind = inspect.Parameter.KEYWORD_ONLY
     metavar = arg.name.upper()
     if arg.kind == "positional":
         info: Any = typer.Argument(help=arg.help, metavar=metavar, show_default=False)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from bot import messages as msg
 from bot.adapters.terminal_text import plain
-from bot.core import Action, Button, Destination, Form, Reply, Request, Router
+from bot.core import Action, Button, Destination, Form, Reply, Request
+from bot.router import Router
 
 Output = Callable[[str], None]
 Input = Callable[[str], str]

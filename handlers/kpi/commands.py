@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.core import Attachment, Button, Command, Form, FormField, Reply, Request, Router, UserError
+from bot.core import Attachment, Button, Command, Form, FormField, Reply, Request, UserError
+from bot.router import Router
 from handlers.kpi import render
 from handlers.kpi import strings as s
 from handlers.kpi.service import PERIODS, KpiService

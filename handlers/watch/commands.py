@@ -3,7 +3,8 @@ Thin: parse, call the service, render."""
 
 from __future__ import annotations
 
-from bot.core import Command, Reply, Request, Router, UserError
+from bot.core import Command, Reply, Request, UserError
+from bot.router import Router
 from handlers.watch import strings as s
 from handlers.watch.render import local
 from handlers.watch.service import WatchService

@@ -65,3 +65,9 @@ def test_terminal_output_has_no_raw_markdown() -> None:
 
     shown = plain("**#1 官网改版** · 用 `cr show 1` 查看 · [说明](https://example.com/a)")
     assert shown == "#1 官网改版 · 用 cr show 1 查看 · 说明 (https://example.com/a)"
+
+
+def test_db_check_passes_on_a_fresh_data_dir_and_names_the_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.app, ["--data-dir", str(tmp_path / "fresh"), "db", "check"])
+    assert result.exit_code == 0, result.output
+    assert "matches the models" in result.stdout and "prbot.db" in result.stdout

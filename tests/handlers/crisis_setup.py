@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.core import Action, Reply, Request, Router
+from bot.core import Action, Reply, Request
+from bot.router import Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
 from handlers.crisis_commands import register
 from handlers.crisis_timers import TimerService

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core import Reply, Request, Router
+from bot.core import Reply, Request
+from bot.router import Router
 from handlers.change_rules import is_listed
 from handlers.changes import ChangeService
 from handlers.changes_commands import ChangeCommands

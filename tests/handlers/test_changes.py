@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot.core import Action, Reply, Request, Router
+from bot.core import Action, Reply, Request
+from bot.router import Router
 from handlers.changes import ChangeService
 from handlers.changes_commands import ChangeCommands
 from storage.changes import ChangeComment, ChangeRequest

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from bot.core import Request, Router
+from bot.core import Request
+from bot.router import Router
 from bot.settings import Settings
 from handlers import digest
 from handlers.changes import ChangeService

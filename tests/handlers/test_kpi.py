@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import Action, Request, Router, UserError
+from bot.core import Action, Request, UserError
+from bot.router import Router
 from bot.settings import KpiSettings
 from handlers.kpi import render
 from handlers.kpi.commands import register_chat

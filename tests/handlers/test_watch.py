@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from bot.core import Action, NotifyError, Request, Router
+from bot.core import Action, NotifyError, Request
+from bot.router import Router
 from bot.settings import WatchSettings
 from handlers.watch import grouping
 from handlers.watch.commands import register_chat

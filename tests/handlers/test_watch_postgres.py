@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import Action, Request, Router
+from bot.core import Action, Request
+from bot.router import Router
 from bot.settings import WatchSettings
 from handlers.kpi.service import KpiService
 from handlers.watch.commands import register_chat
