@@ -243,8 +243,13 @@ class Answerer:
         scope = Filters({**result.explicit.values, **result.inferred.values})
         listing = is_list_question(question)
         if listing and any(key in scope.values for key in _LIST_FILTER_KEYS):
-            if not self._topic_words(question):
+            topic = self._topic_words(question)
+            if not topic:
                 return self._list_answer(base, question, scope, hits, exclude)
+            unknown = [t for t in topic if not t.isascii() and not self.retriever.term_known(t)]
+            if len(unknown) * 2 >= len(topic):
+                # 「有没有宠物医院用智能客服的例子」: what it is about beyond the filters is nowhere in the library.
+                return self._closest(base, hits)
             # 「有没有金融行业用智能客服降本的案例」: within the scope, the relevant ones.
             hits = hits[: result.preferred] or hits
             k = max(k, 10)

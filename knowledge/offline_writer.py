@@ -30,6 +30,7 @@ _NUMERIC_ASK = re.compile(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CHAR_STOPS = set("的了是在有和与及或吗呢吧么什哪几多少怎样为谁个这那其之也都就还被把对从到以而并上中下等能会用做")
+_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,4})[：:]")
 _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results?|outcomes?|impact", re.IGNORECASE)
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
 _LIST_ASK = re.compile(
@@ -62,7 +63,11 @@ def results_quote(question: str, chunks: list, limit: int = 90) -> str:  # type:
             sentence = sentence.lstrip("-*• ").strip()
             if len(sentence) < 6:
                 continue
-            score = (1.0 if in_results else 0.0) + (0.6 if has_digit(sentence) else 0.0)
+            labelled = _LABEL.match(sentence)  # 「成效：…」 in a table's body, where there are no headings
+            results = in_results or bool(labelled and _RESULT_SECTION.search(labelled.group(1)))
+            # 背景/方案 tell the problem and the plan, not what came of it.
+            score = -0.5 if labelled and not results else 1.0 if results else 0.0
+            score += 0.6 if has_digit(sentence) else 0.0
             score += 0.3 * len(q_terms & bigrams(sentence)) / (len(q_terms) or 1) - 0.01 * position
             if score > best_score:
                 best, best_score = sentence, score

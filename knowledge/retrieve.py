@@ -191,6 +191,11 @@ class Retriever:
             chunk_count = library.indexed_chunk_count(session)
         return self._lexical is not None and len(self._lexical.chunk_ids) == chunk_count
 
+    def term_known(self, term: str) -> bool:
+        """Whether any chunk of the library holds the search term."""
+        self.refresh()
+        return self._lexical is not None and self._lexical.rows_containing(term).size > 0
+
     @property
     def document_count(self) -> int:
         self.refresh()
