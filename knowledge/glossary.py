@@ -6,6 +6,7 @@ Dense retrieval is multilingual already; this only adds lexical evidence for com
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 GLOSSARY: dict[str, str] = {
     "hospital": "医院 医疗",
@@ -241,12 +242,21 @@ GLOSSARY: dict[str, str] = {
     "newsroom": "新闻",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
+_PATTERNS = {p: re.compile(rf"\b{re.escape(p)}(s|es)?\b") for p in _PHRASES}
+_LATIN = re.compile(r"[a-z]{2,}")
 
 
 def translations(question: str) -> list[tuple[str, str]]:
     """(English phrase, Chinese terms) for each glossary phrase the question contains."""
+    return list(_translations(question))
+
+
+@lru_cache(maxsize=2048)
+def _translations(question: str) -> tuple[tuple[str, str], ...]:
     lowered = question.lower()
-    return [(p, GLOSSARY[p]) for p in _PHRASES if re.search(rf"\b{re.escape(p)}(s|es)?\b", lowered)]
+    if not _LATIN.search(lowered):
+        return ()  # a question without Latin letters has no English phrase (most Chinese questions)
+    return tuple((p, GLOSSARY[p]) for p in _PHRASES if _PATTERNS[p].search(lowered))
 
 
 def expand_query(question: str) -> str:

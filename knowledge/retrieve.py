@@ -135,6 +135,7 @@ class Retriever:
         self._doc_meta: dict[str, DocumentInfo] = {}
         self._masks: dict[tuple, np.ndarray] = {}
         self._matching: dict[tuple, list[str]] = {}
+        self._last_terms: tuple[tuple[str, ...], dict[str, float], LexicalIndex | None] = ((), {}, None)
         self.vocabulary = Vocabulary()
 
     # -- index state -----------------------------------------------------------------------------
@@ -284,6 +285,16 @@ class Retriever:
     def _key_terms(self, tokens: list[str]) -> dict[str, float]:
         """The question's terms with their idf weight (rare terms decide). English words absent from a
         Chinese library say nothing either way (their glossary translations carry the evidence)."""
+        assert self._lexical is not None
+        key = tuple(tokens)
+        cached = self._last_terms  # read once: answer workers share the retriever
+        if cached[0] == key and cached[2] is self._lexical:
+            return cached[1]  # one question searches several times (filters, notes)
+        terms = self._weigh_terms(tokens)
+        self._last_terms = (key, terms, self._lexical)
+        return terms
+
+    def _weigh_terms(self, tokens: list[str]) -> dict[str, float]:
         assert self._lexical is not None
         idf = self._lexical.idf(list(dict.fromkeys(tokens)))
         if not idf:
