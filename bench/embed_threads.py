@@ -20,9 +20,9 @@ import time
 
 SETTINGS: list[tuple[str, dict[str, str]]] = [
     ("library default (all cores, active wait)", {}),
-    ("2 threads, passive wait", {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"}),
+    ("2 threads, passive wait (prbot default)", {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"}),
     ("1 thread, active wait", {"OMP_NUM_THREADS": "1"}),
-    ("1 thread, passive wait (prbot default)", {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}),
+    ("1 thread, passive wait", {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}),
 ]
 
 _PROBE = """
