@@ -1,15 +1,31 @@
-"""Cite-or-decline calibration on labelled questions (bench/demo_questions.yaml by default).
+"""Cite-or-decline calibration on labelled questions, per set and language.
 
-Indexes the demo library in a throw-away data dir, asks every question, and reports: top-1 accuracy
-on answerable questions, how many are answered (not declined), how many unanswerable questions are
-correctly declined, and the similarity margins, so the threshold can be re-derived for another
-embedding backend.
+Sets (each indexed into its own throw-away data dir, or ``work_dir`` to reuse an index):
+
+- **demo**: the bundled demo library with ``bench/demo_questions.yaml`` (answerable / unanswerable);
+- **prlib**: a PR-style dev library (``--prlib DIR``: ``corpus/`` + ``questions.jsonl``; kinds
+  direct, paraphrase, filter, list, note, english answerable; ``none`` unanswerable, split into near
+  misses and off-topic);
+- **cmrc**: a SQuAD-format file (``--squad FILE``): every question answerable; the same question with
+  its paragraph taken away (the rest of its article still there, and the answer text nowhere else) is a
+  near miss; with its whole article taken away, off-topic.
+
+For each question the bot answers as users see it (metadata lists included) and the table reports:
+answerable questions declined, the "closest" middle outcome, hit@1 of confident citations, and
+unanswerable questions answered. With ``fit`` the relevance model (knowledge/relevance.py) is fitted
+on the sets' retrieval evidence (label: the top document is a right answer), each set weighted equally,
+and checked leave-one-set-out: fitted on the other sets, scored on the one left out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -17,11 +33,221 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import messages as msg
-from bot.app import build_services
+from bot.app import Services, build_services
 from bot.settings import Settings
+from knowledge import relevance
+from knowledge.parse import ParsedDocument
 
 DEFAULT_QUESTIONS = Path(__file__).parent / "demo_questions.yaml"
 DEMO_LIBRARY = Path(__file__).resolve().parents[1] / "demo" / "library"
+_ID = re.compile(r"(?:case|note)-\d+")
+
+
+@dataclass
+class Item:
+    set: str
+    question: str
+    expect: list[str]  # empty: the library has no answer
+    kind: str  # answerable | near | off
+    exclude: frozenset[str] = frozenset()
+    features: dict[str, float] = field(default_factory=dict)
+    top: str | None = None
+    lang: str = "zh"
+    # As users see it:
+    outcome: str = ""
+    cited: list[str] = field(default_factory=list)
+
+
+def demo_items(questions_file: Path) -> list[Item]:
+    data = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
+    items = [Item("demo", q["q"], list(q["expect"]), "answerable") for q in data["answerable"]]
+    items += [Item("demo", q["q"], [], "off") for q in data["unanswerable"]]
+    return items
+
+
+def prlib_items(root: Path) -> list[Item]:
+    items = []
+    for line in (root / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        if q["kind"] == "followup":
+            continue
+        kind = "answerable" if q["expect"] else ("near" if q.get("near_miss") else "off")
+        items.append(Item("prlib", q["question"], list(q["expect"]), kind))
+    return items
+
+
+def squad_items(path: Path) -> tuple[list[ParsedDocument], list[Item]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    docs, items = [], []
+    for a_index, article in enumerate(data["data"]):
+        article_ids = [str(p.get("id") or f"a{a_index}p{i}") for i, p in enumerate(article["paragraphs"])]
+        for pid, paragraph in zip(article_ids, article["paragraphs"], strict=True):
+            docs.append(ParsedDocument(pid, "case", pid, paragraph["context"], f"squad:{pid}", {}))
+        texts = {pid: p["context"] for pid, p in zip(article_ids, article["paragraphs"], strict=True)}
+        for pid, paragraph in zip(article_ids, article["paragraphs"], strict=True):
+            for qa in paragraph["qas"]:
+                answers = [a["text"] for a in qa.get("answers", []) if a.get("text")]
+                if not answers:
+                    continue
+                items.append(Item("cmrc", qa["question"], [pid], "answerable"))
+                # Near miss: the rest of the article stays; only when no other paragraph holds the answer.
+                others = [t for other, t in texts.items() if other != pid]
+                if len(article_ids) > 1 and not any(a in t for a in answers for t in others):
+                    items.append(Item("cmrc", qa["question"], [], "near", frozenset([pid])))
+                items.append(Item("cmrc", qa["question"], [], "off", frozenset(article_ids)))
+    all_texts = [d.body for d in docs]
+    # Off-topic only if no paragraph outside the article holds the answer either.
+    answer_of = {}
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answer_of[qa["question"]] = [a["text"] for a in qa.get("answers", []) if a.get("text")]
+    items = [
+        i
+        for i in items
+        if i.kind != "off" or sum(any(a in t for a in answer_of.get(i.question, [])) for t in all_texts) <= 1
+    ]
+    return docs, items
+
+
+@contextmanager
+def _services(settings: Settings, work_dir: Path | None, name: str) -> Iterator[Services]:
+    with tempfile.TemporaryDirectory(prefix=f"prbot-calibrate-{name}-") as tmp:
+        data_dir = (work_dir / name) if work_dir else Path(tmp)
+        svc = build_services(
+            settings.model_copy(update={"data_dir": data_dir, "database_url": None, "chroma_url": None}),
+            use_configured_chat_model=False,
+        )
+        try:
+            yield svc
+        finally:
+            svc.engine.dispose()
+
+
+def evaluate(svc: Services, items: list[Item], seen: bool = True) -> None:
+    """Features of the top document (for fitting) and, with ``seen``, the answer as users see it."""
+    for item in items:
+        item.lang = msg.detect_language(item.question)
+        result = svc.retriever.search(item.question, exclude=item.exclude)
+        if result.hits:
+            top = result.hits[0]
+            item.top = top.id
+            item.features = relevance.features(top, item.lang, scoped=False)
+        if not seen:
+            continue
+        answer = svc.answerer.answer(item.question, lang=item.lang, exclude=item.exclude)
+        item.outcome = answer.outcome
+        item.cited = [_ID.search(c.id).group(0) if _ID.search(c.id) else c.id for c in answer.citations]
+
+
+def collect(
+    settings: Settings,
+    questions_file: Path,
+    library: Path,
+    prlib: Path | None,
+    squad: Path | None,
+    work_dir: Path | None,
+    seen: bool = True,
+) -> list[Item]:
+    console = Console(stderr=True)
+    items: list[Item] = []
+    with _services(settings, work_dir, "demo") as svc:
+        console.print("demo: indexing …")
+        svc.ingestor.ingest([library])
+        demo = demo_items(questions_file)
+        evaluate(svc, demo, seen)
+        items += demo
+    if prlib is not None:
+        with _services(settings, work_dir, "prlib") as svc:
+            console.print("prlib: indexing …")
+            svc.ingestor.ingest([prlib / "corpus"])
+            dev = prlib_items(prlib)
+            evaluate(svc, dev, seen)
+            items += dev
+    if squad is not None:
+        with _services(settings, work_dir, "cmrc") as svc:
+            docs, cmrc = squad_items(squad)
+            console.print(f"cmrc: indexing {len(docs)} paragraphs, {len(cmrc)} questions …")
+            svc.ingestor.index_documents(docs)
+            evaluate(svc, cmrc, seen)
+            items += cmrc
+    return items
+
+
+def seen_table(items: list[Item]) -> list[dict[str, object]]:
+    """What users see, per set and language."""
+    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in items:
+        groups[(item.set, item.lang)].append(item)
+    rows = []
+    for (set_name, lang), group in sorted(groups.items()):
+        answerable = [i for i in group if i.kind == "answerable"]
+        near = [i for i in group if i.kind == "near"]
+        off = [i for i in group if i.kind == "off"]
+        confident = [i for i in answerable if i.outcome == "confident"]
+        rows.append(
+            {
+                "set": set_name,
+                "lang": lang,
+                "answerable": len(answerable),
+                "hit@1": _share(sum(bool(i.cited) and i.cited[0] in i.expect for i in confident), len(answerable)),
+                "declined": _share(sum(i.outcome != "confident" for i in answerable), len(answerable)),
+                "closest": _share(sum(i.outcome == "closest" for i in answerable), len(answerable)),
+                "near": len(near),
+                "near_answered": _share(sum(i.outcome == "confident" for i in near), len(near)),
+                "off": len(off),
+                "off_answered": _share(sum(i.outcome == "confident" for i in off), len(off)),
+            }
+        )
+    return rows
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 3) if total else None
+
+
+def _label(item: Item) -> int:
+    return int(item.kind == "answerable" and item.top in item.expect)
+
+
+def fit_weights(items: list[Item]) -> dict[str, float]:
+    usable = [i for i in items if i.features]
+    per_set = defaultdict(int)
+    for i in usable:
+        per_set[(i.set, _label(i))] += 1
+    # Each set counts equally, and within a set answerable and unanswerable evidence count equally.
+    weights = [1.0 / (2 * per_set[(i.set, _label(i))]) for i in usable]
+    return relevance.fit([i.features for i in usable], [_label(i) for i in usable], weights)
+
+
+def held_out_table(items: list[Item]) -> list[dict[str, object]]:
+    """Fit on the other sets, decide on this one (retrieval evidence only; lists not included)."""
+    rows = []
+    for held in sorted({i.set for i in items}):
+        train = [i for i in items if i.set != held]
+        if not train:
+            continue
+        weights = fit_weights(train)
+        for lang in sorted({i.lang for i in items if i.set == held}):
+            group = [i for i in items if i.set == held and i.lang == lang and i.features]
+            decided = [(i, relevance.probability(i.features, weights) >= relevance.CONFIDENT) for i in group]
+            answerable = [(i, c) for i, c in decided if i.kind == "answerable"]
+            near = [(i, c) for i, c in decided if i.kind == "near"]
+            off = [(i, c) for i, c in decided if i.kind == "off"]
+            rows.append(
+                {
+                    "held_out": held,
+                    "lang": lang,
+                    "answerable": len(answerable),
+                    "hit@1": _share(sum(c and i.top in i.expect for i, c in answerable), len(answerable)),
+                    "declined": _share(sum(not c for _, c in answerable), len(answerable)),
+                    "near_answered": _share(sum(c for _, c in near), len(near)),
+                    "off_answered": _share(sum(c for _, c in off), len(off)),
+                }
+            )
+    return rows
 
 
 def run(
@@ -29,64 +255,39 @@ def run(
     library: Path = DEMO_LIBRARY,
     as_json: bool = False,
     settings: Settings | None = None,
+    prlib: Path | None = None,
+    squad: Path | None = None,
+    fit: bool = False,
+    work_dir: Path | None = None,
+    dump: Path | None = None,
+    seen: bool = True,
 ) -> dict:
-    data = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory(prefix="prbot-calibrate-") as tmp:
-        base = settings or Settings()
-        svc = build_services(
-            base.model_copy(update={"data_dir": Path(tmp), "database_url": None, "chroma_url": None}),
-            use_configured_chat_model=False,
+    items = collect(settings or Settings(), questions_file, library, prlib, squad, work_dir, seen)
+    if dump is not None:
+        dump.write_text(
+            "\n".join(json.dumps(i.__dict__, ensure_ascii=False, default=sorted) for i in items), encoding="utf-8"
         )
-        svc.ingestor.ingest([library])
-        rows = []
-        for kind in ("answerable", "unanswerable"):
-            for item in data[kind]:
-                question = item["q"]
-                lang = msg.detect_language(question)
-                answer = svc.answerer.answer(question, lang=lang)
-                top = svc.retriever.search(question).hits
-                rows.append(
-                    {
-                        "question": question,
-                        "kind": kind,
-                        "expect": item.get("expect", []),
-                        "top": answer.ranked_ids[0] if answer.ranked_ids else None,
-                        "dense": round(top[0].dense, 3) if top else 0.0,
-                        "coverage": round(top[0].coverage, 2) if top else 0.0,
-                        "lang": lang,
-                        "confident": answer.confident,
-                    }
-                )
-        svc.engine.dispose()
-
-    answerable = [r for r in rows if r["kind"] == "answerable"]
-    unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
-    result = {
-        "answerable": len(answerable),
-        "top1_correct": sum(r["top"] in r["expect"] for r in answerable) / len(answerable),
-        "answered": sum(r["confident"] for r in answerable) / len(answerable),
-        "unanswerable": len(unanswerable),
-        "declined": sum(not r["confident"] for r in unanswerable) / len(unanswerable),
-        "threshold": (settings or Settings()).retrieval.min_relevance,
-    }
+    result: dict[str, object] = {"seen": seen_table(items)}
+    if fit:
+        result["weights"] = fit_weights(items)
+        result["held_out"] = held_out_table(items)
     if as_json:
-        print(json.dumps({"summary": result, "rows": rows}, ensure_ascii=False))
+        print(json.dumps(result, ensure_ascii=False))
         return result
-    table = Table(title="cite-or-decline calibration")
-    for column in ("kind", "lang", "question", "top", "dense", "coverage", "answered"):
-        table.add_column(column)
-    for r in rows:
-        mark = "✓" if (r["kind"] == "answerable") == r["confident"] else "✗"
-        table.add_row(
-            r["kind"][:6],
-            r["lang"],
-            r["question"][:28],
-            str(r["top"]),
-            str(r["dense"]),
-            str(r["coverage"]),
-            f"{r['confident']} {mark}",
-        )
     console = Console()
-    console.print(table)
-    console.print(json.dumps(result, ensure_ascii=False))
+    _print(console, "what users see (shipped relevance model)", result["seen"])  # type: ignore[arg-type]
+    if fit:
+        _print(console, "held out: fitted on the other sets, decided on this one", result["held_out"])  # type: ignore[arg-type]
+        console.print("weights fitted on all sets:", json.dumps(result["weights"]))
     return result
+
+
+def _print(console: Console, title: str, rows: list[dict[str, object]]) -> None:
+    if not rows:
+        return
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*["–" if v is None else str(v) for v in row.values()])
+    console.print(table)

@@ -1,8 +1,10 @@
 """Retrieval and answer quality on a SQuAD-format file (e.g. CMRC 2018), plus speed and memory.
 
 Each context becomes one document in a throw-away data dir; every question is asked through the same
-Answerer the bot uses. Prints recall@1/3/5, MRR, answer-hit (gold answer text inside the bot's
-answer), ingest throughput, warm per-question latency and peak RSS.
+Answerer the bot uses. Prints recall@1/3/5, MRR (the internal ranking), what users see (hit@1 of
+confident citations, answerable questions declined, the "closest" middle outcome), answer-hit (gold
+answer text inside the bot's answer), ingest throughput, warm per-question latency next to plain
+dense search over the same library in the same run, and peak RSS.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def run(
 
         for question, _, _ in questions[:5]:  # warm caches
             svc.answerer.answer(question)
-        ranks, hits, latencies, confident = [], 0, [], 0
+        ranks, hits, latencies, confident, seen_hit, closest = [], 0, [], 0, 0, 0
         for question, gold_id, answers in questions:
             started = time.perf_counter()
             answer = svc.answerer.answer(question, k=5, lang=msg.detect_language(question))
@@ -75,8 +77,15 @@ def run(
             rank = answer.ranked_ids.index(gold_id) + 1 if gold_id in answer.ranked_ids else 0
             ranks.append(rank)
             confident += answer.confident
+            closest += answer.outcome == "closest"
+            seen_hit += answer.confident and bool(answer.citations) and answer.citations[0].id == gold_id
             if answer.confident and any(a in answer.text for a in answers):
                 hits += 1
+        dense_latencies = []
+        for question, _, _ in questions:  # the baseline: embed the question, one Chroma query
+            started = time.perf_counter()
+            svc.vectors.query(svc.embedder.embed_query(question), 40)
+            dense_latencies.append((time.perf_counter() - started) * 1000)
         cold = cold_start_seconds(Path(tmp), questions[0][0]) if questions else 0.0
         svc.engine.dispose()
 
@@ -90,11 +99,17 @@ def run(
         "recall@3": sum(1 for r in ranks if 0 < r <= 3) / n,
         "recall@5": sum(1 for r in ranks if 0 < r <= 5) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
+        "seen_hit@1": seen_hit / n,
+        "answerable_declined": 1 - confident / n,
+        "closest_share": closest / n,
         "answer_hit": hits / n,
         "confident_share": confident / n,
         "ingest_chunks_per_s": throughput,
         "latency_ms_p50": statistics.median(latencies),
         "latency_ms_p95": percentile(latencies, 0.95),
+        "dense_only_ms_p50": statistics.median(dense_latencies),
+        "dense_only_ms_p95": percentile(dense_latencies, 0.95),
+        "latency_p50_vs_dense": statistics.median(latencies) / max(statistics.median(dense_latencies), 1e-9),
         "cold_ask_s": cold,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "bm25_weight": bm25_weight if bm25_weight is not None else (settings or Settings()).retrieval.bm25_weight,

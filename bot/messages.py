@@ -31,6 +31,44 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "没有找到直接相关的资料，以下是最接近的内容，仅供参考：",
         "en": "Nothing directly relevant was found; the closest material follows, for reference only:",
     },
+    "closest_intro": {
+        "zh": "没有找到直接回答这个问题的资料。最接近的是：",
+        "en": "Nothing in the library answers this directly. The closest is:",
+    },
+    "closest_conflict": {
+        "zh": "没有同时满足{filters}的资料。最接近的是：",
+        "en": "No document matches all of: {filters}. The closest is:",
+    },
+    "model_refused": {
+        "zh": "资料中没有相关内容：案例库和技术翻译笔记里找到的资料回答不了这个问题。"
+        "请换个说法，或补充行业、年份、产品等信息。",
+        "en": "The sources do not answer this: the material found in the library does not cover the question; "
+        "try other words, or name an industry, a year or a product.",
+    },
+    "unchecked_dropped": {
+        "zh": "（模型回答中有 {n} 句无法在所引资料中核实，已删去。）",
+        "en": "({n} sentence(s) of the model's answer could not be checked against the cited sources "
+        "and were left out.)",
+    },
+    "quoted_from_chinese": {
+        "zh": "（以下摘录自中文资料原文。）",
+        "en": "(Quoted from the Chinese sources.)",
+    },
+    "list_total": {
+        "zh": "共 {total} 个{scope}的资料（{order}）：",
+        "en": "{total} in all {scope} ({order}):",
+    },
+    "list_more": {
+        "zh": '还有 {rest} 个，回复"更多"查看。',
+        "en": '{rest} more; reply "more" to see them.',
+    },
+    "order_newest": {"zh": "按年份从新到旧", "en": "newest first"},
+    "order_oldest": {"zh": "按年份从早到晚", "en": "oldest first"},
+    "scope_year": {"zh": "{value}年", "en": "from {value}"},
+    "scope_industry": {"zh": "{value}行业", "en": "in {value}"},
+    "scope_product": {"zh": "用到「{value}」", "en": "using {value}"},
+    "scope_other": {"zh": "{key}={value}", "en": "{key}={value}"},
+    "scope_joiner": {"zh": "、", "en": ", "},
     "llm_fallback": {
         "zh": "（大模型暂不可用，以下为离线摘录的回答。）",
         "en": "(The language model is unavailable; this is the offline extractive answer.)",

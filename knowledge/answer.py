@@ -1,7 +1,12 @@
 """Answer a question from the library: retrieve, decide whether anything is relevant, then write.
 
-The language model (when configured) writes from numbered sources; if it fails, times out or cites
-nothing valid, the offline extractive answer is given instead and says so.
+- A question asking for a list over what the metadata says (「2023年金融行业有哪些案例」, an explicit
+  ``--filter``) is answered from the metadata: every matching document, ordered, each with a quote.
+- Otherwise the relevance decision (knowledge/relevance.py) says confident, closest or decline, and
+  only the documents that pass it are cited.
+- The language model (when configured) writes from delimited sources and its answer is checked
+  (knowledge/grounding.py); if it fails, times out or nothing checkable is left, the offline
+  extractive answer is given instead and says so. A refusal from the model is an honest decline.
 """
 
 from __future__ import annotations
@@ -10,29 +15,137 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from knowledge.filters import Filters
+from knowledge.filters import Filters, filter_mentions
+from knowledge.glossary import expand_query, translations
+from knowledge.grounding import check_answer, delimit_question, is_refusal, render_sources
 from knowledge.llm import ChatModel, ChatModelError
-from knowledge.offline_writer import is_list_question, select_quotes
-from knowledge.retrieve import DocumentHit, Retriever
+from knowledge.offline_writer import is_list_question, results_quote, select_quotes, wanted_section
+from knowledge.relevance import CLOSEST, CONFIDENT, Outcome, judge
+from knowledge.retrieve import DocumentHit, DocumentInfo, Retriever
+from knowledge.text import clip, tokenize
 from prompts import load_prompt
 
 log = logging.getLogger(__name__)
 
-_MARKER = re.compile(r"\[(\d{1,2})\]")
-
-# Cross-lingual similarity (an English question, Chinese documents) runs 0.10-0.15 lower with e5;
-# measured on bench/demo_questions.yaml (see `prbot bench calibrate`). English questions then rest
-# mostly on MIN_COVERAGE: unanswerable ones share no search term with their nearest document.
-CROSS_LINGUAL_OFFSET = 0.13
-# Coverage is the share of the question's BM25 idf weight found in the top document (rare terms
-# decide). Unanswerable questions with a plausible-looking nearest neighbour miss their rare terms.
-MIN_COVERAGE = 0.1
-# A somewhat weaker similarity still counts when most of the question's rare terms are there
-# (long encyclopaedic documents embed further from a short question than a case does).
-LEXICAL_RELIEF = 0.035
-STRONG_COVERAGE = 0.65
-# With explicit filters the user has already scoped the search, so a slightly weaker match counts.
-FILTERED_SLACK = 0.03
+# Terminal renderers show 80 characters of a snippet; a clipped snippet fits whole, never cut mid-number.
+SNIPPET_CHARS = 80
+# How many nearest documents a "closest is …" reply shows.
+CLOSEST_SHOWN = 2
+_OLDEST_FIRST = re.compile(r"最早|从早到晚|由远及近|按时间顺序|oldest|earliest|chronological", re.IGNORECASE)
+_LIST_FILTER_KEYS = ("industry", "year", "products", "tags", "customer")
+# Words that ask for a list rather than say what it is about: with only these (and the words naming
+# the filters) left, the list is answered from the metadata; any other word narrows it by relevance.
+_LIST_WORDS = frozenset(
+    (
+        "列出",
+        "列出来",
+        "顺序",
+        "时间顺序",
+        "从早到晚",
+        "从新到旧",
+        "倒序",
+        "先后",
+        "例子",
+        "实例",
+        "出来",
+        "分别",
+        "是什么",
+        "什么",
+        "落地",
+        "交付",
+        "上线",
+        "实施",
+        "服务过",
+        "做过",
+        "介绍",
+        "讲讲",
+        "哪几个",
+        "几",
+        "口",
+        "列",
+        "列一下",
+        "列举",
+        "一下",
+        "所有",
+        "全部",
+        "一共",
+        "总共",
+        "共",
+        "几个",
+        "多少",
+        "多少个",
+        "个",
+        "都",
+        "哪些",
+        "哪个",
+        "有没有",
+        "有",
+        "附全",
+        "附上",
+        "投标",
+        "招投标",
+        "看看",
+        "给",
+        "我",
+        "我们",
+        "相关",
+        "方面",
+        "行业",
+        "领域",
+        "客户",
+        "年",
+        "年份",
+        "用到",
+        "用过",
+        "用了",
+        "到",
+        "吗",
+        "呢",
+        "过",
+        "按",
+        "排序",
+        "最新",
+        "最早",
+        "时间",
+        "类",
+        "类型",
+        "种",
+        "家",
+        "里",
+        "中",
+        "要",
+        "list",
+        "using",
+        "use",
+        "used",
+        "uses",
+        "done",
+        "all",
+        "any",
+        "every",
+        "show",
+        "me",
+        "give",
+        "many",
+        "examples",
+        "example",
+        "industry",
+        "sector",
+        "customers",
+        "clients",
+        "companies",
+        "related",
+        "ones",
+        "cases",
+        "projects",
+        "references",
+        "year",
+        "years",
+        "sorted",
+        "newest",
+        "oldest",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +156,27 @@ class Source:
     source: str
     snippet: str
     score: float
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    source: Source
+    year: int | None
+    industry: str | None
+    quote: str
+
+
+@dataclass
+class Listing:
+    """A complete list answered from the metadata; ``entries`` in the order shown."""
+
+    filters: Filters
+    entries: list[ListEntry]
+    newest_first: bool = True
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
 
 
 @dataclass
@@ -57,72 +191,173 @@ class Answer:
     explicit_matched_nothing: bool = False
     # Every retrieved document id, best first (for benchmarks and debugging).
     ranked_ids: list[str] = field(default_factory=list)
+    # "confident", "closest" (nearest documents shown, not confident) or "decline".
+    outcome: str = "decline"
+    probability: float = 0.0
+    listing: Listing | None = None
+    # Filters the question implies that no document meets together (a near miss), if any.
+    conflict: Filters = field(default_factory=Filters)
+    # The model's sentences dropped because a number or a marker could not be checked.
+    dropped_sentences: int = 0
+    # The model said the sources do not answer the question.
+    model_refused: bool = False
 
 
 class Answerer:
-    def __init__(self, retriever: Retriever, chat_model: ChatModel | None, min_relevance: float) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        chat_model: ChatModel | None,
+        min_relevance: float = CONFIDENT,
+        closest_relevance: float = CLOSEST,
+        max_tokens: int = 600,
+    ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
         self.min_relevance = min_relevance
+        self.closest_relevance = closest_relevance
+        self.max_tokens = max_tokens
 
-    def answer(self, question: str, k: int = 3, filters: Filters | None = None, lang: str = "zh") -> Answer:
-        result = self.retriever.search(question, k=k, filters=filters)
+    def answer(
+        self,
+        question: str,
+        k: int = 3,
+        filters: Filters | None = None,
+        lang: str = "zh",
+        exclude: frozenset[str] = frozenset(),
+    ) -> Answer:
+        result = self.retriever.search(question, k=k, filters=filters, exclude=exclude)
         hits = result.hits
-        ranked = [h.id for h in hits]
-        confident = bool(hits) and self.is_relevant(hits[0], lang, scoped=bool(result.explicit))
-        if is_list_question(question) and result.preferred:
-            # "Which 2023 manufacturing cases…": list only the documents that match what was named.
-            hits = hits[: result.preferred]
         base = Answer(
             question,
             "",
-            confident,
+            False,
             "offline",
             inferred=result.inferred,
             explicit_matched_nothing=result.explicit_matched_nothing,
-            ranked_ids=ranked,
+            ranked_ids=[h.id for h in hits],
+            conflict=result.inferred_conflict if is_list_question(question) else Filters(),
         )
-        if not confident:
+        if result.explicit_matched_nothing:
             return base
+        scope = Filters({**result.explicit.values, **result.inferred.values})
+        listing = is_list_question(question)
+        if listing and any(key in scope.values for key in _LIST_FILTER_KEYS):
+            topic = self._topic_words(question)
+            if not topic:
+                return self._list_answer(base, question, scope, hits, exclude)
+            unknown = [t for t in topic if not t.isascii() and not self.retriever.term_known(t)]
+            if len(unknown) * 2 >= len(topic):
+                # 「有没有宠物医院用智能客服的例子」: what it is about beyond the filters is nowhere in the library.
+                return self._closest(base, hits)
+            # 「有没有金融行业用智能客服降本的案例」: within the scope, the relevant ones.
+            hits = hits[: result.preferred] or hits
+            k = max(k, 10)
+        if base.conflict:
+            # 「2020年有没有教育行业的数字人案例？」: each part exists, all together do not.
+            return self._closest(base, hits)
+        if not hits:
+            return base
+        scoped = bool(result.explicit)
+        verdict = judge(hits[0], lang, scoped, confident=self.min_relevance, closest=self.closest_relevance)
+        base.probability = round(verdict.probability, 3)
+        if verdict.outcome is Outcome.DECLINE:
+            return base
+        if verdict.outcome is Outcome.CLOSEST:
+            return self._closest(base, hits)
+        base.confident, base.outcome = True, "confident"
+        # Documents matching what the question names (「2021年零售」) are the only ones cited beside it.
+        pool = hits[: result.preferred] if result.preferred else hits
+        cited = [hits[0]] + [
+            h for h in pool[1:k] if judge(h, lang, scoped, confident=self.min_relevance).outcome is Outcome.CONFIDENT
+        ]
         if self.chat_model is not None:
             try:
-                text, cited = self._llm_answer(question, hits[:k], lang)
-                base.text, base.citations, base.mode = text, cited, "llm"
-                return base
+                return self._llm_answer(base, question, cited, lang)
             except ChatModelError as exc:
                 log.warning("chat model unavailable, answering offline: %s", exc)
                 base.fell_back = True
-        base.text, base.citations = offline_answer(question, hits[:k])
+        base.text, base.citations = offline_answer(question, cited)
         return base
 
-    def is_relevant(self, hit: DocumentHit, lang: str, scoped: bool = False) -> bool:
-        """Cite or decline, calibrated on bench/demo_questions.yaml and the CMRC trial set."""
-        similarity = hit.dense + (CROSS_LINGUAL_OFFSET if lang == "en" else 0.0) + (FILTERED_SLACK if scoped else 0.0)
-        if similarity >= self.min_relevance and hit.coverage >= MIN_COVERAGE:
-            return True
-        return similarity >= self.min_relevance - LEXICAL_RELIEF and hit.coverage >= STRONG_COVERAGE
+    def _topic_words(self, question: str) -> list[str]:
+        """The question's words besides list words and the words naming its filters."""
+        mentions = filter_mentions(expand_query(question), self.retriever.vocabulary)
+        # An English phrase whose translation named a filter (digital human → 数字人) is a mention too.
+        mentions += [p for p, terms in translations(question) if any(m in terms.split() for m in mentions)]
+        rest = question.lower()
+        for word in sorted([*mentions, *_LIST_WORDS], key=len, reverse=True):
+            rest = rest.replace(word, " ")
+        return [t for t in tokenize(rest) if len(t) >= 2 and t not in _LIST_WORDS and not t.isdigit()]
 
-    def _llm_answer(self, question: str, hits: list[DocumentHit], lang: str) -> tuple[str, list[Source]]:
-        assert self.chat_model is not None
-        blocks = []
-        for number, hit in enumerate(hits, start=1):
-            excerpt = "\n".join(c.text for c in hit.chunks[:3])
-            blocks.append(f"[{number}] 《{hit.title}》（id: {hit.id}）\n{excerpt}")
-        system, user = load_prompt("answer").render(
-            question=question, sources="\n\n".join(blocks), language="简体中文" if lang == "zh" else "English"
+    def is_relevant(self, hit: DocumentHit, lang: str, scoped: bool = False) -> bool:
+        """Whether a single retrieved document is confidently relevant (drafting uses it for grounding)."""
+        return judge(hit, lang, scoped, confident=self.min_relevance).outcome is Outcome.CONFIDENT
+
+    # -- outcomes --------------------------------------------------------------------------------
+
+    def _closest(self, base: Answer, hits: list[DocumentHit]) -> Answer:
+        base.outcome = "closest"
+        base.citations = [_source(h, _lead_sentence(h)) for h in hits[:CLOSEST_SHOWN]]
+        return base
+
+    def _list_answer(
+        self, base: Answer, question: str, scope: Filters, hits: list[DocumentHit], exclude: frozenset[str]
+    ) -> Answer:
+        docs = [d for d in self.retriever.documents_matching(scope) if d.id not in exclude]
+        if not docs:
+            return base
+        rank = {h.id: i for i, h in enumerate(hits)}
+        newest_first = not _OLDEST_FIRST.search(question)
+        docs.sort(key=lambda d: rank.get(d.id, len(rank)))  # within a year: the most relevant first
+        docs.sort(key=lambda d: (_year(d) == 0, -_year(d) if newest_first else _year(d)))
+        chunks = self.retriever.chunks_of([d.id for d in docs])
+        entries = []
+        for doc in docs:
+            quote = results_quote(question, chunks.get(doc.id, []))
+            score = next((h.score for h in hits if h.id == doc.id), 0.0)
+            entries.append(
+                ListEntry(
+                    _doc_source(doc, quote, score),
+                    doc.meta.get("year") if isinstance(doc.meta.get("year"), int) else None,
+                    doc.meta.get("industry") if isinstance(doc.meta.get("industry"), str) else None,
+                    quote,
+                )
+            )
+        base.listing = Listing(scope, entries, newest_first)
+        base.citations = [e.source for e in entries]
+        base.confident, base.outcome, base.probability = True, "confident", 1.0
+        base.text = "\n".join(
+            f"{n}. 《{e.source.title}》{_year_label(e.year)}：{e.quote}[{n}]" for n, e in enumerate(entries, start=1)
         )
-        text = self.chat_model.complete(system, user)
-        used = [int(n) for n in _MARKER.findall(text)]
-        valid = sorted({n for n in used if 1 <= n <= len(hits)}, key=used.index)
-        if not valid:
-            raise ChatModelError("the answer cites no source")
-        renumber = {old: new for new, old in enumerate(valid, start=1)}
-        text = _MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "", text)
-        return text, [_source(hits[n - 1], hits[n - 1].chunks[0].text) for n in valid]
+        return base
+
+    def _llm_answer(self, base: Answer, question: str, hits: list[DocumentHit], lang: str) -> Answer:
+        assert self.chat_model is not None
+        excerpts = ["\n".join(c.text for c in _ordered_chunks(h, question)[:3]) for h in hits]
+        # Numbers may also come from the document's metadata (its year), which the source block shows.
+        checkable = [f"{h.title} {h.meta.get('year', '')}\n{text}" for h, text in zip(hits, excerpts, strict=True)]
+        system, user = load_prompt("answer").render(
+            question=delimit_question(question),
+            sources=render_sources([(h.title, h.id, text) for h, text in zip(hits, checkable, strict=True)]),
+            language="简体中文" if lang == "zh" else "English",
+        )
+        reply = self.chat_model.complete(system, user, max_tokens=self.max_tokens)
+        if is_refusal(reply):
+            base.confident, base.outcome, base.mode, base.model_refused = False, "decline", "llm", True
+            return base
+        checked = check_answer(reply, checkable)
+        if not checked.used:
+            raise ChatModelError(f"nothing checkable in the answer ({checked.dropped} sentences dropped)")
+        renumber = {old: new for new, old in enumerate(checked.used, start=1)}
+        base.text = checked.renumbered(renumber)
+        base.citations = [_source(hits[n - 1], _best_snippet(excerpts[n - 1], checked.text)) for n in checked.used]
+        base.mode, base.dropped_sentences = "llm", checked.dropped
+        return base
 
 
 def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[Source]]:
-    quotes = select_quotes(question, hits)
+    quotes = select_quotes(question, hits, max_docs=len(hits))
     if not quotes:
         return "", []
     order: list[int] = []
@@ -140,5 +375,39 @@ def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[So
     return ("\n".join(lines) if listing else "".join(lines)), citations
 
 
+def _ordered_chunks(hit: DocumentHit, question: str) -> list:  # type: ignore[type-arg]
+    """The hit's chunks, the section the question asks for (plain words / principle) first."""
+    section = wanted_section(question)
+    if not section:
+        return hit.chunks
+    return sorted(hit.chunks, key=lambda c: 0 if section(c.section) else 1)
+
+
+def _lead_sentence(hit: DocumentHit) -> str:
+    return hit.chunks[0].text if hit.chunks else hit.title
+
+
+def _best_snippet(excerpt: str, answer: str) -> str:
+    """The excerpt's sentence sharing most characters with the answer (what the citation supports)."""
+    from knowledge.text import split_sentences
+
+    sentences = split_sentences(excerpt) or [excerpt]
+    chars = set(answer)
+    return max(sentences, key=lambda s: len(set(s) & chars))
+
+
+def _year(doc: DocumentInfo) -> int:
+    year = doc.meta.get("year")
+    return year if isinstance(year, int) else 0
+
+
+def _year_label(year: int | None) -> str:
+    return f"（{year}）" if year else ""
+
+
 def _source(hit: DocumentHit, snippet: str) -> Source:
-    return Source(hit.id, hit.title, hit.type, hit.source, snippet[:200], round(hit.score, 4))
+    return Source(hit.id, hit.title, hit.type, hit.source, clip(snippet, SNIPPET_CHARS), round(hit.score, 4))
+
+
+def _doc_source(doc: DocumentInfo, snippet: str, score: float) -> Source:
+    return Source(doc.id, doc.title, doc.type, doc.source, clip(snippet, SNIPPET_CHARS), round(score, 4))

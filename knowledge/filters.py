@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-VALID_KEYS = ("type", "industry", "year", "products", "tags")
+VALID_KEYS = ("type", "industry", "year", "products", "tags", "customer")
+# Keys Chroma's metadata cannot test (a substring of the customer); the retriever passes their
+# matching documents' ids instead.
+ID_KEYS = ("customer",)
 LIST_KEYS = ("products", "tags")
 
 # English (and colloquial Chinese) words that plainly name one of the library's industries.
@@ -20,6 +23,11 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "交通物流": ("物流", "交通", "港口", "快递", "logistics", "transport", "port"),
     "能源": ("电网", "电力", "新能源", "光伏", "风电", "energy", "power grid", "utility", "utilities"),
     "互联网/传媒": ("互联网", "传媒", "媒体", "游戏", "internet", "media"),
+    "农业": ("农业", "农场", "种植", "养殖", "农户", "农产品", "farm", "agricultur"),
+    "水务": ("水务", "供水", "水厂", "污水", "排水", "water utility", "water supply"),
+    "建筑": ("建筑", "工地", "施工", "建设工程", "construction", "building site"),
+    "文旅": ("文旅", "旅游", "景区", "乐园", "博物馆", "酒店", "tourism", "museum", "hotel", "theme park"),
+    "电信": ("电信", "运营商", "通信", "telecom", "carrier"),
 }
 TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "note": ("技术翻译", "翻译笔记", "笔记", "技术解读", "tech note", "technical note", "note"),
@@ -56,6 +64,9 @@ class Filters:
             elif key == "year":
                 if str(actual) != str(wanted):
                     return False
+            elif key == "customer":
+                if not isinstance(actual, str) or str(wanted).lower() not in actual.lower():
+                    return False
             elif actual is None or str(actual) != str(wanted):
                 return False
         return True
@@ -63,6 +74,8 @@ class Filters:
     def chroma_where(self) -> dict[str, Any] | None:
         clauses = []
         for key, value in self.values.items():
+            if key in ID_KEYS:
+                continue
             if key in LIST_KEYS:
                 clauses.append({key: {"$contains": str(value)}})
             elif key == "year":
@@ -104,6 +117,11 @@ class Vocabulary:
     products: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    # Short names of products: a brand prefix shared by several products (岫川视觉质检, 岫川数字人)
+    # is dropped, so 「视觉质检的案例」 names the product too. Only aliases naming one product are kept.
+    product_aliases: dict[str, str] = field(default_factory=dict)
+    # Every 4-16 character piece of a customer's name (「省级电网公司」 names four customers at once).
+    customer_parts: set[str] = field(default_factory=set)
 
     @classmethod
     def from_documents(cls, docs: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
@@ -115,41 +133,112 @@ class Vocabulary:
             vocab.tags.update(str(t) for t in meta.get("tags", []))
             if isinstance(meta.get("year"), int):
                 vocab.years.add(meta["year"])
+            customer = meta.get("customer")
+            if isinstance(customer, str) and not customer.isascii():
+                name = customer.lower()
+                vocab.customer_parts.update(
+                    name[i:j] for i in range(len(name)) for j in range(i + 4, min(len(name), i + 16) + 1)
+                )
+        vocab.product_aliases = _product_aliases(vocab.products)
         return vocab
+
+
+def _product_aliases(products: set[str]) -> dict[str, str]:
+    aliases: dict[str, set[str]] = {}
+    for product in products:
+        aliases.setdefault(product.lower(), set()).add(product)
+        for other in products:
+            if other == product:
+                continue
+            shared = len(_common_prefix(product, other))
+            rest = product[shared:]
+            if shared >= 2 and len(rest) >= 2 and not product.isascii():
+                aliases.setdefault(rest.lower(), set()).add(product)
+    return {alias: next(iter(names)) for alias, names in aliases.items() if len(names) == 1}
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
 
 
 def infer_filters(question: str, vocab: Vocabulary) -> Filters:
     """Filters a question plainly names: a year in the library, an industry, a product name, a type."""
+    return Filters(_infer(question, vocab)[0])
+
+
+def filter_mentions(question: str, vocab: Vocabulary) -> list[str]:
+    """The words of the question that named the inferred filters (「2023年」「银行」「数字人」)."""
+    return _infer(question, vocab)[1]
+
+
+def _infer(question: str, vocab: Vocabulary) -> tuple[dict[str, Any], list[str]]:
     text = question.lower()
     values: dict[str, Any] = {}
+    mentions: list[str] = []
     years = [int(y) for y in _YEAR.findall(question) if int(y) in vocab.years]
     if len(years) == 1:
         values["year"] = years[0]
+        mentions.append(str(years[0]))
     industry = _find_industry(text, vocab.industries)
     if industry:
-        values["industry"] = industry
-    products = sorted((p for p in vocab.products if p.lower() in text), key=len, reverse=True)
-    if products:
-        values["products"] = products[0]
+        values["industry"], word = industry
+        mentions.append(word)
+    named = sorted((a for a in vocab.product_aliases if a in text), key=len, reverse=True)
+    if named:
+        values["products"] = vocab.product_aliases[named[0]]
+        mentions.append(named[0])
+    customer = _find_customer(text, vocab.customer_parts, mentions)
+    if customer:
+        values["customer"] = customer
+        mentions.append(customer)
     for doc_type, words in TYPE_WORDS.items():
-        if any(_contains_word(text, w) for w in words):
+        word = next((w for w in words if _contains_word(text, w)), None)
+        if word:
             values["type"] = doc_type
+            mentions.append(word)
             break
-    return Filters(values)
+    return values, mentions
 
 
-def _find_industry(text: str, industries: set[str]) -> str | None:
+def _find_customer(text: str, parts: set[str], mentions: list[str]) -> str | None:
+    """The longest run of the question (4+ characters) that is part of a customer's name, unless it
+    only repeats a product or industry already named."""
+    if not parts:
+        return None
+    for length in range(min(16, len(text)), 3, -1):
+        for start in range(len(text) - length + 1):
+            piece = text[start : start + length]
+            if piece in parts and not any(piece in m for m in mentions):
+                return piece
+    return None
+
+
+def _find_industry(text: str, industries: set[str]) -> tuple[str, str] | None:
+    """The library's industry the text names, and the word that named it."""
     for industry in sorted(industries, key=len, reverse=True):
         stem = industry.rstrip("业") if len(industry) > 2 else industry
-        if industry.lower() in text or (len(stem) >= 2 and stem.lower() in text):
-            return industry
-        for part in industry.split("/"):
-            if len(part) >= 2 and part.lower() in text:
-                return industry
-    for industry, words in INDUSTRY_SYNONYMS.items():
-        if industry in industries and any(_contains_word(text, w) for w in words):
-            return industry
+        for word in (industry, stem, *industry.split("/")):
+            if len(word) >= 2 and word.lower() in text:
+                return industry, word.lower()
+    for canonical, words in INDUSTRY_SYNONYMS.items():
+        for industry in industries:
+            if not _same_industry(industry, canonical, words):
+                continue
+            word = next((w for w in words if _contains_word(text, w)), None)
+            if word:
+                return industry, word
     return None
+
+
+def _same_industry(library_name: str, canonical: str, words: tuple[str, ...]) -> bool:
+    """The library's name for an industry (制造, 媒体) and a synonym group (制造业…, 互联网/传媒…)."""
+    a, b = library_name.lower(), canonical.lower()
+    if a == b or a in words or a in b.split("/"):
+        return True
+    return len(a) >= 2 and (b.startswith(a) or a.startswith(b))
 
 
 def _contains_word(text: str, word: str) -> bool:

@@ -2,7 +2,9 @@
 
 BM25 has no incremental add, so every ingest that changes the library rebuilds it from the tokens
 stored with each chunk (no re-segmentation). Each build has a generation id recorded in the
-database; readers reload when the database names a newer one.
+database; readers reload when the database names a newer one. A replica whose data dir lacks the
+files (scale-out: only the ingesting process wrote them) rebuilds them from the database's chunks and
+records which library generation they were built for (``built_for``).
 """
 
 from __future__ import annotations
@@ -23,17 +25,19 @@ class LexicalIndex:
     chunk_ids: list[str]
     doc_ids: list[str]
     retriever: bm25s.BM25 | None
+    # The library generation these files were built for (set when a reader rebuilt them).
+    built_for: str | None = None
 
     @classmethod
-    def build(cls, rows: list[tuple[str, str, list[str]]]) -> LexicalIndex:
+    def build(cls, rows: list[tuple[str, str, list[str]]], built_for: str | None = None) -> LexicalIndex:
         """``rows`` are (chunk id, document id, tokens)."""
         generation = uuid.uuid4().hex
         if not rows:
-            return cls(generation, [], [], None)
+            return cls(generation, [], [], None, built_for)
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         corpus = [tokens or ["\u2400"] for _, _, tokens in rows]
         retriever.index(corpus, show_progress=False)
-        return cls(generation, [r[0] for r in rows], [r[1] for r in rows], retriever)
+        return cls(generation, [r[0] for r in rows], [r[1] for r in rows], retriever, built_for)
 
     def save(self, directory: Path) -> None:
         """Write to a fresh folder, then swap it in, so a reader never sees half a file set."""
@@ -43,7 +47,14 @@ class LexicalIndex:
         if self.retriever is not None:
             self.retriever.save(str(staging / "bm25"))
         (staging / "ids.json").write_text(
-            json.dumps({"generation": self.generation, "chunks": self.chunk_ids, "docs": self.doc_ids}),
+            json.dumps(
+                {
+                    "generation": self.generation,
+                    "built_for": self.built_for,
+                    "chunks": self.chunk_ids,
+                    "docs": self.doc_ids,
+                }
+            ),
             encoding="utf-8",
         )
         old = directory.with_name(directory.name + ".old")
@@ -62,7 +73,7 @@ class LexicalIndex:
         retriever = None
         if data["chunks"]:
             retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=False)
-        return cls(data["generation"], data["chunks"], data["docs"], retriever)
+        return cls(data["generation"], data["chunks"], data["docs"], retriever, data.get("built_for"))
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """BM25 idf of each token; a token no chunk contains gets the highest value. ``None``-free."""
@@ -74,6 +85,14 @@ class LexicalIndex:
             df = int(indptr[index + 1] - indptr[index]) if index is not None and indptr is not None else 0
             out[token] = float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
         return out
+
+    def rows_containing(self, token: str) -> np.ndarray:
+        """Chunk positions whose tokens include ``token`` (empty when no chunk does)."""
+        if self.retriever is None or token not in self.retriever.vocab_dict:
+            return np.zeros(0, dtype=np.int64)
+        index = self.retriever.vocab_dict[token]
+        indptr = self.retriever.scores["indptr"]
+        return np.asarray(self.retriever.scores["indices"][indptr[index] : indptr[index + 1]])
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk, in ``chunk_ids`` order (unknown tokens score nothing)."""

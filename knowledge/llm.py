@@ -12,7 +12,7 @@ class ChatModelError(Exception):
 class ChatModel(Protocol):
     name: str
 
-    def complete(self, system: str, user: str) -> str: ...
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str: ...
 
 
 class OpenAIChatModel:
@@ -37,11 +37,13 @@ class OpenAIChatModel:
             temperature=temperature,
         )
 
-    def complete(self, system: str, user: str) -> str:
+    def complete(self, system: str, user: str, max_tokens: int | None = None) -> str:
+        """``max_tokens`` caps the reply (an answer must not run on, and a runaway costs money)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        llm = self._llm.bind(max_tokens=max_tokens) if max_tokens else self._llm
         try:
-            message = self._llm.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+            message = llm.invoke([SystemMessage(content=system), HumanMessage(content=user)])
         except Exception as exc:  # openai/httpx raise many types; the caller falls back either way
             raise ChatModelError(f"{exc.__class__.__name__}") from None
         content = message.content if isinstance(message.content, str) else str(message.content)

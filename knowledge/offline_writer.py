@@ -10,8 +10,10 @@ import math
 import re
 from dataclasses import dataclass
 
+from knowledge.glossary import expand_query
 from knowledge.retrieve import DocumentHit
-from knowledge.text import bigrams, has_digit, split_sentences, tokenize
+from knowledge.sections import wanted_section
+from knowledge.text import bigrams, clip, has_digit, split_sentences, tokenize
 
 MAX_SENTENCES = 3
 MAX_CHARS = 300
@@ -28,9 +30,14 @@ _NUMERIC_ASK = re.compile(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CHAR_STOPS = set("的了是在有和与及或吗呢吧么什哪几多少怎样为谁个这那其之也都就还被把对从到以而并上中下等能会用做")
+_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,4})[：:]")
 _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results?|outcomes?|impact", re.IGNORECASE)
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
-_LIST_ASK = re.compile(r"案例|项目|客户|\b(cases?|projects?|examples?|references?|customers?)\b", re.IGNORECASE)
+_LIST_ASK = re.compile(
+    r"哪些|列出|列一下|列举|都列|一共|总共|几个|多少个|所有|全部|有什么(案例|项目)|做过(什么|哪)|有没有|有吗|有无|"
+    r"\b(which|list|all|how many|any|do we have|are there|is there)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,30 @@ class Quote:
 
 
 def is_list_question(question: str) -> bool:
+    """Asks which / how many / whether there are documents of some kind (a list or an existence)."""
     return bool(_LIST_ASK.search(question))
+
+
+def results_quote(question: str, chunks: list, limit: int = 90) -> str:  # type: ignore[type-arg]
+    """One sentence telling a case's results (成效, with a figure), for a list entry."""
+    core = _QUESTION_WORDS.sub(" ", question)
+    q_terms = bigrams(core)
+    best, best_score = "", -1.0
+    for chunk in sorted(chunks, key=lambda c: _ordinal(c.chunk_id)):
+        in_results = bool(_RESULT_SECTION.search(chunk.section))
+        for position, sentence in enumerate(split_sentences(chunk.text)):
+            sentence = sentence.lstrip("-*• ").strip()
+            if len(sentence) < 6:
+                continue
+            labelled = _LABEL.match(sentence)  # 「成效：…」 in a table's body, where there are no headings
+            results = in_results or bool(labelled and _RESULT_SECTION.search(labelled.group(1)))
+            # 背景/方案 tell the problem and the plan, not what came of it.
+            score = -0.5 if labelled and not results else 1.0 if results else 0.0
+            score += 0.6 if has_digit(sentence) else 0.0
+            score += 0.3 * len(q_terms & bigrams(sentence)) / (len(q_terms) or 1) - 0.01 * position
+            if score > best_score:
+                best, best_score = sentence, score
+    return clip(best, limit)
 
 
 def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> list[Quote]:
@@ -52,12 +82,14 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
     """
     if not hits:
         return []
-    core = _QUESTION_WORDS.sub(" ", question)
+    # English questions meet Chinese sentences through the glossary's translations.
+    core = _QUESTION_WORDS.sub(" ", expand_query(question))
     q_terms = bigrams(core) | set(tokenize(core))
     numeric = bool(_NUMERIC_ASK.search(question))
     definition = bool(_DEFINITION_ASK.search(question))
     listing = is_list_question(question) and len(hits) > 1
     top_score = hits[0].score or 1.0
+    section_wanted = wanted_section(question)
 
     q_chars = {c for c in core if _HAN.match(c)} - _CHAR_STOPS
     scored: list[Quote] = []
@@ -89,6 +121,9 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
                 score += 0.1
             if definition and position == 0:
                 score += 0.15
+            if section_wanted is not None and hit.type == "note":
+                # The half of the note the question asks for; the other half only if nothing else fits.
+                score += 0.4 if section_wanted(located[position][1]) else -0.4
             if listing and _RESULT_SECTION.search(located[position][1]):
                 # Listing cases: a case is best told by its results (成效), with their numbers.
                 score += 0.25 + (0.1 if has_digit(sentence) else 0.0)
@@ -117,7 +152,7 @@ def _best_overall(scored: list[Quote]) -> list[Quote]:
             break
         if used + len(quote.sentence) > MAX_CHARS:
             if not picks:
-                picks.append(Quote(quote.doc_index, quote.sentence[: MAX_CHARS - 1] + "…", quote.score))
+                picks.append(Quote(quote.doc_index, clip(quote.sentence, MAX_CHARS), quote.score))
             continue
         picks.append(quote)
         used += len(quote.sentence)

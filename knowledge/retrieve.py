@@ -1,11 +1,20 @@
 """Hybrid retrieval: dense (Chroma) + BM25 (jieba), fused by weighted min-max scores in our code.
 
 Documents matching the explicit filters are the only ones returned; documents matching the filters a
-question implies (「2023年」「制造业」) are ranked before the rest.
+question implies (「2023年」「制造业」) are ranked before the rest. Each hit carries the evidence the
+relevance decision needs (knowledge/relevance.py): its dense similarity against the library's typical
+similarity to the question, exact and soft coverage of the question's key terms, whether dense and
+lexical search agree on it, and how much of the question the whole library never mentions.
+
+The BM25 files live in the data dir; a replica that lacks them (or holds them for an older library)
+rebuilds them from the database's chunks, so every replica searches lexically.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +24,25 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from knowledge.embed import Embedder
-from knowledge.filters import Filters, Vocabulary, infer_filters
+from knowledge.filters import ID_KEYS, Filters, Vocabulary, infer_filters
 from knowledge.glossary import expand_query
 from knowledge.lexical import LexicalIndex
+from knowledge.sections import asks_for_note
 from knowledge.text import add_words, tokenize
 from knowledge.vectors import VectorStore
 from storage import library
 from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+# Keys of the index-state table the ingestor writes (knowledge/ingest.py uses the same names).
+LIBRARY_KEY = "library_generation"
+LEXICAL_FILES_KEY = "lexical_files"
+VOCABULARY_KEY = "vocabulary"
+# How much closer a case may be than the best note before a question asking for an explanation
+# (plain words, principle) is answered from the case instead.
+NOTE_PREFERENCE = 0.03
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -45,6 +66,16 @@ class DocumentHit:
     dense: float
     coverage: float
     chunks: list[ChunkHit] = field(default_factory=list)
+    # Key-term coverage that also credits partial matches of a term's characters (0..1).
+    soft_coverage: float = 0.0
+    # 1-based rank of the document by dense similarity alone and by BM25 alone (0: not retrieved).
+    dense_rank: int = 0
+    lexical_rank: int = 0
+    # Question-level evidence, copied onto each hit so a hit can be judged on its own.
+    library_median: float = 0.0  # median dense similarity of the question's nearest chunks
+    dense_lead: float = 0.0  # dense similarity minus the best other document's
+    dense_z: float = 0.0  # dense similarity in standard deviations above the other candidates'
+    absent: float = 0.0  # share of the question's key-term weight that no document contains
 
 
 @dataclass
@@ -55,6 +86,21 @@ class SearchResult:
     explicit_matched_nothing: bool = False
     # How many leading hits match the inferred filters (they are ranked first).
     preferred: int = 0
+    # Two or more inferred filters that each match documents but together match none (a near miss:
+    # 「2020年教育行业的数字人案例」 when the library has each part, never all three).
+    inferred_conflict: Filters = field(default_factory=Filters)
+    absent: float = 0.0
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document as its metadata describes it (for lists answered from the metadata)."""
+
+    id: str
+    title: str
+    type: str
+    source: str
+    meta: dict[str, Any]
 
 
 @dataclass
@@ -62,6 +108,8 @@ class _Query:
     vector: np.ndarray
     tokens: list[str]
     bm25: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    excluded_rows: np.ndarray | None = None
+    exclude: frozenset[str] = frozenset()
 
 
 class Retriever:
@@ -81,63 +129,195 @@ class Retriever:
         self.bm25_weight = bm25_weight
         self._candidates = candidates
         self._lock = threading.Lock()
-        self._files_generation: str | None = None
+        self._state: tuple[str | None, str | None] | None = None
         self._lexical: LexicalIndex | None = None
         self._position: dict[str, int] = {}
-        self._doc_meta: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._doc_meta: dict[str, DocumentInfo] = {}
         self._masks: dict[tuple, np.ndarray] = {}
+        self._matching: dict[tuple, list[str]] = {}
+        self._last_terms: tuple[tuple[str, ...], dict[str, float], LexicalIndex | None] = ((), {}, None)
         self.vocabulary = Vocabulary()
 
     # -- index state -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the BM25 files and the library vocabulary when an ingest has rebuilt them."""
+        """Reload BM25 and the vocabulary when the library changed; rebuild BM25 here when this data
+        dir lacks files for the current library (a replica that did not run the ingest)."""
         with session_scope(self._engine) as session:
-            generation = library.get_state(session, "lexical_files")
-            if generation == self._files_generation and self._lexical is not None:
+            state = (library.get_state(session, LIBRARY_KEY), library.get_state(session, LEXICAL_FILES_KEY))
+            if state == self._state and self._lexical is not None:
                 return
-            words = library.get_state(session, "vocabulary")
-            docs = {d.id: (d.type, dict(d.meta)) for d in library.indexed_documents(session)}
+            words = library.get_state(session, VOCABULARY_KEY)
+            docs = {
+                d.id: DocumentInfo(d.id, d.title, d.type, d.source_path, dict(d.meta))
+                for d in library.indexed_documents(session)
+            }
         with self._lock:
             if words:
-                import json
-
                 add_words(json.loads(words))
-            self._lexical = LexicalIndex.load(self._lexical_dir) or LexicalIndex.build([])
-            self._position = {cid: i for i, cid in enumerate(self._lexical.chunk_ids)}
+            lexical = LexicalIndex.load(self._lexical_dir)
+            current_library, files_generation = state
+            if lexical is None or not (
+                lexical.generation == files_generation or (current_library and lexical.built_for == current_library)
+            ):
+                lexical = self._rebuild_lexical(current_library)
+            self._lexical = lexical
+            self._position = {cid: i for i, cid in enumerate(lexical.chunk_ids)}
             self._doc_meta = docs
             self._masks = {}
-            self.vocabulary = Vocabulary.from_documents(list(docs.values()))
-            self._files_generation = generation
+            self._matching = {}
+            self.vocabulary = Vocabulary.from_documents([(d.type, d.meta) for d in docs.values()])
+            self._state = state
+
+    def _rebuild_lexical(self, library_generation: str | None) -> LexicalIndex:
+        with session_scope(self._engine) as session:
+            rows = [
+                (c.id, c.document_id, c.tokens.split(" ") if c.tokens else [])
+                for c, _ in library.indexed_chunks(session)
+            ]
+        index = LexicalIndex.build(rows, built_for=library_generation)
+        try:
+            index.save(self._lexical_dir)
+        except OSError as exc:  # a read-only data dir still searches, from memory
+            log.warning("BM25 index rebuilt in memory only; cannot write %s: %s", self._lexical_dir, exc)
+        return index
+
+    def lexical_ready(self) -> bool:
+        """True when BM25 covers the library's current chunks (for readiness checks)."""
+        try:
+            self.refresh()
+        except Exception:  # the database is unreachable: not ready either way
+            return False
+        with session_scope(self._engine) as session:
+            chunk_count = library.indexed_chunk_count(session)
+        return self._lexical is not None and len(self._lexical.chunk_ids) == chunk_count
+
+    def term_known(self, term: str) -> bool:
+        """Whether any chunk of the library holds the search term."""
+        self.refresh()
+        return self._lexical is not None and self._lexical.rows_containing(term).size > 0
 
     @property
     def document_count(self) -> int:
         self.refresh()
         return len(self._doc_meta)
 
+    def documents_matching(self, filters: Filters) -> list[DocumentInfo]:
+        """Every indexed document whose metadata matches all ``filters``, in library order."""
+        self.refresh()
+        return [self._doc_meta[i] for i in self._matching_ids(filters)]
+
+    def chunks_of(self, doc_ids: list[str]) -> dict[str, list[ChunkHit]]:
+        """Every chunk of the given documents, in reading order (scores are 0: nothing was searched)."""
+        with session_scope(self._engine) as session:
+            chunks = library.chunks_of_documents(session, doc_ids)
+        out: dict[str, list[ChunkHit]] = {}
+        for c in chunks:
+            out.setdefault(c.document_id, []).append(ChunkHit(c.id, c.section, c.text, 0.0, 0.0, 0.0))
+        return out
+
+    def _matching_ids(self, filters: Filters) -> list[str]:
+        key = tuple(sorted((k, str(v)) for k, v in filters.values.items()))
+        if key not in self._matching:
+            self._matching[key] = [d.id for d in self._doc_meta.values() if filters.matches(d.type, d.meta)]
+        return self._matching[key]
+
     # -- search ----------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = 3, filters: Filters | None = None, infer: bool = True) -> SearchResult:
+    def search(
+        self,
+        question: str,
+        k: int = 3,
+        filters: Filters | None = None,
+        infer: bool = True,
+        exclude: frozenset[str] = frozenset(),
+    ) -> SearchResult:
+        """``exclude`` drops documents as if the library did not hold them (benchmarks use it to ask a
+        question whose answer was taken away)."""
         self.refresh()
         explicit = filters or Filters()
-        inferred = infer_filters(question, self.vocabulary) if infer else Filters()
+        # English words name filters through their glossary translations (bank → 银行 → 金融).
+        inferred = infer_filters(expand_query(question), self.vocabulary) if infer else Filters()
         inferred = Filters({key: v for key, v in inferred.values.items() if key not in explicit.values})
         query = _Query(self._embedder.embed_query(question), tokenize(expand_query(question)))
         query.bm25 = self._lexical.scores(query.tokens) if self._lexical is not None else np.zeros(0)
+        query.excluded_rows = self._excluded_rows(exclude)
+        query.exclude = exclude
         hits = self._search(query, explicit, k_docs=max(k, 5) * 2)
         matched_nothing = bool(explicit) and not hits
         preferred_count = 0
+        conflict = Filters()
         if inferred:
-            preferred = self._search(query, Filters({**explicit.values, **inferred.values}), k_docs=max(k, 5) * 2)
+            combined = Filters({**explicit.values, **inferred.values})
+            preferred = self._search(query, combined, k_docs=max(k, 5) * 2)
             if preferred:
                 preferred_ids = {h.id for h in preferred}
                 hits = preferred + [h for h in hits if h.id not in preferred_ids]
                 preferred_count = len(preferred)
             else:
+                if len(combined.values) >= 2 and all(
+                    self._matching_ids(Filters({key: v})) for key, v in combined.values.items()
+                ):
+                    conflict = combined
                 inferred = Filters()
+        if asks_for_note(question) and "type" not in explicit.values and "type" not in inferred.values:
+            hits = self._notes_first(query, explicit, hits, k_docs=max(k, 5) * 2)
         hits = hits[: max(k, 1) * 2]
+        absent = self._absent_share(query)
+        for hit in hits:
+            hit.absent = absent
         self._complete_chunks(hits[: max(k, 3)])
-        return SearchResult(hits, explicit, inferred, matched_nothing, preferred_count)
+        return SearchResult(hits, explicit, inferred, matched_nothing, preferred_count, conflict, absent)
+
+    def _notes_first(self, query: _Query, explicit: Filters, hits: list[DocumentHit], k_docs: int) -> list[DocumentHit]:
+        """「用大白话讲讲…」「技术上怎么实现」 ask for a note's explanation: the best note comes first
+        when it is nearly as close as the best document overall."""
+        notes = self._search(query, Filters({**explicit.values, "type": "note"}), k_docs=2)
+        if not notes or not hits or notes[0].dense < hits[0].dense - NOTE_PREFERENCE:
+            return hits
+        return [notes[0]] + [h for h in hits if h.id != notes[0].id]
+
+    def _excluded_rows(self, exclude: frozenset[str]) -> np.ndarray | None:
+        if not exclude or self._lexical is None:
+            return None
+        return np.fromiter((d in exclude for d in self._lexical.doc_ids), dtype=bool, count=len(self._lexical.doc_ids))
+
+    def _key_terms(self, tokens: list[str]) -> dict[str, float]:
+        """The question's terms with their idf weight (rare terms decide). English words absent from a
+        Chinese library say nothing either way (their glossary translations carry the evidence)."""
+        assert self._lexical is not None
+        key = tuple(tokens)
+        cached = self._last_terms  # read once: answer workers share the retriever
+        if cached[0] == key and cached[2] is self._lexical:
+            return cached[1]  # one question searches several times (filters, notes)
+        terms = self._weigh_terms(tokens)
+        self._last_terms = (key, terms, self._lexical)
+        return terms
+
+    def _weigh_terms(self, tokens: list[str]) -> dict[str, float]:
+        assert self._lexical is not None
+        idf = self._lexical.idf(list(dict.fromkeys(tokens)))
+        if not idf:
+            return {}
+        top = max(idf.values())
+        return {t: w for t, w in idf.items() if not (t.isascii() and w >= top - 1e-6)}
+
+    def _absent_share(self, query: _Query) -> float:
+        """Share of the key-term weight carried by Chinese words that no (non-excluded) document has."""
+        terms = self._key_terms(query.tokens)
+        total = sum(terms.values())
+        if total <= 0 or self._lexical is None:
+            return 0.0
+        missing = 0.0
+        for term, weight in terms.items():
+            if term.isascii() or len(term) < 2:
+                continue
+            rows = self._lexical.rows_containing(term)
+            if query.excluded_rows is not None and rows.size:
+                rows = rows[~query.excluded_rows[rows]]
+            if rows.size == 0:
+                missing += weight
+        return missing / total
 
     def _complete_chunks(self, hits: list[DocumentHit]) -> None:
         """Give the top documents all their chunks (unretrieved ones score 0), so the answer writer can
@@ -164,20 +344,32 @@ class Retriever:
         mask = self._mask(filters)
         if mask is not None and bm25.size:
             bm25 = np.where(mask, bm25, 0.0)
+        if query.excluded_rows is not None and bm25.size:
+            bm25 = np.where(query.excluded_rows, 0.0, bm25)
         lexical_ids: list[str] = []
         if bm25.size and bm25.max() > 0:
             top = np.argpartition(-bm25, min(n, bm25.size - 1))[:n]
             lexical_ids = [lexical.chunk_ids[i] for i in top if bm25[i] > 0]
 
-        dense_hits = self._vectors.query(query_vector, n, where=filters.chroma_where())
+        where = filters.chroma_where()
+        if any(key in filters.values for key in ID_KEYS):
+            by_ids = {"doc_id": {"$in": self._matching_ids(filters) or ["\u2400"]}}
+            where = {"$and": [where, by_ids]} if where else by_ids
+        if query.exclude:
+            excluding = {"doc_id": {"$nin": sorted(query.exclude)}}
+            where = {"$and": [where, excluding]} if where else excluding
+        dense_hits = self._vectors.query(query_vector, n, where=where)
         dense = {h.chunk_id: h.similarity for h in dense_hits}
+        library_median = float(np.median([h.similarity for h in dense_hits])) if dense_hits else 0.0
         missing = [cid for cid in lexical_ids if cid not in dense]
         dense.update(self._vectors.similarities(query_vector, missing))
 
         candidate_ids = list(dict.fromkeys([*dense.keys(), *lexical_ids]))
         with session_scope(self._engine) as session:
             rows = library.chunks_by_ids(session, candidate_ids)
-        candidate_ids = [cid for cid in candidate_ids if cid in rows and cid in dense]
+        candidate_ids = [
+            cid for cid in candidate_ids if cid in rows and cid in dense and rows[cid][1].id not in query.exclude
+        ]
         if not candidate_ids:
             return []
         dense_arr = np.array([dense[c] for c in candidate_ids], dtype=np.float32)
@@ -187,12 +379,12 @@ class Retriever:
         )
         fused = (1 - self.bm25_weight) * _minmax(dense_arr) + self.bm25_weight * _minmax(lex_arr)
 
-        # Term weights for coverage: rare terms decide. English words absent from a Chinese library say
-        # nothing either way (their glossary translations carry the evidence), so they are left out.
-        idf = lexical.idf(list(dict.fromkeys(tokens)))
-        query_terms = {t: w for t, w in idf.items() if not (t.isascii() and w >= max(idf.values()) - 1e-6)}
+        query_terms = self._key_terms(tokens)
         total_weight = sum(query_terms.values())
         by_doc: dict[str, DocumentHit] = {}
+        doc_terms: dict[str, set[str]] = {}
+        doc_text: dict[str, str] = {}
+        best_lexical: dict[str, float] = {}
         for cid, score, d, lx in zip(candidate_ids, fused, dense_arr, lex_arr, strict=True):
             chunk, doc = rows[cid]
             hit = by_doc.get(doc.id)
@@ -200,13 +392,34 @@ class Retriever:
                 hit = by_doc[doc.id] = DocumentHit(
                     doc.id, doc.title, doc.type, doc.source_path, dict(doc.meta), float(score), float(d), 0.0
                 )
+                hit.library_median = library_median
+                doc_terms[doc.id], doc_text[doc.id], best_lexical[doc.id] = set(), doc.title, 0.0
             hit.score = max(hit.score, float(score))
             hit.dense = max(hit.dense, float(d))
-            terms = set(chunk.tokens.split(" "))
-            if total_weight > 0:
-                matched = sum(w for t, w in query_terms.items() if t in terms)
-                hit.coverage = max(hit.coverage, matched / total_weight)
+            best_lexical[doc.id] = max(best_lexical[doc.id], float(lx))
+            doc_terms[doc.id].update(chunk.tokens.split(" "))
+            doc_text[doc.id] += chunk.text
             hit.chunks.append(ChunkHit(cid, chunk.section, chunk.text, float(score), float(d), float(lx)))
+        if total_weight > 0:
+            for doc_id, hit in by_doc.items():
+                hit.coverage, hit.soft_coverage = _coverage(
+                    query_terms, total_weight, doc_terms[doc_id], doc_text[doc_id]
+                )
+        by_dense = sorted(by_doc.values(), key=lambda h: h.dense, reverse=True)
+        for rank, hit in enumerate(by_dense, start=1):
+            hit.dense_rank = rank
+            # How far the document stands from the best other document (negative below the first).
+            rival = by_dense[1].dense if rank == 1 and len(by_dense) > 1 else by_dense[0].dense
+            hit.dense_lead = hit.dense - rival if len(by_dense) > 1 else hit.dense - library_median
+            # Standing against the other candidate documents, in their own spread (scale-free).
+            others = np.array([h.dense for h in by_dense if h is not hit], dtype=np.float32)
+            if others.size >= 2:
+                hit.dense_z = float((hit.dense - others.mean()) / max(float(others.std()), 1e-3))
+        lexical_order = sorted(
+            (h for h in by_doc.values() if best_lexical[h.id] > 0), key=lambda h: -best_lexical[h.id]
+        )
+        for rank, hit in enumerate(lexical_order, start=1):
+            hit.lexical_rank = rank
         ranked = sorted(by_doc.values(), key=lambda h: h.score, reverse=True)
         for hit in ranked:
             hit.chunks.sort(key=lambda c: c.score, reverse=True)
@@ -215,13 +428,29 @@ class Retriever:
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters or self._lexical is None:
             return None
-        key = tuple(sorted(filters.values.items()))
+        key = tuple(sorted((k, str(v)) for k, v in filters.values.items()))
         if key not in self._masks:
-            doc_ok = {doc_id: filters.matches(t, m) for doc_id, (t, m) in self._doc_meta.items()}
+            doc_ok = {doc_id: filters.matches(d.type, d.meta) for doc_id, d in self._doc_meta.items()}
             self._masks[key] = np.fromiter(
                 (doc_ok.get(d, False) for d in self._lexical.doc_ids), dtype=bool, count=len(self._lexical.doc_ids)
             )
         return self._masks[key]
+
+
+def _coverage(terms: dict[str, float], total: float, doc_terms: set[str], doc_text: str) -> tuple[float, float]:
+    """(exact, soft) share of the key-term weight the document holds. Soft coverage also gives half
+    credit for the share of a Chinese term's characters the document's text contains, so a synonym
+    or a paraphrase sharing a character (次品 / 缺陷品) is not worth nothing."""
+    exact = soft = 0.0
+    for term, weight in terms.items():
+        if term in doc_terms:
+            exact += weight
+            soft += weight
+        elif not term.isascii():
+            chars = [c for c in term if _HAN.match(c)]
+            if chars:
+                soft += 0.5 * weight * sum(c in doc_text for c in chars) / len(chars)
+    return exact / total, soft / total
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ jieba.setLogLevel(logging.WARNING)
 
 # A sentence ends at Chinese or Western terminal punctuation (and any closing quotes after it),
 # or at a line break.
-_SENTENCE_END = re.compile(r"([。！？!?]+[」』”’）)]*|(?<=[a-z0-9\)])\.(?=\s)|\n+)")
-_CLAUSE_END = re.compile(r"([。！？!?；;]+[」』”’）)]*|(?<=[a-z0-9\)])\.(?=\s)|\n+)")
+_SENTENCE_END = re.compile(r"([。！？!?]+[」』”’）)]*|(?<=[a-z0-9\)\]%])\.(?=\s)|\n+)")
+_CLAUSE_END = re.compile(r"([。！？!?；;]+[」』”’）)]*|(?<=[a-z0-9\)\]%])\.(?=\s)|\n+)")
 _TOKEN_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 _DIGITS = re.compile(r"\d")
 
@@ -94,3 +94,27 @@ def bigrams(text: str) -> set[str]:
     """Character bigrams of the Han/alphanumeric characters, for cheap overlap scoring."""
     chars = [c for c in text.lower() if _TOKEN_KEEP.match(c)]
     return {chars[i] + chars[i + 1] for i in range(len(chars) - 1)}
+
+
+_CLIP_BOUNDARY = re.compile(r"[。！？!?；;]|[，,、：:](?!\d)|(?<!\d)[，,]")
+# A figure with its unit: 1,150 万元, 96.5%, 3 分钟. A cut never falls inside one.
+_FIGURE = re.compile(r"\d[\d.,，]*\d?\s*(?:%|％|万元|亿元|万|亿|千|百|元|倍|个|人|次|分钟|小时|天|秒|年)?")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten to at most ``limit`` characters at a sentence or clause end, never inside a number
+    (「约 1,150 万元」 stays whole or goes whole); an ellipsis marks the cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    window = text[: limit - 1]
+    # Boundaries are judged on the whole text: a comma at the window's edge may sit inside 1,150.
+    ends = [m.end() for m in _CLIP_BOUNDARY.finditer(text) if m.end() <= len(window)]
+    if ends and ends[-1] >= limit // 3:
+        return window[: ends[-1]].rstrip("，,、：: ") + "…"
+    cut = len(window)
+    for figure in _FIGURE.finditer(text):
+        if figure.start() < cut < figure.end():
+            cut = figure.start()
+            break
+    return text[:cut].rstrip() + "…"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Field, Session, SQLModel, col, delete, func, select
 
 
 def utcnow() -> datetime:
@@ -119,3 +119,13 @@ def set_state(session: Session, key: str, value: str) -> None:
     else:
         row.value = value
         session.add(row)
+
+
+def indexed_chunk_count(session: Session) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Chunk)
+        .join(Document, col(Chunk.document_id) == col(Document.id))
+        .where(col(Document.indexed).is_(True))
+    )
+    return int(session.exec(stmt).one())

@@ -209,10 +209,12 @@ def print_report(report: IngestReport) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON object(s) of the contract.")] = False,
-    k: Annotated[int | None, typer.Option("--k", help="How many documents to cite (1-10).")] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", help="How many documents an answer may cite (1-10); a list names every match.")
+    ] = None,
     filters: Annotated[
         list[str] | None,
-        typer.Option("--filter", help="key=value; keys: type, industry, year, products, tags. Repeatable."),
+        typer.Option("--filter", help="key=value; keys: type, industry, year, products, tags, customer. Repeatable."),
     ] = None,
 ) -> None:
     """Answer a question from the library, with citations."""
@@ -378,11 +380,14 @@ def bench_retrieval(
 def bench_calibrate(
     questions: Annotated[Path | None, typer.Option(help="Labelled questions (YAML); default: the demo set.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    prlib: Annotated[Path | None, typer.Option(help="A labelled dev library: corpus/ + questions.jsonl.")] = None,
+    squad: Annotated[Path | None, typer.Option(help="A SQuAD-format file, e.g. CMRC 2018 trial.")] = None,
+    fit: Annotated[bool, typer.Option(help="Fit the relevance model; check it leave-one-set-out.")] = False,
 ) -> None:
     """How well the bot cites or declines on labelled answerable and unanswerable questions."""
     from bench.calibrate import DEFAULT_QUESTIONS, run
 
-    run(questions or DEFAULT_QUESTIONS, as_json=as_json, settings=load_settings())
+    run(questions or DEFAULT_QUESTIONS, as_json=as_json, settings=load_settings(), prlib=prlib, squad=squad, fit=fit)
 
 
 @bench_app.command("scale")

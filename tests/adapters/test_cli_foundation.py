@@ -44,7 +44,7 @@ def test_ask_json_contract(data_dir: Path) -> None:
     result = prbot("ask", "挂错科室的比例降到了多少？", "--json", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "answer", "confident", "mode", "citations"}
+    assert {"question", "answer", "confident", "mode", "citations"} <= set(answer)  # fields may be added
     assert answer["confident"] is True and answer["mode"] == "offline"
     citation = answer["citations"][0]
     assert set(citation) == {"id", "title", "type", "source", "snippet", "score"}

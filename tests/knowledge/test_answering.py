@@ -1,0 +1,176 @@
+"""Answering rules on real components: lists from metadata, near misses, sections, chunks, snippets."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services
+from handlers.ask import AskService
+from knowledge.chunk import chunk_document
+from knowledge.text import clip
+from tests.conftest import FIXTURE_LIBRARY, make_settings
+
+INDUSTRY_YEARS = [("金融", 2020), ("金融", 2024), ("金融", 2022), ("金融", 2021), ("金融", 2023), ("金融", 2025)]
+INDUSTRY_YEARS += [("金融", 2019), ("教育", 2022), ("教育", 2023)]
+BANKS = ["城商行", "农商行", "股份制银行", "证券公司", "保险公司", "信托公司", "消费金融公司"]
+
+
+def write_case(folder: Path, n: int, industry: str, year: int, product: str, body: str) -> None:
+    (folder / f"c{n}.md").write_text(
+        f"---\nid: lc-{n}\ntype: case\ntitle: 第{n}号客户数字化升级\nindustry: {industry}\n"
+        f"customer: 某地客户{n}\nproducts: [{product}]\nyear: {year}\n---\n{body}",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def list_services(services: Services, tmp_path: Path) -> Services:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for n, (industry, year) in enumerate(INDUSTRY_YEARS):
+        who = BANKS[n] if industry == "金融" else "中学"
+        product = "数字人" if industry == "教育" else "智能客服"
+        body = (
+            f"## 背景\n这家{who}的服务渠道分散，客户等待时间长，人工成本逐年上升，管理层希望统一服务入口。\n\n"
+            f"## 方案\n部署{product}与知识库，打通业务系统，按业务场景配置流程。\n\n"
+            f"## 成效\n- 人工成本下降 {20 + n}%，平均等待时间缩短到 {n + 1} 分钟。\n"
+        )
+        write_case(folder, n, industry, year, product, body)
+    report = services.ingestor.ingest([folder])
+    assert report.ok, report.failed
+    return services
+
+
+def ask(svc: Services, question: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    return AskService(svc.answerer, svc.settings.retrieval).ask(question, **kwargs)  # type: ignore[arg-type]
+
+
+def test_list_question_names_every_match_newest_first(list_services: Services) -> None:
+    reply = ask(list_services, "有哪些金融行业的案例？")
+    answer = reply.data["answer"]
+    assert answer["confident"] is True and answer["total"] == 7
+    ids = [c["id"] for c in answer["citations"]]
+    assert ids == ["lc-5", "lc-1", "lc-4", "lc-2", "lc-3", "lc-0", "lc-6"]  # 2025 … 2019
+    assert "共 7 个" in reply.text
+    # Each entry quotes the case's results, with its figure whole.
+    assert "人工成本下降 25%" in reply.text and "[7]" in reply.text
+
+
+def test_chat_shows_a_first_page_and_keeps_the_whole_list(list_services: Services) -> None:
+    reply = ask(list_services, "有哪些金融行业的案例？", page_size=5)
+    assert len(reply.citations) == 5
+    assert '还有 2 个，回复"更多"' in reply.text
+    assert "[6]" not in reply.text
+    listing = reply.data["list"]
+    assert listing["total"] == 7 and len(listing["ids"]) == 7 and listing["shown"] == listing["ids"][:5]
+
+
+def test_oldest_first_when_asked(list_services: Services) -> None:
+    answer = ask(list_services, "金融行业的案例都有哪些？按时间顺序").data["answer"]
+    assert [c["id"] for c in answer["citations"]][:2] == ["lc-6", "lc-0"]
+
+
+def test_explicit_filter_lists_everything_it_matches(list_services: Services) -> None:
+    answer = ask(list_services, "有哪些案例", filter_pairs=["industry=教育"]).data["answer"]
+    assert answer["confident"] is True
+    assert [c["id"] for c in answer["citations"]] == ["lc-8", "lc-7"]
+
+
+def test_year_list_comes_from_the_metadata(list_services: Services) -> None:
+    answer = ask(list_services, "2022年有哪些案例？").data["answer"]
+    assert sorted(c["id"] for c in answer["citations"]) == ["lc-2", "lc-7"]
+
+
+def test_near_miss_is_not_answered_confidently(list_services: Services) -> None:
+    # 金融 exists, 数字人 exists, never together.
+    reply = ask(list_services, "有没有金融行业用数字人的案例？")
+    answer = reply.data["answer"]
+    assert answer["confident"] is False
+    assert answer["outcome"] == "closest"
+    assert "没有同时满足" in reply.text and "最接近的是" in reply.text
+
+
+def test_english_near_miss_reply_is_framed_in_english(list_services: Services) -> None:
+    reply = ask(list_services, "Do we have any bank case with a digital human?")
+    assert reply.data["answer"]["confident"] is False
+    assert "closest" in reply.text.lower() and "没有" not in reply.text.split("\n")[0]
+
+
+def test_plain_words_question_quotes_the_user_value_section(library_services: Services) -> None:
+    answer = ask(library_services, "用大白话讲讲检索增强生成是什么").data["answer"]
+    assert answer["citations"][0]["id"] == "fx-note-rag"
+    assert "开卷考试" in answer["answer"]
+
+
+def test_principle_question_quotes_the_expert_section(library_services: Services) -> None:
+    answer = ask(library_services, "检索增强生成的技术原理是什么").data["answer"]
+    assert answer["citations"][0]["id"] == "fx-note-rag"
+    assert "向量" in answer["answer"]
+
+
+def test_english_answer_says_its_quotes_are_chinese(library_services: Services) -> None:
+    reply = ask(library_services, "Do we have a hospital case?")
+    assert reply.data["answer"]["confident"] is True
+    assert "(Quoted from the Chinese sources.)" in reply.text
+
+
+def test_focused_question_cites_only_what_answers(library_services: Services) -> None:
+    answer = ask(library_services, "城商行上线智能客服后人工坐席成本下降了多少？").data["answer"]
+    assert [c["id"] for c in answer["citations"]] == ["fx-bank"]
+
+
+def test_no_chunk_is_a_crumb() -> None:
+    body = (
+        "## 背景\n"
+        + "该企业的产线每天生产上万件产品，质检全靠人工目检。" * 4
+        + "\n\n[需要引证]\n## 成效\n良品率提升。\n"
+    )
+    chunks = chunk_document(body, target_chars=60, max_chars=80, min_chars=40)
+    assert all(len(c.text) >= 40 for c in chunks)
+    assert any("[需要引证]" in c.text for c in chunks) and any("良品率提升" in c.text for c in chunks)
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_clip_never_cuts_inside_a_number() -> None:
+    text = "项目总投入约 1,150 万元，节省运维成本约 1,150 万元，客户满意度从 82% 提升到 96.5%，并且上线很快"
+    for limit in range(8, len(text)):
+        clipped = clip(text, limit)
+        assert len(clipped) <= limit
+        kept = clipped.rstrip("…").rstrip()
+        for figure in ("1,150 万元", "82%", "96.5%"):
+            assert not any(kept.endswith(figure[:i].rstrip()) for i in range(1, len(figure))), (limit, clipped)
+
+
+def test_replica_without_bm25_files_rebuilds_them_from_the_database(library_services: Services, tmp_path: Path) -> None:
+    """A second replica shares the database and the vectors, not the data dir."""
+    replica_dir = tmp_path / "replica"
+    replica_dir.mkdir()
+    shutil.copytree(library_services.settings.chroma_path, replica_dir / "chroma")
+    settings = make_settings(replica_dir, database_url=library_services.settings.resolved_database_url)
+    replica = build_services(settings, embedder=library_services.embedder, use_configured_chat_model=False)
+    try:
+        before = library_services.retriever.document_count
+        assert not (replica_dir / "lexical").exists()
+        assert replica.retriever.lexical_ready() is True
+        hits = replica.retriever.search("挂错科室", k=3).hits
+        assert hits[0].id == "fx-hospital" and hits[0].lexical_rank == 1
+        # The library changes (another replica ingests): this one rebuilds for the new generation.
+        library_services.ingestor.ingest([FIXTURE_LIBRARY, _extra_case(tmp_path)])
+        # (lexical_ready compares the BM25 index with the database's chunk count.)
+        assert replica.retriever.lexical_ready() is True
+        assert replica.retriever.document_count == before + 1
+    finally:
+        replica.engine.dispose()
+
+
+def _extra_case(tmp_path: Path) -> Path:
+    path = tmp_path / "extra.md"
+    path.write_text(
+        "---\nid: fx-extra\ntype: case\ntitle: 某物流公司冷链仓储温控\nindustry: 交通物流\nyear: 2024\n---\n"
+        "## 成效\n冷链仓储温控告警从每周 40 次降到 3 次，货损率下降 60%。\n",
+        encoding="utf-8",
+    )
+    return path
