@@ -40,10 +40,25 @@ def index_check(services: Services) -> Check:
 
 def default_checks(services: Services) -> dict[str, Check]:
     """What /readyz checks in every process; platforms add theirs when they start."""
-    checks: dict[str, Check] = {"database": database_check(services), "index": index_check(services)}
-    # More checks: add entries here (name -> a function returning (ok, detail)), e.g. whether the
-    # replica's lexical index matches the library's generation.
+    checks: dict[str, Check] = {
+        "database": database_check(services),
+        "index": index_check(services),
+        "lexical": lexical_check(services),
+    }
     return checks
+
+
+def lexical_check(services: Services) -> Check:
+    """Whether this replica's BM25 index covers the library's current chunks (it rebuilds from the
+    database when another process re-indexed): answers without it would come from vectors only."""
+
+    def check() -> tuple[bool, str]:
+        if services.retriever.document_count == 0:
+            return True, "empty library"
+        ready = services.retriever.lexical_ready()
+        return ready, "bm25 matches the library" if ready else "bm25 index missing or behind the library"
+
+    return check
 
 
 class Health:

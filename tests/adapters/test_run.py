@@ -70,7 +70,7 @@ def test_run_with_nothing_configured_still_serves_health(services: Services, cap
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 200
-        assert set(ready.json()["checks"]) == {"database", "index"}
+        assert set(ready.json()["checks"]) == {"database", "index", "lexical"}
         assert "console" in services.notifiers
         logged = caplog.text
         assert "Slack is off" in logged and "SLACK_BOT_TOKEN" in logged
@@ -96,6 +96,7 @@ def test_run_starts_configured_platforms_and_readyz_checks_them(library_services
             ready = httpx.get(f"http://127.0.0.1:{runtime.health_server.port}/readyz")  # type: ignore[union-attr]
             assert ready.status_code == 200, ready.text
             assert {"slack", "feishu"} <= set(ready.json()["checks"])
+            assert ready.json()["checks"]["lexical"]["ok"], "the library's BM25 index is there"
             body = event_body(mention("城商行上线智能客服后人工坐席成本下降了多少？", ts="1.1"), "EvRun")
             url = f"http://127.0.0.1:{runtime.web.port}/slack/events"  # type: ignore[union-attr]
             assert httpx.post(url, content=body, headers=signed_headers("sec", body)).status_code == 200
