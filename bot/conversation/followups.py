@@ -146,7 +146,7 @@ def _merge(last: str, said: str, vocab: Vocabulary, thread: Thread) -> str:
     year = thread.get("topic_year")
     if _SAME_YEAR.search(said) and year:
         question = _SAME_YEAR.sub(f"{year}年", said)
-    if infer_filters(question, vocab):
+    if set(infer_filters(question, vocab).values) - {"type"}:  # the new words name their own scope
         return question
     return f"{last} {question}"
 

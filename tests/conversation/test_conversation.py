@@ -174,3 +174,12 @@ def test_threads_do_not_share_memory(conv: Services) -> None:
     say(svc, "有没有医疗行业的案例？", thread="one")
     other = say(svc, "那金融行业呢？", thread="two")
     assert "还没有上一个问题" in other.text
+
+
+def test_more_without_a_list_and_similar_cases_without_those_shown(conv: Services) -> None:
+    assert "还没有列出过结果" in say(conv, "更多", thread="more0").text
+    first = say(conv, "2023年医疗行业有哪些案例？", thread="similar")
+    assert "fx-hospital" in cited(first)
+    more = say(conv, "还有别的类似案例吗？", thread="similar")
+    assert command_of(more) == "ask"
+    assert "fx-hospital" not in cited(more)
