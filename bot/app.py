@@ -150,10 +150,13 @@ def install_conversation(services: Services) -> None:
     settings = services.settings
     tool_picker, condenser = None, None
     if services.chat_model is not None:
-        api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
-        tool_picker = ToolPicker(settings.openai.base_url, api_key, settings.openai.model, settings.openai.timeout_s)
         condenser = Condenser(services.chat_model)
-    Conversation(
+        if settings.openai.configured:  # tools need the endpoint itself, not only a chat-model port
+            api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
+            tool_picker = ToolPicker(
+                settings.openai.base_url, api_key, settings.openai.model, settings.openai.timeout_s
+            )
+    conversation = Conversation(
         services.router,
         services.engine,
         services.query_embedder or services.embedder,
@@ -162,7 +165,9 @@ def install_conversation(services: Services) -> None:
         vocabulary=lambda: _vocabulary(services),
         tool_picker=tool_picker,
         condenser=condenser,
-    ).install()
+    )
+    conversation.install()
+    services.job_providers.append(conversation.schedule)
 
 
 def _vocabulary(services: Services) -> Vocabulary:

@@ -92,6 +92,10 @@ class Conversation:
         self.router.interpreter = self
         self.router.on_action("conv", self.on_action)
 
+    def schedule(self, scheduler: Any) -> None:
+        """A job provider: forget expired threads every hour (idempotent, so every replica may run it)."""
+        scheduler.every("conversation-forget-expired", self.memory.forget_expired, seconds=3600)
+
     def today(self) -> date:
         return datetime.now(self.tz).date()
 
