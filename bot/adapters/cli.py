@@ -276,10 +276,20 @@ def _stdin_questions() -> Iterator[str | UserError]:
 
 
 @app.command()
-def chat() -> None:
+def chat(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One message per stdin line in, one JSON object per reply out.")
+    ] = False,
+) -> None:
     """A terminal conversation with the bot (the same router Slack and Feishu use)."""
     from bot.adapters.console import ConsoleChat
 
+    if as_json:
+        from bot.adapters import chat_json
+
+        with services() as svc:
+            status = chat_json.run(svc.router, sys.stdin, lambda s: print(s, flush=True), cli_user(svc.settings))
+        raise typer.Exit(status)
     with services() as svc:
         if svc.retriever.document_count == 0:
             err.print("资料库还是空的 / the library is empty: run `prbot ingest PATH` first (or `prbot demo`).")
@@ -388,6 +398,22 @@ def bench_calibrate(
     from bench.calibrate import DEFAULT_QUESTIONS, run
 
     run(questions or DEFAULT_QUESTIONS, as_json=as_json, settings=load_settings(), prlib=prlib, squad=squad, fit=fit)
+
+
+@bench_app.command("conversation")
+def bench_conversation(
+    dataset: Annotated[Path, typer.Option(help="A folder with intents.jsonl, questions.jsonl and corpus/.")] = Path(
+        "../shared/bench/prlib-dev"
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    index_dir: Annotated[
+        Path | None, typer.Option(help="Keep the corpus index in this data dir between runs (default: a temp dir).")
+    ] = None,
+) -> None:
+    """Routing accuracy, follow-up hit@3, list completeness and per-message latency, offline."""
+    from bench.conversation import run
+
+    run(dataset, as_json=as_json, settings=load_settings(), index_dir=index_dir)
 
 
 @bench_app.command("scale")

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 ChatBehaviour = Callable[[list[dict[str, Any]]], tuple[int, str]]
+# For a request that offers tools: the messages and tool names → (status, [(tool name, arguments JSON)]).
+ToolBehaviour = Callable[[list[dict[str, Any]], list[str]], tuple[int, list[tuple[str, str]]]]
 
 
 class FakeOpenAI:
@@ -18,8 +20,15 @@ class FakeOpenAI:
     ``chat`` maps the request's messages to (HTTP status, reply text). ``delay_s`` makes every call slow.
     """
 
-    def __init__(self, chat: ChatBehaviour | None = None, delay_s: float = 0.0, dim: int = 8) -> None:
+    def __init__(
+        self,
+        chat: ChatBehaviour | None = None,
+        delay_s: float = 0.0,
+        dim: int = 8,
+        tools: ToolBehaviour | None = None,
+    ) -> None:
         self.chat = chat or (lambda messages: (200, "答案 [1]"))
+        self.tools = tools
         self.delay_s = delay_s
         self.dim = dim
         self.requests: list[dict[str, Any]] = []
@@ -34,7 +43,11 @@ class FakeOpenAI:
                 fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
                 if fake.delay_s:
                     time.sleep(fake.delay_s)
-                if self.path.endswith("/chat/completions"):
+                if self.path.endswith("/chat/completions") and body.get("tools") and fake.tools is not None:
+                    names = [tool["function"]["name"] for tool in body["tools"]]
+                    status, calls = fake.tools(body.get("messages", []), names)
+                    payload = _tool_calls(calls, body.get("model", "fake")) if status == 200 else _error(status)
+                elif self.path.endswith("/chat/completions"):
                     status, text = fake.chat(body.get("messages", []))
                     payload = _completion(text, body.get("model", "fake")) if status == 200 else _error(status)
                 elif self.path.endswith("/embeddings"):
@@ -75,6 +88,24 @@ def _completion(text: str, model: str) -> dict[str, Any]:
         "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _tool_calls(calls: list[tuple[str, str]], model: str) -> dict[str, Any]:
+    tool_calls = [
+        {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": arguments}}
+        for n, (name, arguments) in enumerate(calls)
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": None if tool_calls else "no tool"}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 

@@ -1,0 +1,526 @@
+"""The conversation layer: a request in words → the command it means, with the thread remembered.
+
+Set as ``router.interpreter``; the router hands it every message that does not start with a
+command word. In order: a pending question or confirmation in the thread is answered; greetings
+and "what can you do" get the overview; follow-ups are resolved against the thread's memory; the
+model (when configured) or the offline router picks the command; slots are filled from the words;
+a missing required slot is asked for; an inferred action with effects is confirmed first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot import i18n
+from bot.commands import CommandSpec
+from bot.conversation import cues, followups, plans
+from bot.conversation.intents import IntentRouter, Route
+from bot.conversation.memory import MemoryStore, Thread, new_token
+from bot.conversation.strings import t
+from bot.core import Button, Reply, Request, UserError
+from bot.router import Router, Words
+from knowledge.embed import Embedder
+from knowledge.filters import Vocabulary
+from storage import library
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+YES = {"是", "是的", "确认", "好", "好的", "可以", "对", "行", "yes", "y", "ok", "confirm", "sure"}
+NO = {"否", "不", "不是", "取消", "算了", "不要", "no", "n", "cancel", "stop"}
+OVERVIEW = ("ask", "draft", "check", "personas", "cr", "digest", "drill", "incident", "note")
+_THANKS = re.compile(r"谢|辛苦|感谢|thank|thx|cheers", re.IGNORECASE)
+_LIST_PAGE = 5
+
+# A model's choice of command (from ``bot.conversation.tools``): (full name, values) or None.
+ToolPicker = Callable[[str, list[tuple[str, str]], list[CommandSpec]], tuple[str, dict[str, Any]] | None]
+# A model's rewrite of a follow-up into a standalone question, given the thread history.
+Condenser = Callable[[str, list[tuple[str, str]]], str | None]
+
+
+class Conversation:
+    def __init__(
+        self,
+        router: Router,
+        engine: Engine,
+        embedder: Embedder,
+        *,
+        memory_minutes: int,
+        timezone: str = "Asia/Shanghai",
+        vocabulary: Callable[[], Vocabulary] | None = None,
+        tool_picker: ToolPicker | None = None,
+        condenser: Condenser | None = None,
+    ) -> None:
+        self.router = router
+        self.engine = engine
+        self.intents = IntentRouter(router.registry, embedder)
+        self.embedder = embedder
+        self.memory = MemoryStore(engine, memory_minutes)
+        self.tz = ZoneInfo(timezone)
+        self.vocabulary = vocabulary or Vocabulary
+        self.tool_picker = tool_picker
+        self.condenser = condenser
+        # Rules that name one command plainly (the router's ``on_intent``): this layer applies them,
+        # after the thread's follow-ups, so 「给这个案例写3个标题」 can mean the thread's case.
+        self.intent_rules: list[tuple[re.Pattern[str], str]] = []
+        self._local = threading.local()  # the command chosen for the message this thread handles
+
+    @property
+    def last_command(self) -> str:
+        return str(getattr(self._local, "command", ""))
+
+    @last_command.setter
+    def last_command(self, name: str) -> None:
+        self._local.command = name
+
+    # ---- wiring
+
+    def install(self) -> None:
+        """Become the router's interpreter, taking over its intent rules (see ``intent_rules``)."""
+        self.intent_rules = list(getattr(self.router, "_intents", []))
+        if hasattr(self.router, "_intents"):
+            self.router._intents.clear()
+        self.router.interpreter = self
+        self.router.on_action("conv", self.on_action)
+
+    def schedule(self, scheduler: Any) -> None:
+        """A job provider: forget expired threads every hour (idempotent, so every replica may run it)."""
+        scheduler.every("conversation-forget-expired", self.memory.forget_expired, seconds=3600)
+
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    def classify(self, text: str) -> str:
+        """The capability a first message in a fresh thread goes to (no side effects; for benchmarks)."""
+        text = text.strip()
+        if self.intents.rule(text) == "help":
+            return "help"
+        route = self.intents.route(text, self.embedder.embed_query(text))
+        ruled = self._intent_rule(text, route)
+        if ruled:
+            return ruled
+        if route.capability == "ask" or (not route.fits and cues.QUESTION.search(text)):
+            return "ask"
+        return "help" if not route.fits else route.capability
+
+    # ---- one message
+
+    def __call__(self, request: Request) -> Reply | None:
+        text = request.text.strip()
+        lang = i18n.detect_language(text, command=False)  # no command word here: every word counts
+        thread = self.memory.load(request)
+        self.last_command = ""
+        notes: list[str] = []
+        if thread.expired and followups.looks_like_followup(text):
+            notes.append(t("expired", lang, minutes=self.memory.minutes))
+        reply = self._understand(request, text, lang, thread, notes)
+        thread.remember("user", text)
+        thread.remember("bot", reply.text)
+        self.memory.save(thread)
+        if notes:
+            reply = replace(reply, text="\n".join([*notes, reply.text]))
+        reply.data.setdefault("conversation", {})["command"] = self.last_command
+        return reply
+
+    def _understand(self, request: Request, text: str, lang: str, thread: Thread, notes: list[str]) -> Reply:
+        pending = thread.get("pending")
+        if isinstance(pending, dict):
+            answered = self._answer_pending(request, text, lang, thread, pending)
+            if answered is not None:
+                return answered
+        ruled = self.intents.rule(text)
+        if ruled == "help":
+            self.last_command = "help"
+            return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
+        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread))
+        if follow is not None:
+            return self._follow_up(request, follow, lang, thread)
+        elliptical = re.search(r"呢\s*[?？]?$|^(不对|我是说)", text)
+        if elliptical and not thread.get("question") and followups.looks_like_followup(text) and not thread.expired:
+            notes.append(t("no_earlier_question", lang))
+            return self.ask(request, text, lang, thread)
+        picked = self._pick_with_model(text, thread)
+        if picked is not None:
+            return self._run_model_pick(request, picked, lang, thread)
+        route = self.intents.route(text, self.embedder.embed_query(text))
+        ruled = self._intent_rule(text, route)
+        if ruled:
+            return self._run_plan(request, plans.plan_for(ruled, text, self.today()), lang, thread, inferred=False)
+        return self._routed(request, text, lang, thread, route)
+
+    def _intent_rule(self, text: str, route: Route) -> str:
+        """A capability's own rule (「…写5个标题…」 is a draft) wins unless another capability's domain
+        words plainly claim the message (「帮我看看这条微博有没有超过140字」 is a check)."""
+        for pattern, name in self.intent_rules:
+            if pattern.search(text) and (route.capability in (name, "ask") or not route.fits):
+                return name
+        return ""
+
+    def _routed(self, request: Request, text: str, lang: str, thread: Thread, route: Route) -> Reply:
+        capability = route.capability
+        if capability == "help":
+            self.last_command = "help"
+            return self.overview(lang)
+        if capability == "ask" or (not route.fits and cues.QUESTION.search(text)):
+            return self.ask(request, text, lang, thread)
+        if not route.fits:
+            self.last_command = "help"
+            return self.nearest(route, lang)
+        plan = plans.plan_for(capability, text, self.today())
+        if capability == "check" and not plan.values.get("copy") and thread.get("draft"):
+            plan.values["copy"] = str(thread.get("draft"))
+            plans.refresh(plan)
+        return self._run_plan(request, plan, lang, thread, inferred=True)
+
+    # ---- answers from the library
+
+    def ask(
+        self, request: Request, question: str, lang: str, thread: Thread, *, exclude: list[str] | None = None
+    ) -> Reply:
+        self.last_command = "ask"
+        if self.condenser is not None and thread.history() and question != request.text.strip():
+            pass  # already rewritten from memory; the model's rewrite is for raw follow-ups
+        elif self.condenser is not None and thread.history():
+            condensed = self.condenser(question, thread.history())
+            if condensed:
+                question = condensed
+        spec = self.router.default_spec()
+        if spec is None:
+            return self.router.ask(request)
+        values: dict[str, Any] = {"question": question}
+        if exclude:
+            values["k"] = min(10, 3 + len(exclude))
+        reply = self.router.run_values(spec, replace(request, text=question), values)
+        if exclude:
+            kept = [c for c in reply.citations if c.id.split("#")[0] not in set(exclude)]
+            if not kept:
+                return Reply(text=t("no_more_similar", lang), data=reply.data)
+            reply.citations = kept[:3]
+        self._remember_answer(thread, question, reply)
+        return reply
+
+    def _remember_answer(self, thread: Thread, question: str, reply: Reply) -> None:
+        confident = _confident(reply)
+        cited = [c.id.split("#")[0] for c in reply.citations]
+        thread.state["question"] = question
+        if not confident:
+            return
+        thread.state["cited"] = cited
+        listed = list_ids_of(reply) or cited
+        thread.state["list"] = listed
+        thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
+        if cited:
+            thread.state["topic"] = cited[0]
+            with session_scope(self.engine) as session:
+                doc = library.get_document(session, cited[0])
+                year = (doc.meta or {}).get("year") if doc else None
+            thread.state["topic_year"] = year
+
+    def _titles(self, thread: Thread) -> dict[str, str]:
+        ids = list(
+            dict.fromkeys([*thread.list_ids, *(thread.get("cited") or []), *([thread.topic] if thread.topic else [])])
+        )
+        if not ids:
+            return {}
+        out = {}
+        with session_scope(self.engine) as session:
+            for doc_id in ids[:50]:
+                doc = library.get_document(session, str(doc_id))
+                if doc is not None:
+                    meta = dict(doc.meta or {})
+                    extra = " ".join(str(meta.get(k, "")) for k in ("customer", "industry", "products", "technology"))
+                    out[str(doc_id)] = f"{doc.title} {extra}".strip()
+        return out
+
+    def _follow_up(self, request: Request, follow: followups.FollowUp, lang: str, thread: Thread) -> Reply:
+        if follow.problem:
+            self.last_command = "ask"
+            return Reply(text=t(follow.problem, lang, **follow.values), private=True)
+        if follow.kind == "more":
+            return self._next_page(thread, lang)
+        if follow.kind == "check":
+            plan = plans.plan_for("check", request.text, self.today(), given=follow.values)
+            plan.values["copy"] = follow.values["copy"]
+            plans.refresh(plan)
+            return self._run_plan(request, plan, lang, thread, inferred=False)
+        if follow.kind == "draft":
+            plan = plans.plan_for("draft", request.text, self.today())
+            plan.values["doc"] = follow.doc
+            plan.values["text"] = re.sub(r"这个案例|这个项目|这篇|它", "", request.text)
+            plans.refresh(plan)
+            return self._run_plan(request, plan, lang, thread, inferred=False)
+        title = (self._titles(thread).get(follow.doc or "", "") if follow.doc else "").split(" ")[0]
+        question = follow.question
+        if follow.doc and title:
+            question = question.replace(self._titles(thread).get(follow.doc, ""), title)
+        reply = self.ask(request, question, lang, thread, exclude=follow.exclude or None)
+        if follow.doc and follow.kind in ("item", "pick", "reference", "elliptical"):
+            thread.state["topic"] = follow.doc
+        return reply
+
+    def _next_page(self, thread: Thread, lang: str) -> Reply:
+        self.last_command = "ask"
+        ids, shown = thread.list_ids, int(thread.get("shown") or 0)
+        if shown >= len(ids):
+            return Reply(text=t("list_end", lang, n=len(ids)), private=True)
+        page = ids[shown : shown + _LIST_PAGE]
+        titles = self._titles(thread)
+        lines = [t("list_more", lang, start=shown + 1, end=shown + len(page), n=len(ids))]
+        lines += [f"{shown + n}. {titles.get(i, i).split(' ')[0]} ({i})" for n, i in enumerate(page, start=1)]
+        thread.state["shown"] = shown + len(page)
+        return Reply(text="\n".join(lines), data={"list": {"ids": page, "total": len(ids)}})
+
+    # ---- commands from words
+
+    def _run_plan(self, request: Request, plan: plans.Plan, lang: str, thread: Thread, *, inferred: bool) -> Reply:
+        self.last_command = plan.capability
+        spec = self._spec_of(plan)
+        if spec is None:
+            return self.nearest(None, lang)
+        missing = plan.missing + [m for m in self._structured_missing(spec, plan) if m not in plan.missing]
+        if missing:
+            thread.state["pending"] = {"kind": "slot", "plan": asdict(plan), "slot": missing[0]}
+            return self._ask_for(missing[0], lang, plan)
+        if inferred and (plan.effects or spec.effects):
+            token = new_token()
+            thread.state["pending"] = {"kind": "confirm", "plan": asdict(plan), "token": token}
+            thread.pending_token = token
+            return self._confirmation(plan, lang, token)
+        thread.state.pop("pending", None)
+        return self.execute(plan, request, thread)
+
+    def _spec_of(self, plan: plans.Plan) -> CommandSpec | None:
+        structured = self.router.registry.get(plan.command)
+        if structured is not None and structured.args_model is not Words:
+            return structured
+        return self.router.registry.get(plan.capability) or structured
+
+    def _structured_missing(self, spec: CommandSpec, plan: plans.Plan) -> list[str]:
+        if spec.args_model is Words:
+            return []
+        return [a.name for a in spec.args if a.required and plan.values.get(a.name) in (None, "")]
+
+    def execute(self, plan: plans.Plan, request: Request, thread: Thread) -> Reply:
+        self.last_command = plan.capability
+        spec = self._spec_of(plan)
+        if spec is None:
+            raise UserError(t("do_command", request.lang, command=plan.command))
+        if spec.args_model is Words:
+            reply = self.router.run_words(spec, request, plan.words, natural=True)
+        else:
+            names = {a.name for a in spec.args}
+            values = {k: v for k, v in plan.values.items() if k in names and v not in (None, "", False)}
+            reply = self.router.run_values(spec, request, values)
+        draft = reply.data.get("draft") if isinstance(reply.data, dict) else None
+        if isinstance(draft, dict) and isinstance(draft.get("variants"), list) and draft["variants"]:
+            first = draft["variants"][0]
+            thread.state["draft"] = str(first.get("text", "")) if isinstance(first, dict) else str(first)
+        return reply
+
+    def _ask_for(self, slot: str, lang: str, plan: plans.Plan, bad: str = "") -> Reply:
+        what = t(f"slot_{slot}", lang) if f"slot_{slot}" in _slot_keys() else slot
+        example = t(f"slot_{slot}_example", lang) if f"slot_{slot}_example" in _slot_keys() else "…"
+        if bad:
+            kept = "，".join(f"{k}={v}" for k, v in plan.values.items() if v not in (None, "", False) and k != "text")
+            text = t(
+                "ask_slot_again", lang, words=bad, what=what, example=example, kept=kept or t("nothing_kept", lang)
+            )
+        else:
+            text = t("ask_slot", lang, what=what, example=example)
+        return Reply(text=text, private=True, data={"conversation": {"awaiting": slot, "command": plan.command}})
+
+    def _confirmation(self, plan: plans.Plan, lang: str, token: str) -> Reply:
+        action = self.describe(plan, lang)
+        buttons = [
+            Button(t("confirm_yes", lang), f"conv:yes:{token}", token, style="primary"),
+            Button(t("confirm_no", lang), f"conv:no:{token}", token),
+        ]
+        data = {"conversation": {"confirm": plan.command, "values": _plain(plan.values)}}
+        return Reply(text=t("confirm", lang, action=action), buttons=buttons, private=True, data=data)
+
+    def describe(self, plan: plans.Plan, lang: str) -> str:
+        v = {k: ("" if val is None else val) for k, val in plan.values.items()}
+        key = "do_" + plan.command.replace(" ", "_")
+        if key in _slot_keys():
+            if "size" in v:
+                v["size"] = t(str(v["size"]), lang) if v["size"] in ("big", "small") else v["size"]
+            v.setdefault("checkpoint", "")
+            v.setdefault("year", self.today().year + 1)
+            return t(key, lang, **v)
+        return t("do_command", lang, command=" ".join([plan.capability, *plan.words]))
+
+    def _answer_pending(
+        self, request: Request, text: str, lang: str, thread: Thread, pending: dict[str, Any]
+    ) -> Reply | None:
+        plan = _plan_from(pending.get("plan"))
+        if plan is None:
+            thread.state.pop("pending", None)
+            return None
+        word = text.strip().strip("。.!！").lower()
+        if pending.get("kind") == "confirm":
+            if word not in YES and word not in NO:
+                thread.state.pop("pending", None)  # a new request: the confirmation lapses
+                thread.pending_token = None
+                return None
+            self.last_command = plan.capability
+            token = str(pending.get("token", ""))
+            if not self.memory.claim(thread.key, token):
+                thread.state.pop("pending", None)
+                return Reply(text=t("already_done", lang), private=True)
+            thread.state.pop("pending", None)
+            thread.pending_token = None
+            if word in NO:
+                return Reply(text=t("cancelled", lang), private=True)
+            return self.execute(plan, request, thread)
+        if word in NO:
+            thread.state.pop("pending", None)
+            self.last_command = plan.capability
+            return Reply(text=t("cancelled", lang), private=True)
+        slot = str(pending.get("slot", ""))
+        if self.intents.rule(text) == "help" or (
+            len(text) > 12 and slot not in ("title", "description", "copy", "comment")
+        ):
+            route = self.intents.route(text, self.embedder.embed_query(text))
+            if route.capability != plan.capability and route.fits:
+                thread.state.pop("pending", None)
+                return None  # a new request, not the answer
+        self.last_command = plan.capability
+        if not plans.fill(plan, slot, text, self.today()):
+            return self._ask_for(slot, lang, plan, bad=plan.bad)
+        thread.state.pop("pending", None)
+        return self._run_plan(request, plan, lang, thread, inferred=True)
+
+    def on_action(self, request: Request) -> Reply:
+        """A click on 「确认」/「取消」: acts once, however often it is clicked."""
+        assert request.action is not None
+        _, verb, token = [*request.action.action.split(":", 2), "", ""][:3]
+        lang = "zh"
+        key = self.memory.owner_of(token) if token else None
+        if key is None or not self.memory.claim(key, token):
+            return Reply(text=t("already_done", lang), private=True)
+        thread = self.memory.load(
+            replace(request, platform=key.platform, channel_id=key.channel_id, thread_id=key.thread_id or None)
+        )
+        pending = thread.get("pending") or {}
+        plan = _plan_from(pending.get("plan"))
+        thread.state.pop("pending", None)
+        thread.pending_token = None
+        if plan is None or verb != "yes":
+            self.memory.save(thread)
+            return Reply(text=t("cancelled", lang), private=True)
+        reply = self.execute(plan, request, thread)
+        self.memory.save(thread)
+        return reply
+
+    # ---- the model, when configured
+
+    def _pick_with_model(self, text: str, thread: Thread) -> tuple[str, dict[str, Any]] | None:
+        if self.tool_picker is None:
+            return None
+        try:
+            return self.tool_picker(text, thread.history(), [s for s in self.router.registry.commands if s.chat])
+        except Exception as exc:  # any failure of the model falls back to the offline router
+            log.warning("tool routing failed, using the offline router: %s", exc.__class__.__name__)
+            return None
+
+    def _run_model_pick(self, request: Request, picked: tuple[str, dict[str, Any]], lang: str, thread: Thread) -> Reply:
+        name, values = picked
+        spec = self.router.registry.get(name)
+        assert spec is not None  # the picker only returns registered commands
+        default = self.router.default_spec()
+        if default is not None and spec.group.name == default.group.name:
+            return self.ask(request, str(values.get("question") or request.text), lang, thread)
+        if spec.group.name == "help":
+            self.last_command = "help"
+            return self.overview(lang)
+        plan = plans.Plan(spec.group.name, spec.name, dict(values))
+        if spec.args_model is Words:
+            plan = plans.plan_for(spec.group.name, request.text, self.today(), given=values)
+        else:
+            plans.refresh(plan)
+        return self._run_plan(request, plan, lang, thread, inferred=True)
+
+    # ---- what the bot can do
+
+    def overview(self, lang: str, thanks: bool = False) -> Reply:
+        if thanks:
+            return Reply(text=t("thanks", lang))
+        lines = [t("overview_intro", lang)]
+        for group in OVERVIEW:
+            examples = self._examples(group, lang)
+            found = self.router.registry.group_named(group)
+            if found is None or len(examples) < 2:
+                continue
+            summary = found.en if lang == "en" else found.zh
+            lines.append(t("overview_line", lang, summary=summary, first=examples[0], second=examples[1]))
+        lines.append(t("overview_outro", lang))
+        return Reply(text="\n".join(lines), private=True)
+
+    def nearest(self, route: Route | None, lang: str) -> Reply:
+        ranked = [g for g, _ in (route.ranked if route else ()) if g not in ("help",)][:2] or ["ask", "draft"]
+        lines = []
+        for group in ranked:
+            found = self.router.registry.group_named(group)
+            examples = self._examples(group, lang)
+            if found is None or not examples:
+                continue
+            lines.append(t("nearest_line", lang, summary=found.en if lang == "en" else found.zh, example=examples[0]))
+        return Reply(text=t("nearest", lang, lines="\n".join(lines)), private=True)
+
+    def _examples(self, group: str, lang: str) -> list[str]:
+        examples = [text for _, text in self.intents.examples(group)]
+        english = [e for e in examples if not re.search(r"[\u4e00-\u9fff]", e)]
+        chinese = [e for e in examples if e not in english]
+        return (english or chinese) if lang == "en" else (chinese or english)
+
+
+def list_ids_of(reply: Reply) -> list[str]:
+    """The complete ordered list of ids a list answer carries in ``Reply.data`` (read defensively)."""
+    data = reply.data if isinstance(reply.data, dict) else {}
+    candidates: list[Any] = []
+    for holder in (data, data.get("answer") if isinstance(data.get("answer"), dict) else {}):
+        for key in ("list", "ids", "all_ids", "list_ids", "items"):
+            value = holder.get(key)
+            if isinstance(value, dict):
+                value = value.get("ids")
+            candidates.append(value)
+    for value in candidates:
+        if isinstance(value, list) and value:
+            ids = [v.get("id") if isinstance(v, dict) else v for v in value]
+            if all(isinstance(i, str) and i for i in ids):
+                return [str(i).split("#")[0] for i in ids]
+    return []
+
+
+def _confident(reply: Reply) -> bool:
+    answer = reply.data.get("answer") if isinstance(reply.data, dict) else None
+    if isinstance(answer, dict) and "confident" in answer:
+        return bool(answer["confident"]) and bool(reply.citations)
+    return bool(reply.citations)
+
+
+def _plan_from(raw: Any) -> plans.Plan | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("capability"), str):
+        return None
+    plan = plans.Plan(raw["capability"], raw.get("sub"), dict(raw.get("values") or {}))
+    plans.refresh(plan)
+    return plan
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if isinstance(v, str | int | float | bool) and v not in ("", None)}
+
+
+def _slot_keys() -> set[str]:
+    from bot.conversation.strings import STRINGS
+
+    return set(STRINGS)

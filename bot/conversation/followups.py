@@ -1,0 +1,205 @@
+"""Follow-ups that only make sense with the thread: ellipsis, corrections, references, the last list.
+
+``resolve`` reads a message against the thread's memory and says what it means: a question
+rewritten to stand alone (「那教育行业呢？」 → the last question with the industry replaced), an item
+of the last list, the next page, or more like the last answer without what was shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.conversation import slots
+from bot.conversation.memory import Thread
+from knowledge.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
+
+# 「那教育行业呢？」「2025年的呢？」「那在制造业呢」: the last question with something replaced.
+_ELLIPSIS = re.compile(
+    r"^(那|那么|那在|那如果是|换成|如果是|what about|how about|and)?\s*(.{1,20}?)(的)?(呢|吧)?\s*[?？]?$", re.I
+)
+_ELLIPSIS_END = re.compile(r"(呢|what about|how about)\s*[?？]?\s*$|^(what|how) about", re.IGNORECASE)
+_CORRECTION = re.compile(
+    r"^(不对|不是|错了|我是说|我指的是|我的意思是|no,? i meant|i meant|actually)[，,\s]*(我是说|我指的是)?", re.I
+)
+_MORE = re.compile(
+    r"^(更多|再来点|还有吗|继续|下一页|接着列|more|next|show more|next page)[。.!！?？]*$", re.IGNORECASE
+)
+_SIMILAR = re.compile(
+    r"还有(没有)?(别的|其他|其它)|别的类似|类似的(案例|项目)?|any other|anything else like|other similar|more like",
+    re.I,
+)
+_REFERENCE = re.compile(
+    r"它|它们|这个项目|这个案例|该项目|该案例|那个项目|那个案例|这家客户|这个客户|该客户|这家|这篇|这个方案|上面那个|刚才那个|"
+    r"\b(it|this project|this case|that case|that project|this customer)\b",
+    re.IGNORECASE,
+)
+_PICK = re.compile(r"^(其中)?\s*(.{1,12}?)\s*(的)?(那个|那家|那篇|那项|那一个)[，,]?\s*(.*)$")
+_DETAIL = re.compile(r"详细|说说|讲讲|展开|介绍|看看|具体|tell me more|details?|more about", re.IGNORECASE)
+_PLAIN = re.compile(r"大白话|通俗|简单点|说人话|plain (words|language|english)|simpler", re.IGNORECASE)
+_SAME_YEAR = re.compile(r"同一年|同年|那一年|same year", re.IGNORECASE)
+_QUESTION_WORD = re.compile(r"多少|几|哪|什么|怎么|如何|吗|[?？]|\b(what|how|which|when|who)\b", re.IGNORECASE)
+_NEW_SEARCH = re.compile(r"有没有|有哪些|案例|项目|列出|\b(cases?|projects?)\b", re.IGNORECASE)
+_CHAINED_DRAFT = re.compile(r"(写|改写|起草|write|draft)", re.IGNORECASE)
+_CHAINED_CHECK = re.compile(
+    r"(这条|这段|这个|上面|刚才的?)(文案|标题|草稿|稿子)?.{0,6}(合规|违规|广告法|超|字数|检查)|"
+    r"(is|check) (this|that|it)",
+    re.IGNORECASE,
+)
+ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is about the thread's document
+
+
+@dataclass
+class FollowUp:
+    kind: str  # replace | pick | item | more | similar | reference | plain | elliptical | draft | check
+    question: str = ""  # the standalone question to answer (ask kinds)
+    doc: str | None = None  # the document meant
+    exclude: list[str] = field(default_factory=list)
+    problem: str = ""  # a strings key when the follow-up cannot be served (no list, past the end …)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def looks_like_followup(text: str) -> bool:
+    """Words that only make sense after an earlier turn (for the 'no earlier question' note)."""
+    stripped = text.strip()
+    return bool(
+        (_ELLIPSIS_END.search(stripped) and len(stripped) <= 24)
+        or _CORRECTION.search(stripped)
+        or _MORE.match(stripped)
+        or _SIMILAR.search(stripped)
+        or slots.read_ordinal(stripped) is not None
+        or (_REFERENCE.search(stripped) and len(stripped) <= 30)
+    )
+
+
+def resolve(text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str]) -> FollowUp | None:
+    """What the message means in this thread; None when it stands on its own."""
+    stripped = text.strip()
+    last = str(thread.get("question") or "")
+    ids = thread.list_ids
+    if _MORE.match(stripped):
+        if not ids:
+            return FollowUp("more", problem="no_earlier_list")
+        return FollowUp("more")
+    ordinal = slots.read_ordinal(stripped)
+    if ordinal is not None and (ids or _DETAIL.search(stripped)) and len(stripped) <= 30:
+        if not ids:
+            return FollowUp("item", problem="no_earlier_list")
+        index = len(ids) - 1 if ordinal == -1 else ordinal - 1
+        if index < 0 or index >= len(ids):
+            return FollowUp("item", problem="ordinal_past_end", values={"n": len(ids), "k": ordinal})
+        doc = ids[index]
+        rest = re.sub(
+            r"第\s*\S{1,3}?\s*(个|条|篇|项|家)|\b(the )?(first|second|third|fourth|fifth|last)( one)?\b", "", stripped
+        )
+        return FollowUp("item", question=_about(titles.get(doc, doc), rest), doc=doc)
+    if thread.get("draft") and _CHAINED_CHECK.search(stripped) and not slots.read_copy(stripped):
+        return FollowUp("check", values={"copy": str(thread.get("draft"))})
+    topic = thread.topic
+    if topic and _CHAINED_DRAFT.search(stripped) and _REFERENCE.search(stripped):
+        return FollowUp("draft", doc=topic)
+    if not last:
+        return None
+    if _SIMILAR.search(stripped) and len(stripped) <= 30:
+        question = _merge(last, stripped, vocab, thread)
+        return FollowUp("similar", question=question, exclude=_unique([*thread.get("cited", []), *ids]))
+    correction = _CORRECTION.search(stripped)
+    if correction or (_ELLIPSIS_END.search(stripped) and len(stripped) <= 24):
+        said = stripped[correction.end() :] if correction else stripped
+        replaced = _replace(last, said, vocab)
+        if replaced != last:
+            return FollowUp("replace", question=replaced)
+    if _PLAIN.search(stripped) and len(stripped) <= 20:
+        return FollowUp("plain", question=f"{last} {stripped}")
+    pick = _PICK.match(stripped)
+    if pick and ids:
+        doc = _best_title(pick.group(2), ids, titles)
+        if doc:
+            return FollowUp("pick", question=_about(titles.get(doc, doc), pick.group(5) or stripped), doc=doc)
+    if stripped.startswith("其中") and ids:
+        doc = _best_title(stripped[2:], ids, titles)
+        if doc:
+            return FollowUp("pick", question=_about(titles.get(doc, doc), stripped[2:]), doc=doc)
+    if topic and _REFERENCE.search(stripped):
+        return FollowUp("reference", question=_about(titles.get(topic, topic), stripped), doc=topic)
+    if topic and _is_elliptical(stripped, vocab):
+        return FollowUp("elliptical", question=_about(titles.get(topic, topic), stripped), doc=topic)
+    return None
+
+
+def _about(title: str, rest: str) -> str:
+    rest = _REFERENCE.sub("", rest).strip(" ，,。")
+    return f"{title}：{rest}" if rest else title
+
+
+def _is_elliptical(text: str, vocab: Vocabulary) -> bool:
+    core = re.sub(r"[\s，,。.!！?？、]", "", text)
+    if len(core) > ELLIPTICAL_MAX or not _QUESTION_WORD.search(text) or _NEW_SEARCH.search(text):
+        return False
+    return not infer_filters(text, vocab)
+
+
+def _merge(last: str, said: str, vocab: Vocabulary, thread: Thread) -> str:
+    """「同一年交通行业还有别的案例吗？」: the new words, with 「同一年」 read from the thread."""
+    question = said
+    year = thread.get("topic_year")
+    if _SAME_YEAR.search(said) and year:
+        question = _SAME_YEAR.sub(f"{year}年", said)
+    if set(infer_filters(question, vocab).values) - {"type"}:  # the new words name their own scope
+        return question
+    return f"{last} {question}"
+
+
+def _replace(last: str, said: str, vocab: Vocabulary) -> str:
+    """The last question with each filter the new words name put in place of the old one."""
+    new = infer_filters(said, vocab).values
+    old = infer_filters(last, vocab).values
+    question = last
+    if "year" in new:
+        if "year" in old:
+            question = re.sub(str(old["year"]), str(new["year"]), question, count=1)
+        else:
+            question = f"{new['year']}年{question}"
+    if "industry" in new:
+        new_words = _surface(said, str(new["industry"])) or str(new["industry"])
+        old_words = _surface(last, str(old["industry"])) if "industry" in old else None
+        question = question.replace(old_words, new_words, 1) if old_words else f"{new_words}{question}"
+    if "products" in new and new.get("products") != old.get("products"):
+        if "products" in old:
+            question = question.replace(str(old["products"]), str(new["products"]), 1)
+        else:
+            question = f"{new['products']} {question}"
+    return question
+
+
+def _surface(text: str, industry: str) -> str | None:
+    """The words in ``text`` that named ``industry`` (「教育行业」, 「制造业」, 「银行」)."""
+    stem = industry.rstrip("业") if len(industry) > 2 else industry
+    for word in (
+        f"{industry}行业",
+        f"{stem}行业",
+        industry,
+        f"{stem}业",
+        stem,
+        *industry.split("/"),
+        *INDUSTRY_SYNONYMS.get(industry, ()),
+    ):
+        if len(word) >= 2 and word.lower() in text.lower():
+            start = text.lower().index(word.lower())
+            return text[start : start + len(word)]
+    return None
+
+
+def _best_title(words: str, ids: list[str], titles: dict[str, str]) -> str | None:
+    """The listed document whose title (or metadata) shares most characters with ``words``."""
+    wanted = {ch for ch in re.sub(r"[\s，,。的那个家篇其中]", "", words)}
+    if not wanted:
+        return None
+    scored = [(len(wanted & set(titles.get(i, ""))), -n, i) for n, i in enumerate(ids)]
+    best = max(scored)
+    return best[2] if best[0] >= 2 or (best[0] >= 1 and len(wanted) <= 2) else None
+
+
+def _unique(ids: list[Any]) -> list[str]:
+    return list(dict.fromkeys(str(i) for i in ids))

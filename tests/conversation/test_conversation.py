@@ -1,0 +1,185 @@
+"""The conversation layer end to end: real router, SQLite, Chroma and the offline model."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot.app import Services
+from bot.conversation import Conversation
+from bot.core import Action, Reply, Request
+from storage.changes import ChangeRequest
+from storage.conversation import ConversationMemory
+
+
+def say(svc: Services, text: str, thread: str = "t1", user: str = "slack:U1") -> Reply:
+    return svc.router.handle(Request(text=text, user_id=user, channel_id="C1", platform="slack", thread_id=thread))
+
+
+def click(svc: Services, action: str, user: str = "slack:U1") -> Reply:
+    # a click carries only its action: the token finds the conversation it belongs to
+    return svc.router.handle(Request(text="", user_id=user, channel_id="C1", platform="slack", action=Action(action)))
+
+
+def command_of(reply: Reply) -> str:
+    return str(reply.data.get("conversation", {}).get("command", ""))
+
+
+def cited(reply: Reply) -> list[str]:
+    return [c.id.split("#")[0] for c in reply.citations]
+
+
+def changes(svc: Services) -> list[ChangeRequest]:
+    with Session(svc.engine) as session:
+        return list(session.exec(select(ChangeRequest)))
+
+
+def test_the_app_installs_the_conversation_layer(conv: Services) -> None:
+    assert isinstance(conv.router.interpreter, Conversation)
+
+
+def test_greetings_and_capability_questions_get_an_overview_in_the_users_language(conv: Services) -> None:
+    hello = say(conv, "你好", thread="hello")
+    assert command_of(hello) == "help"
+    assert "我能" in hello.text and "案例" in hello.text
+    assert "没有找到相关资料" not in hello.text
+    # two examples per capability: 「…」「…」 on each line
+    lines = [line for line in hello.text.splitlines() if line.startswith("•")]
+    assert len(lines) >= 8 and all(line.count("「") >= 2 for line in lines)
+    english = say(conv, "What can you do?", thread="hello-en")
+    assert english.text.startswith("Hi!") and "e.g." in english.text
+    assert "welcome" in say(conv, "Thanks a lot!", thread="thanks").text
+
+
+def test_nothing_fits_names_the_nearest_commands_never_a_bare_not_found(conv: Services) -> None:
+    reply = say(conv, "把会议室空调调低一点", thread="nearest")
+    assert "没有找到相关资料" not in reply.text
+    assert "最接近" in reply.text and reply.text.count("例如") >= 2
+
+
+def test_an_inferred_change_request_is_confirmed_once_and_a_second_click_does_nothing(conv: Services) -> None:
+    before = len(changes(conv))
+    reply = say(conv, "我想加一个小变更：官网首页换横幅，下周一生效", thread="click")
+    assert command_of(reply) == "cr"
+    assert "官网首页换横幅" in reply.text and "小变更" in reply.text
+    assert [b.label for b in reply.buttons] == ["确认", "取消"]
+    assert len(changes(conv)) == before  # nothing happens before the confirmation
+    yes = reply.buttons[0].action
+    first = click(conv, yes)
+    assert "官网首页换横幅" in first.text and len(changes(conv)) == before + 1
+    second = click(conv, yes)
+    assert "不会重复执行" in second.text
+    assert len(changes(conv)) == before + 1
+    # typing 是 after the click does not submit again either
+    say(conv, "是", thread="click")
+    assert len(changes(conv)) == before + 1
+
+
+def test_a_typed_yes_confirms_and_no_cancels(conv: Services) -> None:
+    before = len(changes(conv))
+    asked = say(conv, "提一个大变更，年度发布会改到2027年12月31日生效", thread="big")
+    assert "大变更" in asked.text and "2027-12-31" in asked.text
+    done = say(conv, "是", thread="big")
+    assert "年度发布会" in done.text and len(changes(conv)) == before + 1
+    say(conv, "提一个小变更：客服热线换号码，明天起生效", thread="other")
+    cancelled = say(conv, "否", thread="other")
+    assert "已取消" in cancelled.text and len(changes(conv)) == before + 1
+
+
+def test_a_missing_slot_is_asked_for_and_a_bad_answer_is_asked_again_keeping_the_rest(conv: Services) -> None:
+    before = len(changes(conv))
+    first = say(conv, "登记一个变更，把客服热线换成新号码", thread="slots")
+    assert "小变更还是大变更" in first.text
+    second = say(conv, "小变更", thread="slots")
+    assert "哪天" in second.text
+    bad = say(conv, "下下下周八", thread="slots")
+    assert "下下下周八" in bad.text and "size=small" in bad.text and "例如" in bad.text
+    confirm = say(conv, "明天起", thread="slots")
+    assert "确认吗" in confirm.text and "小变更" in confirm.text
+    say(conv, "是", thread="slots")
+    assert len(changes(conv)) == before + 1
+
+
+def test_an_incident_level_is_a_rule_and_starting_asks_first(conv: Services) -> None:
+    reply = say(conv, "紧急！微博上有人说我们平板充电起火，帮我启动二级响应", thread="incident")
+    assert command_of(reply) == "incident"
+    assert "2级响应" in reply.text and "平板充电起火" in reply.text and reply.buttons
+
+
+def test_an_explicit_command_acts_at_once(conv: Services) -> None:
+    reply = say(conv, "cr add --title 官网换横幅 --size small --effective 2030-01-07", thread="explicit")
+    assert "官网换横幅" in reply.text and "#" in reply.text
+    assert not any(b.action.startswith("conv:") for b in reply.buttons)  # no confirmation asked
+
+
+def test_follow_ups_replace_the_industry_and_resolve_references(conv: Services) -> None:
+    svc = conv
+    first = say(svc, "2023年医疗行业有哪些案例？", thread="follow")
+    assert cited(first)[:1] == ["fx-hospital"]
+    again = say(svc, "那制造业呢？", thread="follow")
+    assert command_of(again) == "ask"
+    assert again.data["answer"]["question"] == "2023年制造业有哪些案例？"
+    assert cited(again)[:1] == ["fx-factory"]
+    year = say(svc, "它是哪一年上线的？", thread="follow")
+    assert "fx-factory" in cited(year)[:3]
+
+
+def test_a_follow_up_with_no_earlier_question_is_answered_with_a_note(conv: Services) -> None:
+    reply = say(conv, "那金融行业呢？", thread="fresh")
+    assert "还没有上一个问题" in reply.text
+    assert command_of(reply) == "ask"
+
+
+def test_an_ordinal_past_the_end_says_how_many_there_were(conv: Services) -> None:
+    svc = conv
+    listed = say(svc, "有没有医疗行业的案例？", thread="list")
+    shown = len(
+        svc.router.interpreter.memory.load(  # type: ignore[union-attr]
+            Request(text="", channel_id="C1", platform="slack", thread_id="list")
+        ).list_ids
+    )
+    assert shown == len(listed.citations) or shown >= 1
+    reply = say(svc, "第九个详细说说", thread="list")
+    assert f"只有 {shown} 项" in reply.text
+
+
+def test_an_expired_conversation_says_so(conv: Services) -> None:
+    svc = conv
+    say(svc, "有没有医疗行业的案例？", thread="old")
+    with Session(svc.engine) as session:
+        row = session.get(ConversationMemory, ("slack", "C1", "old"))
+        assert row is not None
+        row.updated_at = row.updated_at - timedelta(days=2)
+        session.add(row)
+        session.commit()
+    reply = say(svc, "那金融行业呢？", thread="old")
+    assert "已过期" in reply.text
+
+
+def test_a_draft_about_the_threads_case_then_a_check_of_the_draft(conv: Services) -> None:
+    svc = conv
+    say(svc, "某城商行智能客服升级的案例有吗", thread="chain")
+    draft = say(svc, "给这个案例写3个标题，给银发群体", thread="chain")
+    assert command_of(draft) == "draft"
+    assert len(draft.data["draft"]["variants"]) == 3
+    assert draft.data["draft"]["persona"] == "银发科技爱好者"
+    check = say(svc, "这条文案合规吗", thread="chain")
+    assert command_of(check) == "check"
+    assert "check" in check.data
+
+
+def test_threads_do_not_share_memory(conv: Services) -> None:
+    svc = conv
+    say(svc, "有没有医疗行业的案例？", thread="one")
+    other = say(svc, "那金融行业呢？", thread="two")
+    assert "还没有上一个问题" in other.text
+
+
+def test_more_without_a_list_and_similar_cases_without_those_shown(conv: Services) -> None:
+    assert "还没有列出过结果" in say(conv, "更多", thread="more0").text
+    first = say(conv, "2023年医疗行业有哪些案例？", thread="similar")
+    assert "fx-hospital" in cited(first)
+    more = say(conv, "还有别的类似案例吗？", thread="similar")
+    assert command_of(more) == "ask"
+    assert "fx-hospital" not in cited(more)
