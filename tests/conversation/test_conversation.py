@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -108,7 +108,8 @@ def test_an_incident_level_is_a_rule_and_starting_asks_first(conv: Services) -> 
 
 
 def test_an_explicit_command_acts_at_once(conv: Services) -> None:
-    reply = say(conv, "cr add --title 官网换横幅 --size small --effective 2030-01-07", thread="explicit")
+    soon = (date.today() + timedelta(days=40)).isoformat()  # within the effective-date horizon
+    reply = say(conv, f"cr add --title 官网换横幅 --size small --effective {soon}", thread="explicit")
     assert "官网换横幅" in reply.text and "#" in reply.text
     assert not any(b.action.startswith("conv:") for b in reply.buttons)  # no confirmation asked
 

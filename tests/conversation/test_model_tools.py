@@ -70,7 +70,7 @@ def test_the_model_picks_a_command_from_the_registry_offered_as_tools(
     script.status, script.calls = 200, [("cr_list", json.dumps({"mine": True}))]
     reply = say(svc, "我提的那些东西现在怎么样了", thread="m1")
     assert command_of(reply) == "cr"
-    assert {"ask", "cr_add", "cr_list", "digest_preview", "incident", "drill", "help"} <= set(script.offered)
+    assert {"ask", "cr_add", "cr_list", "digest_preview", "incident_start", "drill_plan", "help"} <= set(script.offered)
 
 
 def test_arguments_that_do_not_validate_fall_back_to_the_offline_router(
