@@ -15,6 +15,15 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+def comma_or_json_list(value: object) -> object:
+    """A list setting written as a JSON list or as ``a,b,c``; anything else is left to validation."""
+    if isinstance(value, str):
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class OpenAISettings(BaseModel):
     """An OpenAI-compatible endpoint (OpenAI, Azure, DeepSeek, Qwen, vLLM, Ollama)."""
 
@@ -313,11 +322,7 @@ class DigestSettings(BaseModel):
     @field_validator("channels", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return comma_or_json_list(value)
 
 
 class WatchSettings(BaseModel):
@@ -356,11 +361,7 @@ class WatchSettings(BaseModel):
     @field_validator("feeds", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return comma_or_json_list(value)
 
 
 class KpiSettings(BaseModel):
@@ -381,11 +382,7 @@ class KpiSettings(BaseModel):
     @field_validator("channels", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            if value.strip().startswith("["):
-                return json.loads(value)
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return comma_or_json_list(value)
 
 
 class Settings(BaseSettings):

@@ -10,20 +10,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from knowledge.factcheck import cn_to_number
+
 _WEEKDAYS_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _WEEKDAYS_EN = {
     name: index
@@ -55,23 +43,10 @@ class SlotError(ValueError):
 
 
 def cn_number(text: str) -> int | None:
-    """「3」「三」「十二」「二十」 → an int; None if it is not a number."""
+    """「3」「三」「十二」「二十」 → an int; None if it is not a whole number."""
     text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
-        return None
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = current * 10 + _CN_DIGITS[ch] if current else _CN_DIGITS[ch]
-    return total + current
+    value = cn_to_number(text) if text else None
+    return int(value) if value is not None and value == int(value) else None
 
 
 # ---- dates ------------------------------------------------------------------------------------
