@@ -141,4 +141,3 @@ def as_json(answer: Answer, text: str, citations: list[Source] | None = None) ->
     if answer.listing is not None:
         result["total"] = answer.listing.total
     return result
-
