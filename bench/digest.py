@@ -56,8 +56,8 @@ def seed(url: str, count: int, now: datetime) -> None:
 
 
 def time_digest(url: str, now: datetime) -> dict[str, float]:
-    from handlers.digest import build_digest
-    from handlers.digest_calendar import DigestCalendar
+    from handlers.changes.digest import build_digest
+    from handlers.changes.digest_calendar import DigestCalendar
 
     engine = make_engine(url)
     calendar = DigestCalendar()
@@ -116,7 +116,7 @@ def time_cli_import(data_dir: Path, xlsx: Path) -> tuple[float, str]:
 
 def time_import_in_process(root: Path, xlsx: Path) -> float:
     """The import alone (no interpreter start, no app build), to show where the CLI's time goes."""
-    from handlers.change_table import import_table
+    from handlers.changes.table import import_table
 
     engine = make_engine(f"sqlite:///{root / 'in-process.db'}")
     migrate(engine)

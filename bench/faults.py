@@ -39,7 +39,7 @@ from sqlmodel import Session, select
 
 from bench.pgtemp import scratch_schema, unreachable_reason
 from bot.core import Destination, Reply
-from handlers.crisis_timers import Delivery, Plan, TimerService
+from handlers.crisis.timers import Delivery, Plan, TimerService
 from storage.claims import Claim
 from storage.db import make_engine, migrate
 from storage.drills import CrisisTimer
@@ -73,7 +73,7 @@ def replica(url: str, api_url: str, owner: str, lease_s: float, sweep_s: float, 
     """Fire scheduled posts until told to stop (SIGTERM); with ``crash``, die at that point of the
     first post this replica handles."""
     import storage.claims as claims
-    from bot.adapters.slack import SlackNotifier, make_client
+    from bot.adapters.slack.app import SlackNotifier, make_client
     from bot.scheduler import Scheduler
     from bot.settings import SlackSettings
 

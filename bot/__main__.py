@@ -1,3 +1,3 @@
-from bot.adapters.cli import main
+from bot.adapters.cli.app import main
 
 main()

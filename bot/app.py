@@ -136,16 +136,18 @@ def build_services(
 
 def register_capabilities(services: Services) -> None:
     """Each capability's commands are scanned into the one registry; its buttons and jobs added."""
-    from handlers import crisis_commands, digest, kpi, watch
-    from handlers import feedback as feedback_handler
-    from handlers.ask import AskService
-    from handlers.ask_commands import AskCommands
-    from handlers.changes import ChangeService
-    from handlers.changes_commands import ChangeCommands
-    from handlers.draft import register_all as register_drafting  # drafting, checks, personas, notes
-    from handlers.help import HelpCommands
+    from handlers import kpi, watch
+    from handlers.ask import feedback as feedback_handler
+    from handlers.ask.commands import AskCommands
+    from handlers.ask.service import AskService
+    from handlers.changes import digest
+    from handlers.changes.commands import ChangeCommands
+    from handlers.changes.service import ChangeService
+    from handlers.crisis import commands as crisis_commands
+    from handlers.drafting.draft import register_all as register_drafting  # drafting, checks, personas, notes
+    from handlers.drafting.notes import with_feedback_buttons
+    from handlers.help.commands import HelpCommands
     from handlers.kpi.commands import with_bid_button
-    from handlers.notes import with_feedback_buttons
 
     router, engine, settings = services.router, services.engine, services.settings
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 
 def command_classes() -> list[type]:
-    from handlers.ask_commands import AskCommands
-    from handlers.changes_commands import ChangeCommands
-    from handlers.crisis_commands import CrisisCommands
-    from handlers.help import HelpCommands
+    from handlers.ask.commands import AskCommands
+    from handlers.changes.commands import ChangeCommands
+    from handlers.crisis.commands import CrisisCommands
+    from handlers.help.commands import HelpCommands
 
     return [AskCommands, ChangeCommands, CrisisCommands, HelpCommands]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.cli_registry import describe
+from bot.adapters.cli.registry import describe
 from bot.command_classes import command_classes
 from bot.commands import markdown_table
 

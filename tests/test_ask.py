@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import Services
 from bot.core import Request, UserError
-from handlers.ask import AskService
+from handlers.ask.service import AskService
 
 
 def ask(svc: Services, question: str, **kwargs: object) -> dict:

@@ -14,10 +14,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.adapters.cli import app
-from bot.adapters.cli_registry import describe
-from bot.adapters.console import ConsoleNotifier
-from bot.adapters.terminal_text import plain
+from bot.adapters.cli.app import app
+from bot.adapters.cli.console import ConsoleNotifier
+from bot.adapters.cli.registry import describe
+from bot.adapters.cli.terminal_text import plain
 from bot.app import build_services
 from bot.command_classes import command_classes
 from bot.commands import markdown_table, parse_words

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.adapters.console import ConsoleNotifier
+from bot.adapters.cli.console import ConsoleNotifier
 from bot.adapters.health import Health, default_checks
 from bot.adapters.mentions_http import route_for as mentions_route
 from bot.adapters.web import WebServer, WSGIApp
@@ -85,7 +85,7 @@ class Runtime:
             log.error("Slack is off: %s", reason)
             self.health.checks["slack"] = lambda: (False, reason)
             return
-        from bot.adapters.slack import SlackAdapter
+        from bot.adapters.slack.app import SlackAdapter
 
         adapter = SlackAdapter(self.services, slack, mode)
         self._add("slack", adapter)  # before start(): a refused start-up still closes the pools
@@ -104,7 +104,7 @@ class Runtime:
                 "Feishu is off: set FEISHU_APP_ID and FEISHU_APP_SECRET (and FEISHU_DOMAIN=lark for Lark) to turn it on"
             )
             return
-        from bot.adapters.feishu import FeishuAdapter
+        from bot.adapters.feishu.app import FeishuAdapter
 
         adapter = FeishuAdapter(self.services, feishu, self.options.feishu_mode)
         if adapter.mode == "http":

@@ -44,7 +44,7 @@ def utcnow() -> datetime:
 
 
 class IncidentOpener(Protocol):
-    """What early warning needs from the incident clock (handlers.incidents.IncidentService)."""
+    """What early warning needs from the incident clock (handlers.crisis.incidents.IncidentService)."""
 
     people: Any
     timers: Any

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from bot.adapters.cli import app
+from bot.adapters.cli.app import app
 
 # Far enough for a big change's notice, within the horizon an effective date may lie ahead (two years).
 FUTURE = (date.today() + timedelta(days=60)).isoformat()

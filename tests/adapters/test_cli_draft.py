@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.adapters.cli import app
+from bot.adapters.cli.app import app
 
 SOURCE = "华东某城商行上线智能客服一年后，人工坐席成本下降 32%，客户满意度提升到 95%。系统每天处理 12 万次咨询。"
 TECHNICAL = (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.adapters.cli import app
+from bot.adapters.cli.app import app
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from bot.adapters.slack import SlackNotifier, make_client
+from bot.adapters.slack.app import SlackNotifier, make_client
 from bot.settings import SlackSettings
-from handlers.changes import ChangeService
-from handlers.digest_job import DigestJob
+from handlers.changes.digest_job import DigestJob
+from handlers.changes.service import ChangeService
 from storage.claims import get_claim
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.handlers import changes_support

@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from bot.adapters import feishu as feishu_module
-from bot.adapters.feishu import FeishuAdapter, FeishuNotifier, make_client, message_text, resolve_domain
+from bot.adapters.feishu import app as feishu_module
+from bot.adapters.feishu.app import FeishuAdapter, FeishuNotifier, make_client, message_text, resolve_domain
 from bot.adapters.web import WebServer
 from bot.app import Services
 from bot.core import Command, Destination, Form, FormField, Reply, Request, UserError
@@ -205,7 +205,7 @@ def test_form_card_submission_comes_back_as_an_action(rig: FeishuRig) -> None:
 @pytest.mark.parametrize("rig", [None], indirect=True, ids=["plain"])
 def test_api_error_is_logged_with_reference_and_user_told(rig: FeishuRig, caplog: pytest.LogCaptureFixture) -> None:
     rig.fake.fail("reply", code=230002, msg="bot not in chat")
-    with caplog.at_level(logging.ERROR, logger="bot.adapters.feishu"):
+    with caplog.at_level(logging.ERROR, logger="bot.adapters.feishu.app"):
         rig.post(message_event("ev-err", QUESTION, token=TOKEN, message_id="om_err"))
         told = rig.fake.wait_for(lambda: rig.fake.replies_to("om_err"))[0]
         rig.drain()
@@ -251,7 +251,7 @@ def test_a_card_date_picker_value_is_accepted(rig: FeishuRig) -> None:
     )
     assert response.status_code == 200
     assert seen[0].action is not None and seen[0].action.values == {"when": "2026-12-31", "why": "x"}
-    from bot.adapters.feishu import picked_value
+    from bot.adapters.feishu.app import picked_value
 
     assert picked_value("2026-12-31 10:30 +0800") == "2026-12-31 10:30" and picked_value("明天") == "明天"
 
@@ -303,7 +303,7 @@ def test_a_revoked_tenant_token_is_refreshed_and_readyz_really_checks(rig: Feish
 
 
 def test_http_callbacks_without_a_token_or_key_refuse_to_start(services: Services) -> None:
-    from bot.adapters.feishu import FeishuConfigError
+    from bot.adapters.feishu.app import FeishuConfigError
 
     settings = FeishuSettings(app_id="cli_x", app_secret=SecretStr("s"), mode="http")
     with pytest.raises(FeishuConfigError, match="FEISHU_VERIFICATION_TOKEN or FEISHU_ENCRYPT_KEY"):

@@ -9,9 +9,9 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.feishu import FeishuNotifier
-from bot.adapters.feishu import make_client as make_feishu_client
-from bot.adapters.slack import POST_EVENT, SlackNotifier, make_client
+from bot.adapters.feishu.app import FeishuNotifier
+from bot.adapters.feishu.app import make_client as make_feishu_client
+from bot.adapters.slack.app import POST_EVENT, SlackNotifier, make_client
 from bot.core import Destination, Reply
 from bot.settings import FeishuSettings, SlackSettings
 from tests.fakes.feishu_api import FakeFeishuAPI
@@ -67,7 +67,7 @@ def test_another_apps_message_with_the_same_key_does_not_count() -> None:
 def test_a_failed_lookup_is_logged_and_the_post_goes_out(caplog: pytest.LogCaptureFixture) -> None:
     with FakeSlackAPI() as fake:
         fake.fail("conversations.history", "missing_scope")
-        caplog.set_level(logging.WARNING, logger="bot.adapters.slack")
+        caplog.set_level(logging.WARNING, logger="bot.adapters.slack.app")
         slack(fake).post(Destination("slack", "C1"), Reply(text="提醒"), key=KEY)
         assert len(fake.of("chat.postMessage")) == 1
         assert "missing_scope" in caplog.text and "xoxb" not in caplog.text

@@ -16,15 +16,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters import slack as slack_module
 from bot.adapters import web as web_module
 from bot.adapters.chat import Workers
-from bot.adapters.feishu import FeishuNotifier
-from bot.adapters.feishu import make_client as make_feishu_client
+from bot.adapters.feishu.app import FeishuNotifier
+from bot.adapters.feishu.app import make_client as make_feishu_client
 from bot.adapters.notify import build_notifiers
 from bot.adapters.runner import RunOptions, Runtime
-from bot.adapters.slack import SlackNotifier, make_client
-from bot.adapters.slack_blocks import MAX_BLOCKS, SECTION_CHARS, render
+from bot.adapters.slack import app as slack_module
+from bot.adapters.slack.app import SlackNotifier, make_client
+from bot.adapters.slack.blocks import MAX_BLOCKS, SECTION_CHARS, render
 from bot.adapters.web import WebServer
 from bot.app import Services
 from bot.core import Attachment, Button, Citation, Destination, NotifyError, Reply
@@ -250,7 +250,10 @@ def test_cli_and_slack_do_not_import_lark() -> None:
     import subprocess
     import sys
 
-    code = "import sys, bot.adapters.cli, bot.adapters.slack, bot.adapters.notify; print('lark_oapi' in sys.modules)"
+    code = (
+        "import sys, bot.adapters.cli.app, bot.adapters.slack.app, bot.adapters.notify; "
+        "print('lark_oapi' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -309,7 +312,7 @@ def test_slow_connections_are_served_by_a_bounded_pool(monkeypatch: pytest.Monke
 
 
 def test_a_forged_body_is_not_logged(library_services: Services, caplog: pytest.LogCaptureFixture) -> None:
-    from bot.adapters.slack import SlackAdapter
+    from bot.adapters.slack.app import SlackAdapter
 
     with FakeSlackAPI() as fake:
         settings = SlackSettings(bot_token=SecretStr("xoxb-t"), signing_secret=SecretStr("s"), api_url=fake.api_url)

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bot import messages as msg
-from bot.adapters.slack import SlackAdapter
+from bot.adapters.slack.app import SlackAdapter
 from bot.adapters.web import WebServer
 from bot.app import Services
 from bot.core import Attachment, Command, Form, FormField, Reply, Request
@@ -203,7 +203,7 @@ def test_feedback_click_is_stored_and_acknowledged(rig: SlackRig) -> None:
 
 def test_platform_error_is_logged_with_reference_and_user_told(rig: SlackRig, caplog: pytest.LogCaptureFixture) -> None:
     rig.fake.fail("chat.postMessage", "invalid_blocks")
-    with caplog.at_level(logging.ERROR, logger="bot.adapters.slack"):
+    with caplog.at_level(logging.ERROR, logger="bot.adapters.slack.app"):
         rig.post_event(mention(QUESTION, ts="900.1"), "EvErr")
         told = rig.fake.wait_for(lambda: rig.posts("900.1"))[0]
         rig.drain()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.adapters.slack_blocks import fallback_text, split_text, to_mrkdwn
+from bot.adapters.slack.blocks import fallback_text, split_text, to_mrkdwn
 from bot.core import Citation, Command, Form, FormField, Reply, Request, UserError
 from storage.events import BotAnswer, BotThread, PlatformEvent, receive
 from storage.library import utcnow
@@ -109,7 +109,7 @@ def test_typed_channel_ping_and_user_mentions_stay_text_everywhere(rig: SlackRig
 
 
 def test_model_output_and_library_snippets_are_escaped_and_the_fallback_is_plain() -> None:
-    from bot.adapters.slack_blocks import render
+    from bot.adapters.slack.blocks import render
 
     reply = Reply(
         text="**📋 需求变更周报** <!here> 见 [文档](https://example.com/a)",
@@ -241,7 +241,7 @@ def test_a_failed_response_url_is_logged_with_a_reference_and_surfaced(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     rig.fake.fail("response_url", "expired_url", status=404)
-    with caplog.at_level(logging.ERROR, logger="bot.adapters.slack"):
+    with caplog.at_level(logging.ERROR, logger="bot.adapters.slack.app"):
         rig.post_form({**BASE, "text": "help", "trigger_id": "trH", "response_url": rig.fake.response_url("h")})
         told = rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))[0]["body"]
         rig.drain()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.adapters import chat_json
+from bot.adapters.cli import chat_json
 from bot.app import Services
 
 

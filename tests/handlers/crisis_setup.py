@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from bot.core import Action, Reply, Request
 from bot.router import Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
-from handlers.crisis_commands import register
-from handlers.crisis_timers import TimerService
-from handlers.drills import DrillService
+from handlers.crisis.commands import register
+from handlers.crisis.drills import DrillService
+from handlers.crisis.timers import TimerService
 from storage.db import make_engine, migrate
 from storage.drills import CrisisTimer
 from tests.conftest import make_settings

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 
 from bot.core import Reply, Request
 from bot.router import Router
-from handlers.change_rules import is_listed
-from handlers.changes import ChangeService
-from handlers.changes_commands import ChangeCommands
+from handlers.changes.commands import ChangeCommands
+from handlers.changes.rules import is_listed
+from handlers.changes.service import ChangeService
 from tests.handlers import changes_support
 from tests.handlers.changes_support import Clock, change_settings, sh
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers import change_rules as rules
+from handlers.changes import rules
 from tests.handlers.changes_support import SH, sh
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from bot.core import UserError
-from handlers.change_table import export_table, import_table
-from handlers.changes import ChangeService
+from handlers.changes.service import ChangeService
+from handlers.changes.table import export_table, import_table
 from storage.changes import ChangeComment, ChangeRequest
 from tests.handlers import changes_support
 from tests.handlers.changes_support import MANAGER, SH, Clock, change_settings, fresh_engine, sh

@@ -11,8 +11,8 @@ from sqlmodel import Session, func, select
 
 from bot.core import Action, Reply, Request
 from bot.router import Router
-from handlers.changes import ChangeService
-from handlers.changes_commands import ChangeCommands
+from handlers.changes.commands import ChangeCommands
+from handlers.changes.service import ChangeService
 from storage.changes import ChangeComment, ChangeRequest
 from tests.handlers import changes_support
 from tests.handlers.changes_support import MANAGER, REQUESTER, Clock, change_settings, sh

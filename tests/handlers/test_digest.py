@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 from bot.core import Request
 from bot.router import Router
 from bot.settings import Settings
-from handlers import digest
-from handlers.changes import ChangeService
-from handlers.changes_commands import ChangeCommands
-from handlers.digest import build_digest, preview_digest
-from handlers.digest_calendar import DigestCalendar
+from handlers.changes import digest
+from handlers.changes.commands import ChangeCommands
+from handlers.changes.digest import build_digest, preview_digest
+from handlers.changes.digest_calendar import DigestCalendar
+from handlers.changes.service import ChangeService
 from tests.handlers import changes_support
 from tests.handlers.changes_support import MANAGER, Clock, change_settings, sh
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from handlers.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
+from handlers.changes.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
 from storage.claims import TAKEOVER_MARGIN, get_claim, try_claim
 from storage.db import make_engine
 from tests.handlers import changes_support
@@ -188,7 +188,7 @@ def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pyte
     engine, settings, notifier, started = setup
     settings.digest.channels = ["slack:CMGR", "slack:CDOWN"]
     notifier.always_fail = {"CDOWN"}
-    caplog.set_level(logging.INFO, logger="handlers.digest_job")
+    caplog.set_level(logging.INFO, logger="handlers.changes.digest_job")
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier)
         started.append(running)

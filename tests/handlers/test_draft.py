@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.adapters.console import ConsoleChat
+from bot.adapters.cli.console import ConsoleChat
 from bot.app import Services
 from bot.core import Action, Request
 from storage import drafting as store
@@ -175,7 +175,7 @@ def test_weibo_summaries_in_words_name_the_subject_and_a_result(services: Servic
 
 
 def test_incident_statements_use_the_same_check(settings) -> None:  # type: ignore[no-untyped-def]
-    from handlers.drills import compliance_check
+    from handlers.crisis.drills import compliance_check
 
     check = compliance_check(settings)
     assert check is not None

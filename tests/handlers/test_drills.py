@@ -12,8 +12,8 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.core import Action, Request
-from handlers import drill_calendar as cal
-from handlers.drills import DrillService
+from handlers.crisis import drill_calendar as cal
+from handlers.crisis.drills import DrillService
 from storage.drills import Drill, DrillParticipant, Incident
 from tests.handlers.crisis_setup import MANAGER, Crisis, at, build, crisis_settings
 

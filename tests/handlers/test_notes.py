@@ -165,7 +165,7 @@ def test_stats_lists_lowest_understanding_first_and_checks_the_month(svc: Servic
 
 
 def test_note_file_without_technical_section_is_refused(svc: Services, tmp_path: Path) -> None:
-    from handlers.notes import NotesService
+    from handlers.drafting.notes import NotesService
 
     service = NotesService(svc.engine, svc.settings, None, svc.ingestor)
     bad = tmp_path / "bad.md"
@@ -209,7 +209,7 @@ def test_other_users_cannot_edit_and_published_notes_are_frozen(svc: Services) -
 
 
 def test_llm_drafts_the_value_text_and_falls_back_when_it_fails(svc: Services) -> None:
-    from handlers.notes import NotesService
+    from handlers.drafting.notes import NotesService
     from knowledge.llm import OpenAIChatModel
     from tests.fakes.openai_server import FakeOpenAI
 

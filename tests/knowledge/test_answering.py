@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services, build_services
-from handlers.ask import AskService
+from handlers.ask.service import AskService
 from knowledge.chunk import chunk_document
 from knowledge.text import clip
 from tests.conftest import FIXTURE_LIBRARY, make_settings

@@ -6,7 +6,7 @@ from pydantic import SecretStr
 
 from bot.app import Services, build_chat_model, build_services
 from bot.settings import Settings
-from handlers.ask import AskService
+from handlers.ask.service import AskService
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.core import UserError
-from handlers.change_table import export_table, import_table
-from handlers.changes import ChangeService
+from handlers.changes.service import ChangeService
+from handlers.changes.table import export_table, import_table
 from storage.changes import ChangeRequest
 from storage.db import make_engine, migrate
 from storage.library import Chunk, Document

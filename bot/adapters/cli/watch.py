@@ -1,0 +1,214 @@
+"""``prbot watch …`` (early warning), ``prbot kpi`` (the plan's scoreboard), ``prbot case used-in-bid``,
+``prbot bench watch`` and ``prbot bench watch-sentiment``. Each command parses, calls a service with
+typed keyword parameters, and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+watch_app = typer.Typer(help="舆情预警 / early warning: mentions in, three levels of alerts out.", no_args_is_help=True)
+case_app = typer.Typer(help="案例 / cases: mark a case as used in a bid.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(watch_app, name="watch")
+    app.add_typer(case_app, name="case")
+    app.command("kpi")(kpi)
+    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
+    if bench is not None:
+        bench.command("watch")(bench_watch)
+        bench.command("watch-sentiment")(bench_watch_sentiment)
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from bot.adapters.cli.app import guarded_services
+
+    return guarded_services()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+# ---- watch ---------------------------------------------------------------------------------------
+
+
+@watch_app.command("import")
+def watch_import(
+    file: Annotated[Path, typer.Argument(help="A monitoring tool's export: .jsonl, .csv or .xlsx.")],
+) -> None:
+    """Store the mentions of an export (duplicates skipped), group them, check the rules.
+    Bad rows are listed by line; the good ones are kept."""
+    from handlers.watch.service import WatchService
+    from handlers.watch.sources import SourceError, read_file
+
+    try:
+        parsed = read_file(file)
+    except SourceError as exc:
+        _err(f"错误 / error: {exc}")
+        raise typer.Exit(2) from None
+    with _services() as (svc, attempt):
+        service = WatchService(svc.engine, svc.settings, svc.notifiers)
+        result = attempt(lambda: service.ingest(parsed.mentions, source="import"))
+        alerts = service.evaluate()
+    _out(
+        f"导入 stored {result.stored} · 重复 duplicates {result.duplicates} · 新话题 new stories {result.new_stories}"
+        f" · 预警 alerts {len(alerts)} · 错误行 bad rows {len(parsed.bad)}"
+    )
+    for bad in parsed.bad:
+        _err(f"  line {bad.line}: {bad.reason}")
+    if parsed.bad:
+        raise typer.Exit(1)
+
+
+@watch_app.command("replay")
+def watch_replay(
+    file: Annotated[Path, typer.Argument(help="Mentions (.jsonl, .csv, .xlsx; published as ISO 8601 with offset).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per alert raised.")] = False,
+) -> None:
+    """Replay mentions on a simulated clock through the live rules; nothing is posted or stored."""
+    from bot.adapters.cli.app import load_settings
+    from handlers.watch.replay import replay_file
+    from handlers.watch.sources import SourceError
+
+    try:
+        result = replay_file(file, load_settings())
+    except SourceError as exc:
+        _err(f"错误 / error: {exc}")
+        raise typer.Exit(2) from None
+    for alert in result.alerts:
+        if as_json:
+            _out(json.dumps(alert, ensure_ascii=False))
+        else:
+            _out(
+                f"L{alert['level']} {alert['at']} · {alert['mentions']} mentions · first {alert['first']} · "
+                f"{alert['story']}"
+            )
+    _err(
+        f"replayed {result.mentions} mentions ({result.stored} stored) in {result.seconds:.2f} s; "
+        f"{len(result.alerts)} alerts"
+    )
+    for bad in result.bad:
+        _err(f"  line {bad.line}: {bad.reason}")
+
+
+@watch_app.command("status")
+def watch_status(lang: Annotated[str, typer.Option("--lang")] = "zh") -> None:
+    """Mentions, stories and alerts stored; each feed's state."""
+    from handlers.watch.commands import status_text
+    from handlers.watch.service import WatchService
+
+    with _services() as (svc, _):
+        _out(status_text(WatchService(svc.engine, svc.settings, svc.notifiers), "en" if lang == "en" else "zh"))
+
+
+@watch_app.command("poll")
+def watch_poll() -> None:
+    """Poll every configured feed now, check the rules and post new alerts (what the scheduler does)."""
+    from handlers.watch.service import WatchService
+
+    with _services() as (svc, _):
+        from bot.adapters.notify import build_notifiers
+
+        notifiers = build_notifiers(svc.settings)
+        service = WatchService(svc.engine, svc.settings, notifiers)
+        results = service.poll_feeds(force=True)
+        service.evaluate()
+        posted = service.post_pending()
+    failed = 0
+    for r in results:
+        if r.ok:
+            _out(f"✅ {r.url}: {r.entries} entries, {r.stored} new")
+        else:
+            failed += 1
+            _err(f"⚠️ {r.url}: {r.error}")
+    _out(f"alerts posted: {len(posted)}")
+    if failed:
+        raise typer.Exit(1)
+
+
+# ---- kpi and cases -------------------------------------------------------------------------------
+
+
+def kpi(
+    period: Annotated[str, typer.Option("--period", help="month, quarter (default) or year.")] = "quarter",
+    on: Annotated[str | None, typer.Option("--date", help="A day in the period, YYYY-MM-DD (default today).")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Write the chart PNG here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    lang: Annotated[str, typer.Option("--lang")] = "zh",
+) -> None:
+    """The year's plan as figures from the bot's own records, each beside its target."""
+    from handlers.kpi import render
+    from handlers.kpi.service import KpiService
+
+    language = "en" if lang.lower().startswith("en") else "zh"
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        _err(f"--date {on!r}: use YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    with _services() as (svc, attempt):
+        service = KpiService(svc.engine, svc.settings)
+        board = attempt(lambda: service.scoreboard(period=period, on=day, lang=language))
+    if as_json:
+        _out(json.dumps(board.as_data(), ensure_ascii=False))
+    else:
+        _out(render.text(board, language))
+    if html is not None or chart is not None:
+        png = render.chart(board, language)
+        if chart is not None:
+            chart.write_bytes(png)
+        if html is not None:
+            html.write_text(render.html_report(board, png, language), encoding="utf-8")
+            _err(f"HTML report: {html}")
+
+
+@case_app.command("used-in-bid")
+def case_used_in_bid(
+    case_id: Annotated[str, typer.Argument(help="The case's library id, e.g. case-012.")],
+    bid: Annotated[str, typer.Option("--bid", help="The tender, e.g. 某省政务云招标.")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Who marks it (default PRBOT_CLI_USER).")] = None,
+) -> None:
+    """Record that a case was used in a bid (counted once per case and bid)."""
+    from bot.adapters.cli.app import cli_user
+    from handlers.kpi.service import KpiService
+
+    with _services() as (svc, attempt):
+        service = KpiService(svc.engine, svc.settings)
+        user = cli_user(svc.settings, as_user)
+        _out(attempt(lambda: service.mark_bid(case_id=case_id, bid=bid, user=user, source="cli")))
+
+
+# ---- benchmarks ----------------------------------------------------------------------------------
+
+
+def bench_watch(
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic day.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """A replayed synthetic day with planted crises: alerts per level, false alerts, minutes to alert, throughput."""
+    from bench.watch import run
+    from bot.adapters.cli.app import load_settings
+
+    report = run(as_json=as_json, seed=seed, settings=load_settings())
+    if not report["all_crises_in_time"]:
+        raise typer.Exit(1)
+
+
+def bench_watch_sentiment(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The offline Chinese sentiment packages on the labelled set: accuracy and speed."""
+    from bench.watch_sentiment import run
+
+    run(as_json=as_json)

@@ -1,0 +1,1 @@
+"""Feishu/Lark: the event client and interactive cards."""

@@ -1,0 +1,1 @@
+"""Slack: the Bolt app, events and Block Kit rendering."""

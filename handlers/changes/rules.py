@@ -1,0 +1,158 @@
+"""The change-request rule (需求变更规则), as plain functions every entry point shares.
+
+Big changes must be raised at least 15 days before they take effect; a later one is accepted but
+marked late (未提前15天) and needs a manager's override to be approved. Days are counted in the
+team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 in Beijing on the
+2nd is made on the 2nd, even though it is still the 1st in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.core import UserError
+from handlers.changes.strings import t
+from storage.changes import TITLE_MAX
+from storage.text import clean_value
+
+# A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
+EFFECTIVE_HORIZON_DAYS = 730
+
+NOTICE_DAYS = 15
+DESCRIPTION_MAX = 5000
+FIELD_MAX = 200
+
+_SIZES = {
+    "big": "big",
+    "large": "big",
+    "大": "big",
+    "大变更": "big",
+    "大需求": "big",
+    "small": "small",
+    "小": "small",
+    "小变更": "small",
+    "小需求": "small",
+}
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+class InvalidChange(UserError):
+    """One or more fields of a change request are wrong; ``problems`` lists each, already worded."""
+
+    def __init__(self, problems: list[str], lang: str) -> None:
+        self.problems = problems
+        super().__init__(
+            t("invalid_change", lang, problems="；".join(problems) if lang == "zh" else "; ".join(problems))
+        )
+
+
+class InvalidValue(UserError):
+    """One value is wrong (a size, a date); the message says which and how to write it."""
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    title: str
+    size: str
+    effective_date: date
+    requester: str
+    description: str = ""
+    team: str = ""
+    campaign: str = ""
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def notice_days(submitted_at: datetime, effective: date, tz: ZoneInfo) -> int:
+    """Whole calendar days between the submission day and the effective day, in the team's time zone."""
+    return (effective - local_date(submitted_at, tz)).days
+
+
+def is_late(size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) -> bool:
+    return size == "big" and notice_days(submitted_at, effective, tz) < NOTICE_DAYS
+
+
+def parse_size(value: object, lang: str) -> str:
+    size = _SIZES.get(str(value or "").strip().lower())
+    if size is None:
+        raise InvalidValue(t("bad_size", lang, value=str(value or "").strip()))
+    return size
+
+
+def parse_date(value: object, lang: str, field: str = "effective") -> date:
+    """A date from text (2026-12-20, 2026/12/20, 2026年12月20日) or a spreadsheet cell."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _DATE.match(str(value or ""))
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    raise InvalidValue(t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip()))
+
+
+def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
+    """Check every field at once and report all problems together, so a form is fixed in one go."""
+    problems: list[str] = []
+    values = {name: clean_value(value) for name, value in values.items()}  # no control characters
+    title = str(values.get("title") or "").strip()
+    if not title:
+        problems.append(t("missing_title", lang))
+    elif len(title) > TITLE_MAX:
+        problems.append(t("title_too_long", lang, max=TITLE_MAX, length=len(title)))
+    size = ""
+    try:
+        size = parse_size(values.get("size"), lang)
+    except InvalidValue as exc:
+        problems.append(str(exc))
+    effective: date | None = None
+    raw_date = values.get("effective_date")
+    if raw_date in (None, ""):
+        problems.append(t("missing_effective", lang))
+    else:
+        try:
+            effective = parse_date(raw_date, lang)
+        except InvalidValue as exc:
+            problems.append(str(exc))
+    if effective is not None and effective < local_date(submitted_at, tz):
+        problems.append(t("effective_in_past", lang, date=effective.isoformat(), today=local_date(submitted_at, tz)))
+    if effective is not None and (effective - local_date(submitted_at, tz)).days > EFFECTIVE_HORIZON_DAYS:
+        problems.append(t("effective_too_far", lang, date=effective.isoformat(), days=EFFECTIVE_HORIZON_DAYS))
+    description = str(values.get("description") or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        problems.append(t("description_too_long", lang, max=DESCRIPTION_MAX, length=len(description)))
+    short = {name: str(values.get(name) or "").strip() for name in ("team", "campaign")}
+    for name, text in short.items():
+        if len(text) > FIELD_MAX:
+            problems.append(t("field_too_long", lang, field=t(f"field_{name}", lang), max=FIELD_MAX))
+    requester = str(values.get("requester") or requester).strip()
+    if len(requester) > FIELD_MAX:
+        problems.append(t("field_too_long", lang, field=t("field_requester", lang), max=FIELD_MAX))
+    if problems:
+        raise InvalidChange(problems, lang)
+    assert effective is not None
+    return ChangeInput(title, size, effective, requester, description, short["team"], short["campaign"])
+
+
+# Prefixes of chat platforms in role lists (``slack:UMGR``); ``cli:wang`` is a terminal user, kept whole.
+CHAT_PLATFORMS = ("slack", "feishu", "lark", "console")
+
+
+def _spellings(user: str) -> set[str]:
+    prefix, sep, rest = user.partition(":")
+    return {user, rest} if sep and rest and prefix.lower() in CHAT_PLATFORMS else {user}
+
+
+def is_listed(user: str, people: Sequence[str]) -> bool:
+    """``user`` (a bare or platform-qualified id) is one of ``people`` in either spelling."""
+    wanted = _spellings(user.strip())
+    return any(wanted & _spellings(entry.strip()) for entry in people)

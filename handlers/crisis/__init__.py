@@ -1,0 +1,1 @@
+"""Crisis drills and the incident clock: rules, timers, people, reports, commands and strings."""

@@ -1,0 +1,637 @@
+"""Incident response: the three-checkpoint clock (30 min first response, 2 h deep analysis, 4 h official
+statement), the severity table that names the lead, and the after-action report.
+
+The same clock runs drills in drill mode (every message labelled 演练). Reminders and escalations are
+timers in the database (handlers.crisis.timers), so they survive restarts and fire once across replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.core import Destination, Notifier, NotifyError, Reply, Request, UserError
+from bot.settings import Settings
+from handlers.crisis import args as args_
+from handlers.crisis import report as crisis_report
+from handlers.crisis import strings as s
+from handlers.crisis.people import PLATFORMS, People, channel_destination
+from handlers.crisis.timers import Delivery, Plan, TimerService
+from storage.db import session_scope
+from storage.drills import (
+    CrisisTimer,
+    Drill,
+    Incident,
+    IncidentCheckpoint,
+    IncidentLevelChange,
+    IncidentStatement,
+    IncidentStep,
+    cancel_timers,
+    checkpoints,
+    level_changes,
+    open_incidents,
+    recent_incidents,
+    statements,
+    steps,
+)
+
+log = logging.getLogger(__name__)
+
+# Checks statement text; returns warnings to show (empty when clean). None: no check available.
+ComplianceCheck = Callable[[str], list[str]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class IncidentService:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        notifiers: dict[str, Notifier],
+        timers: TimerService,
+        compliance: ComplianceCheck | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notifiers = notifiers
+        self.timers = timers
+        self.compliance = compliance
+        self.people = People(settings)
+        self.tz = ZoneInfo(settings.timezone)
+        self.cp_settings = {c.key: c for c in settings.incidents.checkpoints}
+        # Called with (session, incident, report) when a drill-mode incident closes.
+        self.on_drill_closed: Callable[[Session, Incident, crisis_report.Report], None] | None = None
+        timers.on("cp_remind", self._build_remind)
+        timers.on("cp_escalate", self._build_escalate)
+
+    # -- the command ----------------------------------------------------------------------------------
+
+    def handle(self, request: Request, args: list[str]) -> Reply:
+        request, args = args_.with_language(request, args)
+        lang = request.lang
+        if not args:
+            return Reply(text=s.t("incident_usage", lang), private=True)
+        sub, rest = args[0].lower(), args[1:]
+        actions = {
+            "start": self.cmd_start,
+            "done": self.cmd_done,
+            "log": self.cmd_log,
+            "steps": self.cmd_steps,
+            "level": self.cmd_level,
+            "close": self.cmd_close,
+            "list": self.cmd_list,
+            "show": self.cmd_show,
+        }
+        if sub not in actions:
+            raise UserError(s.t("incident_unknown_sub", lang, sub=args[0], usage=s.t("incident_usage", lang)))
+        return actions[sub](request, rest)
+
+    def cmd_start(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        positional, opts = args_.parse(args, {"level", "channel"}, set(), lang)
+        if "level" not in opts:
+            raise UserError(s.t("level_required", lang))
+        level = args_.level(opts["level"], lang)
+        description = " ".join(positional).strip()
+        if not description:
+            raise UserError(s.t("description_required", lang))
+        self._require_known(request)
+        channel = self.settings.incidents.channel
+        if opts.get("channel"):
+            channel = self.checked_channel(opts["channel"], lang)
+        with session_scope(self.engine) as session:
+            incident, timers = self.open(
+                session,
+                level=level,
+                description=description,
+                created_by=self.people.who(request),
+                channel=channel,
+            )
+        notice = self.announce(incident)
+        self.timers.schedule(timers)
+        return self._started_reply(incident, notice, lang)
+
+    def checked_channel(self, channel: str, lang: str) -> str:
+        """``platform:channel`` on a platform this bot can post to; anything else is refused with the format."""
+        platforms = sorted(set(self.notifiers) | {"console"} | self._configured_platforms())
+        prefix, sep, rest = channel.strip().partition(":")
+        if not sep or not rest.strip():
+            reason = "缺少平台前缀 / no platform prefix"
+        elif PLATFORMS.get(prefix.lower()) not in platforms:
+            reason = f"平台 {prefix} 未配置 / platform {prefix!r} is not configured"
+        else:
+            return f"{prefix.lower()}:{rest.strip()}"
+        listed = ", ".join(platforms)
+        raise UserError(s.t("bad_incident_channel", lang, channel=channel, reason=reason, platforms=listed))
+
+    def _configured_platforms(self) -> set[str]:
+        configured = {"slack"} if self.settings.slack.configured else set()
+        return configured | ({"feishu"} if self.settings.feishu.configured else set())
+
+    def cmd_done(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        positional, opts = args_.parse(args, {"id", "text"}, set(), lang)
+        keys = list(self.cp_settings)
+        if not positional or positional[0].lower() not in keys:
+            raise UserError(s.t("bad_checkpoint", lang, value=positional[0] if positional else "", keys="|".join(keys)))
+        key = positional[0].lower()
+        text = (opts.get("text") or " ".join(positional[1:])).strip()
+        self._require_known(request)
+        now = utcnow()
+        with session_scope(self.engine) as session:
+            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            assert incident.id is not None
+            cp = next(c for c in checkpoints(session, incident.id) if c.key == key)
+            if cp.done_at is not None:
+                raise UserError(
+                    s.t("checkpoint_already_done", lang, name=self._name(key, lang), at=self._local(cp.done_at))
+                )
+            cp.done_at, cp.done_by = now, self.people.who(request)
+            session.add(cp)
+            warnings: list[str] = []
+            if text:
+                warnings = self._check(text)
+                session.add(
+                    IncidentStatement(
+                        incident_id=incident.id,
+                        checkpoint=key,
+                        text=text,
+                        compliance="\n".join(warnings),
+                        user_id=self.people.who(request),
+                    )
+                )
+            minutes = (now - incident.started_at).total_seconds() / 60
+        on_time = minutes <= cp.target_minutes
+        line = s.t(
+            "checkpoint_done_on_time" if on_time else "checkpoint_done_late",
+            lang,
+            label=self._label(incident, lang),
+            id=incident.id,
+            name=self._name(key, lang),
+            minutes=f"{minutes:.0f}",
+            target=f"{cp.target_minutes:.0f}",
+        )
+        parts = [line]
+        if text:
+            parts.append(s.t("statement_saved", lang))
+            if self.compliance is None:
+                parts.append(s.t("compliance_unavailable", lang))
+            elif warnings:
+                parts.append(s.t("compliance_findings", lang) + "\n" + "\n".join(f"  - {w}" for w in warnings))
+            else:
+                parts.append(s.t("compliance_clean", lang))
+        self._post_thread(incident, line, request)
+        return Reply(text="\n".join(parts), data={"incident_id": incident.id, "on_time": on_time, "minutes": minutes})
+
+    def cmd_steps(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        _, opts = args_.parse(args, {"id"}, set(), lang)
+        logged: set[int] = set()
+        if opts.get("id") or self._has_open():
+            with Session(self.engine) as session:
+                incident = self._incident(session, opts.get("id"), lang)
+                logged = {st.step_no for st in steps(session, incident.id or 0)}
+        lines = [s.t("checklist_title", lang)]
+        for n, item in enumerate(self.settings.incidents.checklist, 1):
+            mark = "✅" if n in logged else "⬜"
+            lines.append(f"{mark} {n}. {item.phase} · {item.step}")
+        return Reply(text="\n".join(lines), private=True)
+
+    def cmd_log(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        positional, opts = args_.parse(args, {"id"}, set(), lang)
+        checklist = self.settings.incidents.checklist
+        if not positional:
+            raise UserError(s.t("step_required", lang, max=len(checklist)))
+        step_no = args_.integer(positional[0], "step", lang)
+        if not 1 <= step_no <= len(checklist):
+            raise UserError(s.t("bad_step", lang, value=positional[0], max=len(checklist)))
+        self._require_known(request)
+        item = checklist[step_no - 1]
+        with session_scope(self.engine) as session:
+            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            assert incident.id is not None
+            again = any(st.step_no == step_no for st in steps(session, incident.id))
+            session.add(
+                IncidentStep(
+                    incident_id=incident.id,
+                    step_no=step_no,
+                    phase=item.phase,
+                    step=item.step,
+                    note=" ".join(positional[1:]),
+                    user_id=self.people.who(request),
+                )
+            )
+            done = len({st.step_no for st in steps(session, incident.id)} | {step_no})
+        text = s.t(
+            "step_logged_again" if again else "step_logged",
+            lang,
+            label=self._label(incident, lang),
+            id=incident.id,
+            no=step_no,
+            phase=item.phase,
+            step=item.step,
+            done=done,
+            total=len(checklist),
+        )
+        self._post_thread(incident, text, request)
+        return Reply(text=text)
+
+    def cmd_level(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        positional, opts = args_.parse(args, {"id"}, set(), lang)
+        if not positional:
+            raise UserError(s.t("level_required", lang))
+        new_level = args_.level(positional[0], lang)
+        with session_scope(self.engine) as session:
+            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            assert incident.id is not None
+            self._require_lead_or_manager(request, incident)
+            if incident.level == new_level:
+                raise UserError(s.t("level_unchanged", lang, id=incident.id, level=new_level))
+            old = incident.level
+            row = self.people.severity(new_level)
+            incident.level, incident.lead_id = new_level, row.lead_id
+            session.add(incident)
+            session.add(
+                IncidentLevelChange(
+                    incident_id=incident.id,
+                    from_level=old,
+                    to_level=new_level,
+                    lead_id=row.lead_id,
+                    changed_by=self.people.who(request),
+                )
+            )
+        text = s.t(
+            "level_changed",
+            lang,
+            label=self._label(incident, lang),
+            id=incident.id,
+            old=old,
+            new=new_level,
+            role=row.owner_role,
+            lead=row.lead_id or s.t("lead_unset", lang),
+            media=row.media,
+            kols=row.kols,
+            resources=row.resources or "—",
+        )
+        self._post_thread(incident, text, request)
+        if row.lead_id:
+            self._post(self.people.to(row.lead_id), text)
+        return Reply(text=text, data={"incident_id": incident.id, "level": new_level, "lead_id": row.lead_id})
+
+    def cmd_close(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        _, opts = args_.parse(args, {"id"}, set(), lang)
+        with session_scope(self.engine) as session:
+            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            self._require_lead_or_manager(request, incident)
+            report = self.close(session, incident, utcnow())
+        text = crisis_report.render(report, lang)
+        self._post_thread(incident, crisis_report.render(report, "zh"), request)
+        return Reply(text=text, data={"report": crisis_report.as_data(report)})
+
+    def cmd_list(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        with Session(self.engine) as session:
+            rows = recent_incidents(session, 20)
+        if not rows:
+            return Reply(text=s.t("no_incidents", lang), private=True)
+        lines = [s.t("incident_list_title", lang)]
+        for inc in rows:
+            status = s.t(f"status_{inc.status}", lang)
+            lines.append(
+                f"#{inc.id} {self._label(inc, lang)}L{inc.level} {status} · {self._local(inc.started_at)} · "
+                f"{inc.description[:40]}" + (f" · {inc.score:.1f}" if inc.score is not None else "")
+            )
+        return Reply(text="\n".join(lines), private=True)
+
+    def cmd_show(self, request: Request, args: list[str]) -> Reply:
+        lang = request.lang
+        positional, opts = args_.parse(args, {"id"}, set(), lang)
+        with Session(self.engine) as session:
+            incident = self._incident(session, positional[0] if positional else opts.get("id"), lang)
+            return Reply(text=self.describe(session, incident, lang), private=True, data={"incident_id": incident.id})
+
+    # -- the clock -----------------------------------------------------------------------------------
+
+    def open(
+        self,
+        session: Session,
+        *,
+        level: int,
+        description: str,
+        created_by: str,
+        channel: str,
+        drill: Drill | None = None,
+        now: datetime | None = None,
+    ) -> tuple[Incident, list[CrisisTimer]]:
+        """Create the incident, its checkpoints and its timers in ``session`` (one transaction)."""
+        now = now or utcnow()
+        row = self.people.severity(level)
+        incident = Incident(
+            description=description,
+            level=level,
+            lead_id=(drill.lead_id if drill is not None and drill.lead_id else row.lead_id),
+            is_drill=drill is not None,
+            drill_id=drill.id if drill is not None else None,
+            channel=channel,
+            started_at=now,
+            created_by=created_by,
+        )
+        session.add(incident)
+        session.flush()
+        assert incident.id is not None
+        incident.thread_name = f"{'drill' if drill is not None else 'incident'}-{incident.id}"
+        period = now.isoformat()
+        timers = []
+        for position, cp in enumerate(self.settings.incidents.checkpoints):
+            due = now + timedelta(minutes=cp.target_minutes)
+            session.add(
+                IncidentCheckpoint(
+                    incident_id=incident.id, key=cp.key, position=position, target_minutes=cp.target_minutes, due_at=due
+                )
+            )
+            for kind, at, suffix in (
+                ("cp_remind", now + timedelta(minutes=cp.remind_at_minutes), "remind"),
+                ("cp_escalate", due, "escalate"),
+            ):
+                timer = CrisisTimer(
+                    job=f"incident:{incident.id}:{cp.key}:{suffix}",
+                    period=period,
+                    kind=kind,
+                    incident_id=incident.id,
+                    drill_id=incident.drill_id,
+                    checkpoint=cp.key,
+                    due_at=at,
+                )
+                session.add(timer)
+                timers.append(timer)
+        session.flush()
+        return incident, timers
+
+    def announce(self, incident: Incident) -> str:
+        """Open the incident's thread with a first post; returns a notice for the reply if that failed."""
+        text = self._opening_text(incident)
+        dest = channel_destination(incident.channel)
+        notifier = self.notifiers.get(dest.platform)
+        if notifier is None:
+            return s.t("thread_not_opened", "zh", channel=incident.channel, reason=f"no notifier for {dest.platform}")
+        try:
+            message_id = notifier.post(dest, Reply(text=text))
+        except NotifyError as exc:
+            log.warning("incident %s: opening post failed: %s", incident.id, exc)
+            return s.t("thread_not_opened", "zh", channel=incident.channel, reason=str(exc))
+        with session_scope(self.engine) as session:
+            row = session.get(Incident, incident.id)
+            if row is not None:
+                row.thread_id = message_id
+                session.add(row)
+        incident.thread_id = message_id
+        return ""
+
+    def close(self, session: Session, incident: Incident, now: datetime) -> crisis_report.Report:
+        report = crisis_report.build_report(session, incident, self.settings, now)
+        incident.status, incident.closed_at, incident.score = "closed", now, report.score
+        session.add(incident)
+        cancel_timers(session, incident_id=incident.id)
+        if incident.is_drill and self.on_drill_closed is not None:
+            self.on_drill_closed(session, incident, report)
+        return report
+
+    def _build_remind(self, session: Session, timer: CrisisTimer, now: datetime) -> Plan:
+        incident, cp = self._timer_targets(session, timer)
+        if incident is None or incident.status != "open":
+            return Plan(skip_reason="incident closed")
+        if cp is None or cp.done_at is not None:
+            return Plan(skip_reason="checkpoint done")
+        left = max(0.0, (cp.due_at - now).total_seconds() / 60)
+        text = s.t(
+            "cp_reminder",
+            "zh",
+            label=self._label(incident, "zh"),
+            id=incident.id,
+            name=self._name(cp.key, "zh"),
+            left=f"{left:.0f}",
+            due=self._local(cp.due_at),
+            lead=incident.lead_id or s.t("lead_unset", "zh"),
+            cpkey=cp.key,
+        )
+        return Plan(self._deliveries(incident, text, [incident.lead_id]))
+
+    def _build_escalate(self, session: Session, timer: CrisisTimer, now: datetime) -> Plan:
+        incident, cp = self._timer_targets(session, timer)
+        if incident is None or incident.status != "open":
+            return Plan(skip_reason="incident closed")
+        if cp is None or (cp.done_at is not None and cp.done_at <= cp.due_at):
+            return Plan(skip_reason="checkpoint done in time")
+        text = s.t(
+            "cp_escalation",
+            "zh",
+            label=self._label(incident, "zh"),
+            id=incident.id,
+            name=self._name(cp.key, "zh"),
+            target=f"{cp.target_minutes:.0f}",
+            due=self._local(cp.due_at),
+            lead=incident.lead_id or s.t("lead_unset", "zh"),
+            level=incident.level,
+            cpkey=cp.key,
+        )
+        return Plan(self._deliveries(incident, text, [incident.lead_id, *self.people.managers]))
+
+    def _timer_targets(self, session: Session, timer: CrisisTimer) -> tuple[Incident | None, IncidentCheckpoint | None]:
+        incident = session.get(Incident, timer.incident_id) if timer.incident_id else None
+        if incident is None or incident.id is None:
+            return None, None
+        cp = next((c for c in checkpoints(session, incident.id) if c.key == timer.checkpoint), None)
+        return incident, cp
+
+    def _deliveries(self, incident: Incident, text: str, people: list[str]) -> list[Delivery]:
+        reply = Reply(text=text)
+        dests: list[Destination] = [channel_destination(incident.channel, incident.thread_id)]
+        dests += [self.people.to(uid) for uid in dict.fromkeys(p for p in people if p)]
+        unique = list(dict.fromkeys(dests))
+        return [Delivery(dest, reply) for dest in unique]
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def describe(self, session: Session, incident: Incident, lang: str) -> str:
+        assert incident.id is not None
+        lines = [
+            s.t(
+                "incident_header",
+                lang,
+                label=self._label(incident, lang),
+                id=incident.id,
+                description=incident.description,
+                status=s.t(f"status_{incident.status}", lang),
+            ),
+            *self._lead_and_thread(incident, lang),
+        ]
+        for cp in checkpoints(session, incident.id):
+            name = self._name(cp.key, lang)
+            if cp.done_at is not None:
+                minutes = (cp.done_at - incident.started_at).total_seconds() / 60
+                mark = "✅" if cp.done_at <= cp.due_at else "⚠️"
+                lines.append(f"{mark} {name} ({cp.key}) · {minutes:.0f}/{cp.target_minutes:.0f} min · {cp.done_by}")
+            else:
+                due = s.t("due_at", lang, due=self._local(cp.due_at))
+                lines.append(f"⬜ {name} ({cp.key}) · {due} · {self._time_left(cp.due_at, incident, lang)}")
+        logged = steps(session, incident.id)
+        lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
+        for lc in level_changes(session, incident.id):
+            lines.append(f"↕ L{lc.from_level} → L{lc.to_level} · {self._local(lc.changed_at)} · {lc.changed_by}")
+        for st in statements(session, incident.id):
+            lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _time_left(due_at: datetime, incident: Incident, lang: str) -> str:
+        """「还剩 25 分钟」 / 「已超时 10 分钟」 for an open incident; nothing once it is closed."""
+        if incident.status != "open":
+            return s.t("not_done", lang)
+        minutes = round((_aware(due_at) - utcnow()).total_seconds() / 60)
+        return s.t("time_left", lang, minutes=minutes) if minutes >= 0 else s.t("overdue_by", lang, minutes=-minutes)
+
+    def _lead_and_thread(self, incident: Incident, lang: str) -> list[str]:
+        """Who leads at this level with what resources, and where the incident is handled."""
+        row = self.people.severity(incident.level)
+        return [
+            s.t(
+                "incident_lead",
+                lang,
+                level=incident.level,
+                role=row.owner_role,
+                lead=incident.lead_id or s.t("lead_unset", lang),
+                media=row.media,
+                kols=row.kols,
+                resources=row.resources or "—",
+            ),
+            s.t(
+                "incident_thread",
+                lang,
+                channel=incident.channel,
+                thread=incident.thread_id or incident.thread_name,
+                started=self._local(incident.started_at),
+            ),
+        ]
+
+    def _steps_total(self) -> int:
+        return len(self.settings.incidents.checklist)
+
+    def _started_reply(self, incident: Incident, notice: str, lang: str) -> Reply:
+        lines = [
+            s.t("incident_started", lang, label=self._label(incident, lang), id=incident.id, level=incident.level),
+            *self._lead_and_thread(incident, lang),
+        ]
+        for cp in self.settings.incidents.checkpoints:
+            due = incident.started_at + timedelta(minutes=cp.target_minutes)
+            lines.append(f"⏱ {self._name(cp.key, lang)} ({cp.key}) · {s.t('due_at', lang, due=self._local(due))}")
+        if notice:
+            lines.append(notice)
+        lines.append(s.t("incident_next", lang))
+        return Reply(
+            text="\n".join(lines),
+            data={"incident_id": incident.id, "lead_id": incident.lead_id, "thread_id": incident.thread_id},
+        )
+
+    def _opening_text(self, incident: Incident) -> str:
+        row = self.people.severity(incident.level)
+        deadlines = "；".join(
+            f"{c.name_zh} {self._local(incident.started_at + timedelta(minutes=c.target_minutes))}"
+            for c in self.settings.incidents.checkpoints
+        )
+        return s.t(
+            "incident_opening",
+            "zh",
+            label=self._label(incident, "zh"),
+            id=incident.id,
+            level=incident.level,
+            description=incident.description,
+            role=row.owner_role,
+            lead=incident.lead_id or s.t("lead_unset", "zh"),
+            deadlines=deadlines,
+        )
+
+    def _incident(self, session: Session, ident: str | None, lang: str, must_be_open: bool = False) -> Incident:
+        if ident:
+            number = args_.integer(ident, "id", lang)
+            incident = session.get(Incident, number)
+            if incident is None:
+                raise UserError(s.t("incident_not_found", lang, id=number))
+        else:
+            rows = open_incidents(session)
+            if not rows:
+                raise UserError(s.t("no_open_incident", lang))
+            if len(rows) > 1:
+                ids = ", ".join(f"#{r.id}" for r in rows)
+                raise UserError(s.t("which_incident", lang, ids=ids))
+            incident = rows[0]
+        if must_be_open and incident.status != "open":
+            raise UserError(s.t("incident_closed", lang, id=incident.id))
+        return incident
+
+    def _has_open(self) -> bool:
+        with Session(self.engine) as session:
+            return len(open_incidents(session)) == 1
+
+    def _require_known(self, request: Request) -> None:
+        if not self.people.is_known(request):
+            raise UserError(s.t("unknown_participant", request.lang, user=self.people.who(request)))
+
+    def _require_lead_or_manager(self, request: Request, incident: Incident) -> None:
+        if self.people.is_manager(request) or self.people.is_person(request, incident.lead_id):
+            return
+        if not incident.lead_id and not self.people.managers:
+            return  # nobody configured: a fresh install must still be able to close its incidents
+        raise UserError(s.t("lead_or_manager_only", request.lang))
+
+    def _check(self, text: str) -> list[str]:
+        if self.compliance is None:
+            return []
+        try:
+            return self.compliance(text)
+        except Exception:
+            log.exception("compliance check failed")
+            return []
+
+    def _post_thread(self, incident: Incident, text: str, request: Request | None = None) -> None:
+        dest = channel_destination(incident.channel, incident.thread_id)
+        if request is not None and request.channel_id == dest.channel_id and request.platform == dest.platform:
+            return  # said in the thread already
+        self._post(dest, text)
+
+    def _post(self, dest: Destination, text: str) -> None:
+        notifier = self.notifiers.get(dest.platform)
+        if notifier is None:
+            log.info("no notifier for %s; not posted: %s", dest.platform, text[:60])
+            return
+        try:
+            notifier.post(dest, Reply(text=text))
+        except NotifyError as exc:
+            log.warning("post to %s failed: %s", dest, exc)
+
+    def _label(self, incident: Incident, lang: str) -> str:
+        return s.t("drill_label", lang) if incident.is_drill else ""
+
+    def _name(self, key: str, lang: str) -> str:
+        cp = self.cp_settings.get(key)
+        if cp is None:
+            return key
+        return cp.name_zh if lang == "zh" else cp.name_en
+
+    def _local(self, when: datetime) -> str:
+        return when.astimezone(self.tz).strftime("%m-%d %H:%M")
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

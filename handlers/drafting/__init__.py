@@ -1,0 +1,1 @@
+"""Copy for an audience: drafts, checks, personas and technical-translation notes."""

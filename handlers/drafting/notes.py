@@ -1,0 +1,613 @@
+"""Technical-translation notes: engineers submit 技术原理解读, the bot drafts 用户价值说明, reviewers publish.
+
+States: draft → in_review → published, or in_review → returned (with a comment) → draft again after an
+edit. Every edit is a new version; every state change is an event. Publishing writes the note to the
+library folder in the FORMATS.md note format and indexes it at once, so the next answer can cite it.
+Readers of any note (answers citing one, ``note show``) can say 「看懂了 / 没看懂」.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import frontmatter
+import yaml
+from sqlalchemy.engine import Engine
+
+from bot.core import Action, Button, Command, Form, FormField, Reply, Request, UserError
+from bot.router import Router
+from bot.settings import Settings
+from handlers.drafting.draft import command_lang
+from handlers.drafting.strings import state_name, t
+from knowledge.ingest import Ingestor
+from knowledge.llm import ChatModel, ChatModelError
+from knowledge.parse import parse_file
+from storage import notes as store
+from storage.db import session_scope
+from writing import readability
+from writing.note_draft import OFFLINE_MARK, llm_user_value, offline_user_value
+
+log = logging.getLogger(__name__)
+
+TECHNICAL, USER_VALUE = "技术原理解读", "用户价值说明"
+MAX_FIELD_CHARS = 20000
+_SECTION = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_UNFINISHED = re.compile(r"（待补充|离线草稿")
+
+
+def register(
+    router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None, ingestor: Ingestor
+) -> NotesService:
+    service = NotesService(engine, settings, chat_model, ingestor)
+    router.command(
+        Command(
+            "note",
+            service.handle,
+            "技术翻译笔记：提交、起草用户价值说明、审核发布、理解率统计",
+            "technical-translation notes: submit, draft the plain-language value, review, publish, stats",
+            "note submit | list | show ID | edit ID | review ID | publish ID | return ID 意见 | stats",
+            aliases=("notes", "笔记"),
+            examples=(
+                "我写了一篇联邦学习的技术笔记，帮我提交",
+                "边缘计算那篇笔记我看过了，没问题，发布吧",
+                "帮我把这段技术原理改写成用户能看懂的话",
+                "待审核的技术笔记有哪些？",
+                "笔记的理解率怎么样？",
+                "publish the edge computing note",
+            ),
+        )
+    )
+    router.on_action("note", service.on_action)
+    router.on_action("notefb", service.on_feedback)
+    return service
+
+
+def with_feedback_buttons(reply: Reply, lang: str = "zh", limit: int = 2) -> Reply:
+    notes = [c for c in reply.citations if c.type == "note"][:limit]
+    for citation in notes:
+        suffix = f" ·《{citation.title[:12]}》" if len(notes) > 1 else ""
+        reply.buttons.append(Button(t("feedback_yes", lang) + suffix, f"notefb:{citation.id}:yes", "yes", "primary"))
+        reply.buttons.append(Button(t("feedback_no", lang) + suffix, f"notefb:{citation.id}:no", "no"))
+    return reply
+
+
+class NotesService:
+    def __init__(self, engine: Engine, settings: Settings, chat_model: ChatModel | None, ingestor: Ingestor) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.chat_model = chat_model
+        self.ingestor = ingestor
+
+    @property
+    def notes_dir(self) -> Path:
+        return self.settings.drafting.notes_dir or self.settings.data_dir / "library" / "notes"
+
+    def is_reviewer(self, user_id: str) -> bool:
+        return user_id in self.settings.roles.reviewers
+
+    # -- router -----------------------------------------------------------------------------------
+
+    def handle(self, request: Request, args: list[str]) -> Reply:
+        sub, rest = (args[0].lower(), args[1:]) if args else ("", [])
+        # A note id (note-20261126-3) says nothing about the user's language; the comment after it does.
+        lang = command_lang([sub, *rest[1:]] if sub not in ("submit", "list", "stats") else args)
+        if sub in ("submit", "提交", "new"):
+            return self.submit_form(lang)
+        if sub in ("list", "列表", "ls"):
+            return self.listing(rest[0] if rest else None, lang)
+        if sub in ("stats", "统计"):
+            month = None
+            if rest and rest[0] == "--month" and len(rest) > 1:
+                month = rest[1]
+            elif rest:
+                month = rest[0]
+            return self.stats(month, lang)
+        if sub in ("show", "edit", "review", "publish", "return", "查看", "修改", "送审", "发布", "退回") and rest:
+            ref = rest[0]
+            if sub in ("show", "查看"):
+                return self.show(ref, lang)
+            if sub in ("edit", "修改"):
+                return self.edit_form(ref, request.user_id, lang)
+            if sub in ("review", "送审"):
+                return self.submit_for_review(ref, request.user_id, lang)
+            if sub in ("publish", "发布"):
+                return self.publish(ref, request.user_id, lang)
+            return self.return_note(ref, request.user_id, " ".join(rest[1:]), lang)
+        raise UserError(t("note_usage", lang))
+
+    def on_action(self, request: Request) -> Reply:
+        action: Action = request.action  # type: ignore[assignment]
+        parts = action.action.split(":")
+        verb, ref = parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
+        values = action.values
+        lang = "zh"
+        if verb == "submit":
+            return self.submit(
+                values.get("title", ""),
+                values.get("technology", ""),
+                values.get("technical", ""),
+                request.user_id,
+                lang,
+                user_value=values.get("user_value") or None,
+            )
+        if verb == "edit":
+            return self.edit(ref, request.user_id, values.get("user_value", ""), lang)
+        if verb == "review":
+            return self.submit_for_review(ref, request.user_id, lang)
+        if verb == "publish":
+            return self.publish(ref, request.user_id, lang)
+        if verb == "return":
+            if "comment" not in values:
+                return self.return_form(ref, request.user_id, lang)
+            return self.return_note(ref, request.user_id, values.get("comment", ""), lang)
+        raise UserError(t("note_usage", lang))
+
+    def on_feedback(self, request: Request) -> Reply:
+        action: Action = request.action  # type: ignore[assignment]
+        head, _, answer = action.action.rpartition(":")
+        doc_id = head.partition(":")[2]
+        if not doc_id or answer not in ("yes", "no"):
+            raise UserError(t("note_usage", "zh"))
+        return self.feedback(doc_id, request.user_id, answer == "yes", "zh")
+
+    # -- submitting and drafting ------------------------------------------------------------------
+
+    def submit_form(self, lang: str) -> Reply:
+        form = Form(
+            action="note:submit",
+            title=t("note_form_title", lang),
+            fields=(
+                FormField("title", t("note_field_title", lang), placeholder="例如：联邦学习"),
+                FormField("technology", t("note_field_technology", lang), placeholder="例如：联邦学习"),
+                FormField(
+                    "technical", t("note_field_technical", lang), kind="textarea", placeholder="写给专家看的原理说明"
+                ),
+            ),
+        )
+        return Reply(text=t("note_form_title", lang), form=form, private=True)
+
+    def submit(
+        self,
+        title: str,
+        technology: str,
+        technical: str,
+        user_id: str,
+        lang: str = "zh",
+        user_value: str | None = None,
+    ) -> Reply:
+        title, technology, technical = title.strip(), technology.strip(), technical.strip()
+        missing = [
+            t(key, lang)
+            for key, value in (
+                ("note_field_title", title),
+                ("note_field_technology", technology),
+                ("note_field_technical", technical),
+            )
+            if not value
+        ]
+        if missing:
+            raise UserError(t("note_missing", lang, fields="、".join(missing)))
+        for value in (title, technology, technical, user_value or ""):
+            if len(value) > MAX_FIELD_CHARS:
+                raise UserError(f"内容过长（上限 {MAX_FIELD_CHARS} 字）/ too long (max {MAX_FIELD_CHARS} characters)")
+        notice = ""
+        if user_value and user_value.strip():
+            drafted_by = "author"
+            user_value = user_value.strip()
+        else:
+            user_value, drafted_by = self._draft_value(title, technology, technical, lang)
+            if drafted_by == "offline":
+                notice = "fell_back" if self.chat_model is not None else "offline"
+        check = readability.check(user_value, technical, technology)
+        with session_scope(self.engine) as session:
+            note = store.create(
+                session,
+                store.Note(title=title, technology=technology, author_id=user_id),
+                store.NoteVersion(
+                    note_id=0,
+                    version=1,
+                    technical=technical,
+                    user_value=user_value,
+                    drafted_by=drafted_by,
+                    readability=check.as_dict(),
+                    author_id=user_id,
+                ),
+            )
+            doc_id, version = note.doc_id, note.version
+        lines = [t("note_created", lang, id=doc_id, version=version), "", user_value, ""]
+        if notice == "offline":
+            lines.append(t("note_drafted_offline", lang, id=doc_id))
+        elif notice == "fell_back":
+            lines.append(t("note_drafted_fell_back", lang) + t("note_drafted_offline", lang, id=doc_id))
+        lines.append(readability_text(check, lang))
+        buttons = [
+            Button(t("note_btn_edit", lang), f"note:edit:{doc_id}"),
+            Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary"),
+        ]
+        return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
+
+    def _draft_value(self, title: str, technology: str, technical: str, lang: str) -> tuple[str, str]:
+        if self.chat_model is not None:
+            try:
+                return llm_user_value(self.chat_model, title, technology, technical, lang), "llm"
+            except ChatModelError as exc:
+                log.warning("chat model unavailable, drafting the note offline: %s", exc)
+        return offline_user_value(technical), "offline"
+
+    def submit_file(self, path: Path, user_id: str, lang: str = "zh") -> Reply:
+        """A note file in the FORMATS.md note format; only 技术原理解读 is required."""
+        try:
+            raw = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"无法读取 {path} / cannot read {path}: {exc.__class__.__name__}") from None
+        try:
+            post = frontmatter.loads(raw)
+        except yaml.YAMLError:
+            raise UserError(f"{path.name}: front matter 不是合法的 YAML / invalid YAML front matter") from None
+        sections = split_sections(post.content)
+        technical = sections.get(TECHNICAL, "").strip()
+        if not technical:
+            raise UserError(t("note_file_missing_technical", lang, file=path.name))
+        title = str(post.metadata.get("title") or "").strip()
+        technology = str(post.metadata.get("technology") or title).strip()
+        return self.submit(title, technology, technical, user_id, lang, user_value=sections.get(USER_VALUE))
+
+    # -- editing and review -----------------------------------------------------------------------
+
+    def _load(self, session, ref: str, lang: str) -> store.Note:  # type: ignore[no-untyped-def]
+        note = store.get(session, ref.strip())
+        if note is None:
+            raise UserError(t("note_not_found", lang, ref=ref))
+        return note
+
+    def _require_author_or_reviewer(self, note: store.Note, user_id: str, lang: str) -> None:
+        if user_id != note.author_id and not self.is_reviewer(user_id):
+            raise UserError(t("note_not_author", lang, id=note.doc_id))
+
+    def _require_state(self, note: store.Note, states: tuple[str, ...], action: str, lang: str) -> None:
+        if note.state not in states:
+            raise UserError(
+                t("note_bad_state", lang, id=note.doc_id, state=state_name(note.state, lang), action=action)
+            )
+
+    def edit_form(self, ref: str, user_id: str, lang: str) -> Reply:
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            self._require_author_or_reviewer(note, user_id, lang)
+            self._require_state(note, ("draft", "returned"), "修改" if lang == "zh" else "edited", lang)
+            current = store.current_version(session, note).user_value
+            doc_id = note.doc_id
+        form = Form(
+            action=f"note:edit:{doc_id}",
+            title=t("note_edit_title", lang),
+            fields=(FormField("user_value", t("note_field_user_value", lang), "textarea", placeholder=current[:150]),),
+        )
+        return Reply(text=t("note_edit_title", lang), form=form, private=True)
+
+    def edit(self, ref: str, user_id: str, user_value: str, lang: str = "zh") -> Reply:
+        user_value = user_value.strip()
+        if not user_value:
+            raise UserError(t("note_missing", lang, fields=t("note_field_user_value", lang)))
+        if len(user_value) > MAX_FIELD_CHARS:
+            raise UserError(f"内容过长（上限 {MAX_FIELD_CHARS} 字）/ too long (max {MAX_FIELD_CHARS} characters)")
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            self._require_author_or_reviewer(note, user_id, lang)
+            self._require_state(note, ("draft", "returned"), "修改" if lang == "zh" else "edited", lang)
+            technical = store.current_version(session, note).technical
+            check = readability.check(user_value, technical, note.technology)
+            store.add_version(
+                session,
+                note,
+                store.NoteVersion(
+                    note_id=note.id or 0,
+                    version=0,
+                    technical=technical,
+                    user_value=user_value,
+                    drafted_by="author",
+                    readability=check.as_dict(),
+                    author_id=user_id,
+                ),
+            )
+            if note.state == "returned":
+                store.transition(session, note, "draft", user_id, "revised")
+            doc_id, version = note.doc_id, note.version
+        text = t("note_version_saved", lang, id=doc_id, version=version) + "\n" + readability_text(check, lang)
+        return Reply(
+            text=text,
+            buttons=[Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary")],
+            data={"note": self._json(doc_id)},
+        )
+
+    def submit_for_review(self, ref: str, user_id: str, lang: str = "zh") -> Reply:
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            self._require_author_or_reviewer(note, user_id, lang)
+            self._require_state(note, ("draft", "returned"), "提交审核" if lang == "zh" else "submitted", lang)
+            current = store.current_version(session, note)
+            if OFFLINE_MARK in current.user_value or _UNFINISHED.search(current.user_value):
+                raise UserError(t("note_unfinished", lang, id=note.doc_id))
+            store.transition(session, note, "in_review", user_id)
+            doc_id, version = note.doc_id, note.version
+            flags = current.readability
+        lines = [t("note_in_review", lang, id=doc_id, version=version)]
+        if flags.get("too_technical"):
+            lines.append(
+                readability_text(
+                    readability.Readability(
+                        flags["avg_sentence_chars"], flags["jargon_share"], flags["jargon"], flags["abbreviations"]
+                    ),
+                    lang,
+                )
+            )
+        buttons = [
+            Button(t("note_btn_publish", lang), f"note:publish:{doc_id}", style="primary"),
+            Button(t("note_btn_return", lang), f"note:return:{doc_id}", style="danger"),
+        ]
+        return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
+
+    def return_form(self, ref: str, user_id: str, lang: str) -> Reply:
+        if not self.is_reviewer(user_id):
+            raise UserError(t("note_not_reviewer", lang, action="退回" if lang == "zh" else "return"))
+        form = Form(
+            action=f"note:return:{ref}",
+            title=t("note_return_form", lang),
+            fields=(FormField("comment", t("note_field_comment", lang), "textarea"),),
+        )
+        return Reply(text=t("note_return_form", lang), form=form, private=True)
+
+    def return_note(self, ref: str, user_id: str, comment: str, lang: str = "zh") -> Reply:
+        if not self.is_reviewer(user_id):
+            raise UserError(t("note_not_reviewer", lang, action="退回" if lang == "zh" else "return"))
+        comment = comment.strip()
+        if not comment:
+            raise UserError(t("note_return_needs_comment", lang))
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            self._require_state(note, ("in_review",), "退回" if lang == "zh" else "returned", lang)
+            store.transition(session, note, "returned", user_id, comment)
+            doc_id = note.doc_id
+        return Reply(text=t("note_returned", lang, id=doc_id, comment=comment), data={"note": self._json(doc_id)})
+
+    def publish(self, ref: str, user_id: str, lang: str = "zh") -> Reply:
+        if not self.is_reviewer(user_id):
+            raise UserError(t("note_not_reviewer", lang, action="发布" if lang == "zh" else "publish"))
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            self._require_state(note, ("in_review",), "发布" if lang == "zh" else "published", lang)
+            current = store.current_version(session, note)
+            content = note_markdown(note, current, user_id)
+            doc_id = note.doc_id
+        path = self.notes_dir / f"{doc_id}.md"
+        self._write_and_index(path, content, doc_id, lang)
+        try:
+            with session_scope(self.engine) as session:
+                note = self._load(session, doc_id, lang)
+                store.transition(session, note, "published", user_id)
+                note.published_at, note.published_by, note.library_path = store.utcnow(), user_id, str(path)
+                session.add(note)
+        except Exception:
+            self._unpublish(path, doc_id)
+            raise
+        return Reply(text=t("note_published", lang, id=doc_id, path=path), data={"note": self._json(doc_id)})
+
+    def _write_and_index(self, path: Path, content: str, doc_id: str, lang: str) -> None:
+        """Write atomically, parse back with the library's own parser, index; undo all on failure."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".md.tmp")
+            tmp.write_text(content, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UserError(t("note_publish_failed", lang, reason=f"{path.parent}: {exc.strerror}")) from None
+        result = parse_file(path, self.notes_dir)
+        if result.errors or not result.documents:
+            self._unpublish(path, None)
+            raise UserError(t("note_publish_failed", lang, reason="; ".join(result.errors)))
+        try:
+            report = self.ingestor.index_documents(result.documents)
+        except Exception as exc:
+            log.exception("indexing note %s failed", doc_id)
+            self._unpublish(path, doc_id)
+            raise UserError(t("note_publish_failed", lang, reason=exc.__class__.__name__)) from None
+        if report.failed:
+            self._unpublish(path, doc_id)
+            raise UserError(t("note_publish_failed", lang, reason="; ".join(r for _, r in report.failed)))
+
+    def _unpublish(self, path: Path, doc_id: str | None) -> None:
+        path.unlink(missing_ok=True)
+        if doc_id:
+            try:
+                self.ingestor.remove(doc_id)
+            except Exception:
+                log.exception("could not remove %s from the index after a failed publish", doc_id)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def show(self, ref: str, lang: str = "zh") -> Reply:
+        with session_scope(self.engine) as session:
+            note = self._load(session, ref, lang)
+            current = store.current_version(session, note)
+            history = store.events(session, note)
+            lines = [
+                f"**{note.title}**（{note.doc_id} · {state_name(note.state, lang)} · v{note.version}）",
+                f"## {TECHNICAL}",
+                current.technical,
+                f"## {USER_VALUE}",
+                current.user_value,
+            ]
+            returned = [e for e in history if e.to_state == "returned"]
+            if returned and note.state in ("returned", "draft"):
+                lines.append(f"退回意见 / review comment: {returned[-1].comment}")
+            doc_id, state = note.doc_id, note.state
+        buttons: list[Button] = []
+        if state == "published":
+            buttons = [
+                Button(t("feedback_yes", lang), f"notefb:{doc_id}:yes", "yes", "primary"),
+                Button(t("feedback_no", lang), f"notefb:{doc_id}:no", "no"),
+            ]
+        elif state in ("draft", "returned"):
+            buttons = [
+                Button(t("note_btn_edit", lang), f"note:edit:{doc_id}"),
+                Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary"),
+            ]
+        elif state == "in_review":
+            buttons = [
+                Button(t("note_btn_publish", lang), f"note:publish:{doc_id}", style="primary"),
+                Button(t("note_btn_return", lang), f"note:return:{doc_id}", style="danger"),
+            ]
+        return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
+
+    def listing(self, state: str | None, lang: str = "zh") -> Reply:
+        names = {state_name(s, "zh"): s for s in store.STATES} | {s: s for s in store.STATES}
+        wanted = names.get(state) if state else None
+        if state and wanted is None:
+            raise UserError(f"状态应为 / state must be one of: {', '.join(store.STATES)}")
+        with session_scope(self.engine) as session:
+            rows = [(n.doc_id, n.title, n.state, n.version, n.author_id) for n in store.listing(session, wanted)]
+        if not rows:
+            return Reply(text=t("note_list_empty", lang), private=True)
+        lines = [f"• {d} 《{title}》 {state_name(s, lang)} v{v} · {a}" for d, title, s, v, a in rows]
+        return Reply(text="\n".join(lines), private=True)
+
+    def feedback(self, doc_id: str, user_id: str, understood: bool, lang: str = "zh") -> Reply:
+        from storage import library
+
+        with session_scope(self.engine) as session:
+            # Only votes on notes that exist count (a stale or forged click is refused, not stored).
+            doc = library.get_document(session, doc_id)
+            if (doc is None or doc.type != "note") and store.get(session, doc_id) is None:
+                raise UserError(t("feedback_unknown", lang, id=doc_id))
+            store.record_feedback(session, doc_id, user_id, understood)
+        answer = t("feedback_yes" if understood else "feedback_no", lang)
+        return Reply(text=t("feedback_thanks", lang, id=doc_id, answer=answer), private=True)
+
+    def stats(self, month: str | None, lang: str = "zh") -> Reply:
+        tz = ZoneInfo(self.settings.timezone)
+        if month:
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})", month.strip())
+            if not match or not 1 <= int(match.group(2)) <= 12:
+                raise UserError(t("stats_month_bad", lang, value=month))
+            year, mon = int(match.group(1)), int(match.group(2))
+        else:
+            now = datetime.now(tz)
+            year, mon = now.year, now.month
+        start = datetime(year, mon, 1, tzinfo=tz)
+        end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
+        goal = self.settings.drafting.notes_monthly_goal
+        target = self.settings.drafting.understanding_goal
+        with session_scope(self.engine) as session:
+            published = store.published_between(session, start, end)
+            rates = store.feedback_rates(session, start, end)
+            titles = {n.doc_id: n.title for n in store.listing(session)}
+        from storage import library
+
+        with session_scope(self.engine) as session:
+            for doc_id in rates:
+                if doc_id not in titles:
+                    doc = library.get_document(session, doc_id)
+                    titles[doc_id] = doc.title if doc else doc_id
+        label = f"{year}-{mon:02d}"
+        mark = "✅" if len(published) >= goal else "⚠️"
+        lines = [t("stats_header", lang, month=label, published=len(published), goal=goal, mark=mark)]
+        lines += [f"  • {n.doc_id} 《{n.title}》" for n in published]
+        ranked = sorted(rates.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0]))
+        rows: list[dict[str, Any]] = []
+        if ranked:
+            lines.append(t("stats_rates", lang, goal=f"{target:.0%}"))
+            for doc_id, (yes, total) in ranked:
+                rate = yes / total
+                flag = "✅" if rate >= target else "⚠️"
+                lines.append(f"  {flag} {doc_id} 《{titles.get(doc_id, doc_id)}》 {rate:.0%}（{yes}/{total}）")
+                rows.append(
+                    {
+                        "id": doc_id,
+                        "title": titles.get(doc_id, doc_id),
+                        "understood": yes,
+                        "answered": total,
+                        "rate": round(rate, 3),
+                        "meets_goal": rate >= target,
+                    }
+                )
+        else:
+            lines.append(t("stats_no_feedback", lang))
+        data = {
+            "month": label,
+            "published": len(published),
+            "goal": goal,
+            "published_ids": [n.doc_id for n in published],
+            "understanding_goal": target,
+            "notes": rows,
+        }
+        return Reply(text="\n".join(lines), data={"stats": data})
+
+    def _json(self, doc_id: str) -> dict[str, Any]:
+        with session_scope(self.engine) as session:
+            note = self._load(session, doc_id, "zh")
+            current = store.current_version(session, note)
+            return {
+                "id": note.doc_id,
+                "title": note.title,
+                "technology": note.technology,
+                "state": note.state,
+                "version": note.version,
+                "author": note.author_id,
+                "user_value": current.user_value,
+                "drafted_by": current.drafted_by,
+                "readability": current.readability,
+                "versions": len(store.versions(session, note)),
+            }
+
+
+def split_sections(body: str) -> dict[str, str]:
+    """``## heading`` → text until the next ``##`` heading."""
+    matches = list(_SECTION.finditer(body))
+    sections: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(body)
+        sections[match.group(1).strip()] = body[match.end() : end].strip()
+    return sections
+
+
+def note_markdown(note: store.Note, version: store.NoteVersion, reviewer: str) -> str:
+    """The FORMATS.md note format, with review metadata in the front matter."""
+    meta = {
+        "id": note.doc_id,
+        "type": "note",
+        "title": note.title,
+        "technology": note.technology,
+        "author": note.author_id,
+        "reviewer": reviewer,
+        "version": version.version,
+    }
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip()
+    # Headings inside the value text are demoted below ## so the two required sections stay unambiguous.
+    user_value = re.sub(r"^#{1,2}\s", "### ", version.user_value, flags=re.MULTILINE)
+    technical = re.sub(r"^#{1,2}\s", "### ", version.technical, flags=re.MULTILINE)
+    return f"---\n{front}\n---\n## {TECHNICAL}\n{technical}\n\n## {USER_VALUE}\n{user_value}\n"
+
+
+def readability_text(check: readability.Readability, lang: str) -> str:
+    avg, share = f"{check.avg_sentence_chars:.0f}", f"{check.jargon_share:.0%}"
+    if not check.too_technical:
+        return t("readability_ok", lang, avg=avg, share=share)
+    details = ""
+    if check.jargon:
+        details += t("readability_jargon", lang, terms="、".join(check.jargon[:12]))
+    if check.abbreviations:
+        details += t("readability_abbr", lang, terms="、".join(check.abbreviations))
+    return t(
+        "readability_bad",
+        lang,
+        avg=avg,
+        share=share,
+        max_avg=readability.MAX_AVG_SENTENCE,
+        max_share=f"{readability.MAX_JARGON_SHARE:.0%}",
+        details=details,
+    )

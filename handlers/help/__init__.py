@@ -1,0 +1,1 @@
+"""The capability overview and per-command help."""

@@ -1,0 +1,1 @@
+"""Writing copy: drafting, headlines, summaries, personas, length and compliance checks."""
