@@ -63,7 +63,8 @@ def library_services(services: Services) -> Services:
 # parsers, storage, scheduling and rendering on real SQLite, for the inner loop. `make test` runs both.
 
 _FULL_FIXTURES = {"embedder", "services", "library_services"}
-_FULL_MODULES = {"test_cli_foundation"}
+# Modules whose tests start replica or CLI processes (kill, crash, concurrent start-up).
+_FULL_MODULES = {"test_cli_foundation", "test_crash_recovery", "test_isolation"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -126,6 +126,7 @@ def test_socket_mode_that_cannot_connect_is_reported_and_retried(
             runtime.stop()
 
 
+@pytest.mark.full  # runs prbot as a subprocess
 def test_bad_slack_token_at_start_is_one_line_and_exit_2(tmp_path: Path) -> None:
     with FakeSlackAPI() as fake:
         fake.fail("auth.test", "invalid_auth", times=10)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MIGRATE = "import sys; from storage.db import make_engine, migrate; migrate(make_engine(sys.argv[1])); print('ok')"
 
 
+@pytest.mark.full  # two migrating processes
 def test_replicas_starting_together_migrate_once(db_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     replicas = [
