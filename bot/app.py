@@ -96,7 +96,10 @@ def build_services(
     embedder: Embedder | None = None,
     chat_model: ChatModel | None = None,
     use_configured_chat_model: bool = True,
+    capabilities: bool = True,
 ) -> Services:
+    """The whole graph; ``capabilities=False`` stops at the library (ingest, ask), so a one-shot
+    question does not pay for drafting, the change table or the crisis clock."""
     if not settings.database_url or settings.chroma_url is None:
         ensure_data_dir(settings.data_dir)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -130,7 +133,8 @@ def build_services(
     )
     services = Services(settings, engine, embedder, vectors, retriever, ingestor, answerer, chat_model)
     services.query_embedder = query_embedder
-    register_capabilities(services)
+    if capabilities:
+        register_capabilities(services)
     return services
 
 

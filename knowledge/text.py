@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import jieba
 
+from knowledge import jieba_dict
+
 jieba.setLogLevel(logging.WARNING)
 
 # A sentence ends at Chinese or Western terminal punctuation (and any closing quotes after it),
@@ -53,6 +55,7 @@ def split_sentences(text: str, clauses: bool = False) -> list[str]:
 
 def add_words(words: Iterable[str]) -> None:
     """Teach the segmenter domain terms (product names, industries) so they stay whole."""
+    jieba_dict.install()
     for word in words:
         word = word.strip()
         if len(word) >= 2 and not word.isascii():
@@ -65,6 +68,7 @@ def _cached_tokens(text: str) -> tuple[str, ...]:
 
 
 def _tokenize(text: str) -> list[str]:
+    jieba_dict.install()
     tokens = []
     for token in jieba.lcut_for_search(text.lower()):
         token = token.strip()

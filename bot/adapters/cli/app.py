@@ -105,15 +105,16 @@ def _setting_name(exc: SettingsError) -> str:
 
 
 @contextmanager
-def services() -> Iterator[Services]:
-    """Build the app; configuration problems become one clear line and exit code 2."""
+def services(capabilities: bool = True) -> Iterator[Services]:
+    """Build the app (without the chat capabilities for commands that only use the library);
+    configuration problems become one clear line and exit code 2."""
     from bot.app import ConfigError, build_services
     from knowledge.embed import EmbeddingError
     from knowledge.vectors import VectorStoreError
     from storage.db import DatabaseError
 
     try:
-        yield build_services(load_settings())
+        yield build_services(load_settings(), capabilities=capabilities)
     except (ConfigError, DatabaseError, VectorStoreError, EmbeddingError) as exc:
         err.print(f"[red]错误 / error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -148,7 +149,7 @@ def ingest(
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
 ) -> None:
     """Index library files: Markdown, CSV/XLSX tables, txt, DOCX, PDF. Unchanged files are skipped."""
-    with services() as svc:
+    with services(capabilities=False) as svc:
         report = run_ingest(svc, paths, prune)
     print_report(report)
     if not report.ok:
@@ -222,7 +223,7 @@ def ask(
     from bot.adapters.cli.console import render
     from handlers.ask.service import AskService
 
-    with services() as svc:
+    with services(capabilities=False) as svc:
         service = AskService(svc.answerer, svc.settings.retrieval)
         questions = _stdin_questions() if question == "-" else iter([question])
         status = 0
