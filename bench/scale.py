@@ -108,7 +108,7 @@ def run(sizes: list[int], queries: int = 200) -> list[dict]:
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="prbot-scale-") as tmp:
             svc = build_services(
-                Settings(_env_file=None, data_dir=Path(tmp)),  # type: ignore[call-arg]
+                Settings(_env_file=None, data_dir=Path(tmp)),
                 use_configured_chat_model=False,
             )
             console.print(f"building {size:,} synthetic chunks …")

@@ -160,12 +160,3 @@ def split_args(text: str) -> list[str]:
 
 def new_reference() -> str:
     return uuid.uuid4().hex[:8]
-
-
-def __getattr__(name: str) -> object:
-    # The router grew into its own module (bot.router); ``from bot.core import Router`` still works.
-    if name == "Router":
-        from bot.router import Router
-
-        return Router
-    raise AttributeError(name)

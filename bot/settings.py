@@ -176,6 +176,9 @@ class ChecklistStep(BaseModel):
     step: str
 
 
+_DEFAULT_TEAMS = ("法务", "产品", "客服", "公关")
+
+
 def _default_severity() -> list[SeverityLevel]:
     return [
         SeverityLevel(level=1, owner_role="公关总监", media=30, kols=20, resources="全部团队、外部律师、危机公关顾问"),
@@ -214,7 +217,7 @@ class IncidentSettings(BaseModel):
 
     channel: str = "console:pr-crisis"  # platform:channel where each incident opens its thread
     managers: list[str] = Field(default_factory=list)  # told of escalations; may manage drills and incidents
-    teams: dict[str, list[str]] = Field(default_factory=lambda: {"法务": [], "产品": [], "客服": [], "公关": []})
+    teams: dict[str, list[str]] = Field(default_factory=lambda: {t: list[str]() for t in _DEFAULT_TEAMS})
     severity: list[SeverityLevel] = Field(default_factory=_default_severity)
     checkpoints: list[CheckpointSettings] = Field(default_factory=_default_checkpoints)
     checklist: list[ChecklistStep] = Field(default_factory=_default_checklist)

@@ -252,7 +252,7 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None, retry: 
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers = {
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or "",
         "Content-Type": "application/json",
     }
     if retry is not None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.adapters.chat import Inbound, respond
-from bot.core import Reply, Router
+from bot.core import Reply
+from bot.router import Router
 
 DEFAULT_THREAD = "main"
 
@@ -28,7 +29,8 @@ def parse_line(line: str, default_user: str) -> Inbound | dict[str, Any]:
             return {"error": '不是合法的 JSON / not valid JSON: send {"text": "…"} or a plain line'}
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             return {"error": '缺少 text 字段 / a JSON message needs a "text" string'}
-        user = obj.get("user") if isinstance(obj.get("user"), str) and obj.get("user") else default_user
+        given = obj.get("user")
+        user = given if isinstance(given, str) and given else default_user
         thread = obj.get("thread") if isinstance(obj.get("thread"), str | int) else DEFAULT_THREAD
         text = obj["text"]
     else:

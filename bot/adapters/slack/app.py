@@ -655,9 +655,9 @@ class SlackAdapter:
         form = {"view": form_view(reply.form, form_meta)} if reply.form is not None else None
         answer_id = uuid.uuid4().hex
         feedback = bool(reply.citations) or "answer" in reply.data
-        options = {"answer_id": answer_id, "feedback": feedback, "form_button": form is not None}
-        public = render(reply, lang, **options)
-        private = render(reply, lang, share=True, **options)
+        form_button = form is not None
+        public = render(reply, lang, answer_id=answer_id, feedback=feedback, form_button=form_button)
+        private = render(reply, lang, share=True, answer_id=answer_id, feedback=feedback, form_button=form_button)
         self.events.record_answer(
             answer_id=answer_id,
             platform=PLATFORM,

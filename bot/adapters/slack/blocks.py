@@ -263,7 +263,7 @@ def view_values(view: dict[str, Any]) -> dict[str, str]:
     """Field name → submitted value from a view_submission's state."""
     values: dict[str, str] = {}
     for block_id, actions in (view.get("state") or {}).get("values", {}).items():
-        state = actions.get("v") or next(iter(actions.values()), {})
+        state: dict[str, Any] = actions.get("v") or next(iter(actions.values()), {})
         kind = state.get("type")
         if kind == "static_select":
             value = (state.get("selected_option") or {}).get("value")
