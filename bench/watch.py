@@ -19,6 +19,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings, WatchSettings
@@ -226,7 +227,7 @@ def scoring_rate(scorer: Scorer, texts: list[str], repeats: int = 3) -> float:
 def run(as_json: bool = False, seed: int = 7, settings: Settings | None = None) -> dict[str, object]:
     from handlers.watch.replay import replay_mentions
 
-    settings = settings or Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = settings or Settings(_env_file=None)
     cfg = settings.watch
     terms = load_terms(cfg.terms_file)
     mentions, stories, crises = generate(seed, cfg=cfg)
@@ -237,7 +238,7 @@ def run(as_json: bool = False, seed: int = 7, settings: Settings | None = None) 
     scorer = Scorer(terms)
     result = replay_mentions(mentions, settings, scorer)
 
-    by_story: dict[str, list[dict[str, object]]] = {}
+    by_story: dict[str, list[dict[str, Any]]] = {}
     for alert in result.alerts:
         urls = alert["urls"]
         assert isinstance(urls, list)
@@ -245,20 +246,20 @@ def run(as_json: bool = False, seed: int = 7, settings: Settings | None = None) 
         by_story.setdefault(key, []).append(alert)
     per_level = {1: 0, 2: 0, 3: 0}
     for alert in result.alerts:
-        per_level[int(alert["level"])] += 1  # type: ignore[call-overload]
+        per_level[int(alert["level"])] += 1
     duplicates = sum(len(alerts) - len({a["level"] for a in alerts}) for alerts in by_story.values())
     false_alerts = [
         (key, a["level"]) for key, alerts in by_story.items() for a in alerts if a["level"] not in stories[key].levels
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     all_ok = True
     for story in crises:
         met = reference_met(story, mentions, cfg, list(terms.risk))
         for level in sorted(story.levels):
-            alert = next((a for a in by_story.get(story.key, []) if a["level"] == level), None)
+            hit = next((a for a in by_story.get(story.key, []) if a["level"] == level), None)
             met_at = met.get(level)
-            at = datetime.fromisoformat(str(alert["at"])) if alert else None
-            first = datetime.fromisoformat(str(alert["first"])) if alert else None
+            at = datetime.fromisoformat(str(hit["at"])) if hit else None
+            first = datetime.fromisoformat(str(hit["first"])) if hit else None
             lag = (at - met_at).total_seconds() / 60 if at and met_at else None
             ok = lag is not None and -0.01 <= lag <= 10
             all_ok &= ok

@@ -12,6 +12,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from handlers.watch.scoring import BACKENDS, label_of
 
@@ -23,8 +24,8 @@ def load(path: Path = LABELLED) -> list[tuple[str, str]]:
         return [(row["label"], row["text"]) for row in csv.DictReader(handle, delimiter="\t")]
 
 
-def compare(rows: list[tuple[str, str]], repeats: int = 3) -> list[dict[str, object]]:
-    results = []
+def compare(rows: list[tuple[str, str]], repeats: int = 3) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
     for name, factory in BACKENDS.items():
         started = time.perf_counter()
         backend = factory()
@@ -50,10 +51,10 @@ def compare(rows: list[tuple[str, str]], repeats: int = 3) -> list[dict[str, obj
                 "load_s": load_s,
             }
         )
-    return sorted(results, key=lambda r: -float(r["accuracy"]))  # type: ignore[arg-type]
+    return sorted(results, key=lambda r: -float(r["accuracy"]))
 
 
-def run(as_json: bool = False) -> list[dict[str, object]]:
+def run(as_json: bool = False) -> list[dict[str, Any]]:
     rows = load()
     results = compare(rows)
     if as_json:

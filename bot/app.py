@@ -9,14 +9,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from bot.scheduler import JobProvider
+    from handlers.crisis.incidents import IncidentService
+    from handlers.watch.service import IncidentOpener
 
-from bot.core import Notifier, Reply
+from bot.core import Notifier, Reply, Request
 from bot.router import Router
 from bot.settings import Settings
 from knowledge.answer import Answerer
@@ -168,11 +170,37 @@ def register_capabilities(services: Services) -> None:
     drill_service = crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
     register_drafting(services)
     feedback_handler.register(router, engine)  # 👍/👎 on chat answers
-    watch.register(services, incidents=drill_service.incidents)  # early warning: watch, alert buttons, tick
+    watch.register(services, incidents=alert_incidents(drill_service.incidents))  # watch, alert buttons, tick
     kpi.register(services)  # the plan's scoreboard: kpi, case used-in-bid, 用于投标, the monthly post
     router.scan(HelpCommands(router.registry))
     if settings.conversation.enabled:
         install_conversation(services)
+
+
+def alert_incidents(incidents: IncidentService) -> IncidentOpener:
+    """The incident clock as early warning's port: 「启动响应」 on an alert opens an incident."""
+    from handlers.watch.service import OpenedIncident
+
+    class AlertIncidents:
+        def who(self, request: Request) -> str:
+            return incidents.people.who(request)
+
+        def may_respond(self, request: Request) -> bool:
+            return incidents.people.is_known(request)
+
+        def open(self, session: Any, *, level: int, description: str, created_by: str, channel: str) -> OpenedIncident:
+            incident, timers = incidents.open(
+                session, level=level, description=description, created_by=created_by, channel=channel
+            )
+            assert incident.id is not None
+
+            def start() -> None:  # after the commit: the thread's first post, then the clock
+                incidents.announce(incident)
+                incidents.timers.schedule(timers)
+
+            return OpenedIncident(incident.id, start)
+
+    return AlertIncidents()
 
 
 def install_conversation(services: Services) -> None:

@@ -12,5 +12,7 @@ def command_classes() -> list[type]:
     from handlers.changes.commands import ChangeCommands
     from handlers.crisis.commands import CrisisCommands
     from handlers.help.commands import HelpCommands
+    from handlers.kpi.commands import KpiCommands
+    from handlers.watch.commands import WatchCommands
 
-    return [AskCommands, ChangeCommands, CrisisCommands, HelpCommands]
+    return [AskCommands, ChangeCommands, CrisisCommands, WatchCommands, KpiCommands, HelpCommands]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
@@ -181,12 +182,22 @@ def mark_clean(*, session: Session, story_ids: Sequence[int]) -> None:
 
 
 def recent_mentions(*, session: Session, story_id: int, since: datetime, until: datetime) -> list[RecentMention]:
+    # sqlalchemy's select: sqlmodel's is typed for at most four columns
     query = (
-        select(Mention.published_at, Mention.author, Mention.followers, Mention.label, Mention.risk, Mention.terms)
-        .where(Mention.story_id == story_id, Mention.published_at >= since, Mention.published_at <= until)
+        sa_select(
+            col(Mention.published_at),
+            col(Mention.author),
+            col(Mention.followers),
+            col(Mention.label),
+            col(Mention.risk),
+            col(Mention.terms),
+        )
+        .where(
+            col(Mention.story_id) == story_id, col(Mention.published_at) >= since, col(Mention.published_at) <= until
+        )
         .order_by(col(Mention.published_at))
     )
-    return [RecentMention(aware(r[0]), r[1], r[2], r[3], r[4], list(r[5] or [])) for r in session.exec(query)]
+    return [RecentMention(aware(r[0]), r[1], r[2], r[3], r[4], list(r[5] or [])) for r in session.execute(query)]
 
 
 def count_before(*, session: Session, story_id: int, since: datetime, until: datetime) -> int:
@@ -268,6 +279,23 @@ def get_feed(*, session: Session, url: str) -> Feed:
     return feed
 
 
+def record_poll(*, session: Session, url: str, at: datetime, error: str, entries: int) -> tuple[bool, str]:
+    """Keep a poll's outcome. Returns whether this failure starts a streak (to report it once) and
+    the streak's key: when the feed last worked, or ``never``."""
+    feed = get_feed(session=session, url=url)
+    feed.last_polled_at = at
+    report = False
+    if error:
+        feed.failures += 1
+        feed.last_error = error[:1000]
+        report, feed.reported = not feed.reported, True
+    else:
+        feed.failures, feed.last_error, feed.reported = 0, "", False
+        feed.last_ok_at, feed.entries = at, entries
+    session.add(feed)
+    return report, aware(feed.last_ok_at).isoformat() if feed.last_ok_at else "never"
+
+
 def feeds(*, session: Session) -> list[Feed]:
     return list(session.exec(select(Feed).order_by(col(Feed.url))))
 
@@ -290,20 +318,22 @@ def alert_times(*, session: Session, start: datetime, end: datetime) -> list[dic
 def mark_posted(*, session: Session, alert_id: int, message_id: str, at: datetime) -> None:
     session.execute(
         update(Alert)
-        .where(col(Alert.id) == alert_id, Alert.status == "raised")
+        .where(col(Alert.id) == alert_id, col(Alert.status) == "raised")
         .values(status="posted", message_id=message_id[:200], posted_at=at)
     )
 
 
 def mark_failed(*, session: Session, alert_id: int) -> None:
-    session.execute(update(Alert).where(col(Alert.id) == alert_id, Alert.status == "raised").values(status="failed"))
+    session.execute(
+        update(Alert).where(col(Alert.id) == alert_id, col(Alert.status) == "raised").values(status="failed")
+    )
 
 
 def claim_response(*, session: Session, alert_id: int, user: str, at: datetime) -> bool:
     """True for the one click that starts the response; a second click (or replica) gets False."""
     result = session.execute(
         update(Alert)
-        .where(col(Alert.id) == alert_id, Alert.status != "responded")
+        .where(col(Alert.id) == alert_id, col(Alert.status) != "responded")
         .values(status="responded", decided_by=user, decided_at=at, responded_at=at)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -317,7 +347,7 @@ def set_decision(*, session: Session, alert_id: int, status: str, user: str, at:
     """Ignore or keep watching; an alert already responded to keeps that status."""
     result = session.execute(
         update(Alert)
-        .where(col(Alert.id) == alert_id, Alert.status != "responded")
+        .where(col(Alert.id) == alert_id, col(Alert.status) != "responded")
         .values(status=status, decided_by=user, decided_at=at)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]

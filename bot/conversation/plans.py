@@ -271,6 +271,10 @@ def _digest(text: str, today: date) -> Plan:
     return plan
 
 
+def _kpi(text: str, today: date) -> Plan:
+    return Plan("kpi", None, {"request": text})  # the command reads the period from the words
+
+
 _BUILDERS = {
     "cr": _cr,
     "incident": _incident,
@@ -280,6 +284,7 @@ _BUILDERS = {
     "personas": _personas,
     "draft": _draft,
     "digest": _digest,
+    "kpi": _kpi,
 }
 
 

@@ -1,16 +1,120 @@
-"""Chat: ``kpi [month|quarter|year] [YYYY-MM-DD]``, ``case used-in-bid ID --bid …``, the 「用于投标」
-button on answers (``bid:form`` opens a form, ``bid:mark`` records it). Thin: parse, call, render."""
+"""``kpi`` (the plan's scoreboard) and ``case used-in-bid``, declared once for chat, the CLI and the
+conversation layer; the 「用于投标」 button on answers (``bid:form`` opens a form, ``bid:mark``
+records it). Thin: validate, call the service, render."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from bot.core import Attachment, Button, Command, Form, FormField, Reply, Request, UserError
-from bot.router import Router
+from pydantic import Field, field_validator, model_validator
+
+from bot.commands import Args, Context, Flags, Group, Hint, Lang, Positional, Rest, Text, command
+from bot.core import Attachment, Button, Form, FormField, Reply, Request, UserError
 from handlers.kpi import render
 from handlers.kpi import strings as s
-from handlers.kpi.service import PERIODS, KpiService
+from handlers.kpi.board import PERIODS
+
+if TYPE_CHECKING:  # the service (and its storage) is built by the app, not by `prbot --help`
+    from handlers.kpi.service import KpiService
+
+KPI = Group(
+    "kpi",
+    "年度计划 KPI：事件、预警、变更、笔记、案例、演练，对照目标（kpi [month|quarter|year]）",
+    "the year's plan as KPI against targets (kpi [month|quarter|year])",
+)
+CASE = Group(
+    "case",
+    "案例用于投标：case used-in-bid 案例编号 --bid 投标项目",
+    "mark a case as used in a bid: case used-in-bid CASE --bid NAME",
+)
+
+# 「这个季度的 KPI 怎么样？」 has no command word; it plainly asks for the scoreboard.
+KPI_QUESTION = re.compile(r"(?i)(这个|本|今|上个?)(季度|月|年).{0,4}kpi|kpi.{0,4}(怎么样|如何|达标了?吗|how)")
+
+
+def period_of(text: str) -> str:
+    """The period a request names in words: 本月/这个月 → month, 今年/年度 → year, else the quarter."""
+    if "月" in text or "month" in text.lower():
+        return "month"
+    if "年" in text or "year" in text.lower():
+        return "year"
+    return "quarter"
+
+
+class KpiArgs(Args):
+    period: Annotated[
+        Literal["month", "quarter", "year"] | None,
+        Positional(),
+        Flags("--period"),
+        Hint(invalid="kpi.bad_period_usage"),
+        Field(description="month, quarter (default) or year."),
+    ] = None
+    day: Annotated[
+        date | None,
+        Positional(),
+        Flags("--date"),
+        Hint(invalid="kpi.bad_date_usage"),
+        Field(description="A day in the period, YYYY-MM-DD (default today)."),
+    ] = None
+    request: Annotated[
+        str, Rest(), Field(max_length=500, description="The request in words; 本月, 今年 … name the period.")
+    ] = ""
+    lang: Lang = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _words_in_any_order(cls, data: Any) -> Any:
+        """Chat words come in any order (``kpi 2026-12-01 month en``) or as a whole question
+        (「本月 KPI 如何」): each bare word goes where its shape says."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        words = [str(values.pop(name)) for name in ("period", "day", "request") if values.get(name) is not None]
+        words = [w for word in words for w in word.split()]
+        # A question in words (Chinese, a question mark, a sentence) may hold any word; typed
+        # arguments may not: `kpi weekly` is refused with the usage.
+        asked = len(words) > 3 or any(not w.isascii() or "?" in w for w in words)
+        question = []
+        for word in words:
+            low = word.lower().strip("?？,，.。")
+            if low in PERIODS:
+                values["period"] = low
+            elif low in ("en", "zh") and values.get("lang") is None and not asked:
+                values["lang"] = low
+            elif word[:1].isdigit():
+                values["day"] = word
+            elif asked or low == "kpi":
+                question.append(word)
+            else:
+                values["period"] = word  # not a period: refused with the usage
+        if question:
+            values["request"] = " ".join(question)
+            values.setdefault("period", period_of(values["request"]))
+        return values
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        # Only YYYY-MM-DD: pydantic would read a bare number as a Unix time.
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class BidArgs(Args):
+    case: Annotated[
+        str,
+        Positional(),
+        Hint(missing="kpi.bid_case_missing"),
+        Field(min_length=1, max_length=200, description="The case's library id, e.g. case-012."),
+    ]
+    bid: Annotated[
+        str,
+        Text(),
+        Hint(missing="kpi.bid_required"),
+        Field(min_length=1, description="The tender, e.g. 某省政务云招标."),
+    ]
+    lang: Lang = None
 
 
 def bid_button(case_ids: list[str], lang: str) -> Button:
@@ -28,19 +132,6 @@ def with_bid_button(reply: Reply, lang: str) -> Reply:
     return reply
 
 
-# 「这个季度的 KPI 怎么样？」 has no command word; it plainly asks for the scoreboard.
-KPI_QUESTION = re.compile(r"(?i)(这个|本|今|上个?)(季度|月|年).{0,4}kpi|kpi.{0,4}(怎么样|如何|达标了?吗|how)")
-
-
-def period_of(text: str) -> str:
-    """The period a question names in words: 本月/这个月 → month, 今年/年度 → year, else the quarter."""
-    if "月" in text or "month" in text.lower():
-        return "month"
-    if "年" in text or "year" in text.lower():
-        return "year"
-    return "quarter"
-
-
 def scoreboard_reply(service: KpiService, *, period: str, on: date | None, lang: str) -> Reply:
     board = service.scoreboard(period=period, on=on, lang=lang)
     png = render.chart(board, lang)
@@ -55,44 +146,48 @@ def _who(request: Request) -> str:
     return request.user_id if ":" in request.user_id else f"{request.platform}:{request.user_id}"
 
 
-def register_chat(router: Router, service: KpiService) -> None:
-    def kpi(request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        period, on = period_of(" ".join(args)), None
-        for arg in args:
-            if arg.lower() in PERIODS:
-                period = arg.lower()
-            elif arg.lower() in ("en", "zh"):
-                lang = arg.lower()
-            elif arg[:1].isdigit():
-                try:
-                    on = date.fromisoformat(arg)
-                except ValueError:
-                    raise UserError(s.t("bad_date", lang, value=arg) + "\n" + s.t("usage", lang)) from None
-            elif arg.isascii() and arg.lower() != "kpi":
-                raise UserError(s.t("usage", lang))
-        return scoreboard_reply(service, period=period, on=on, lang=lang)
+class KpiCommands:
+    """The scoreboard in any chat; cases marked for bids in chat and in the terminal."""
 
-    def case(request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        if not args or args[0].lower() not in ("used-in-bid", "bid", "投标"):
-            raise UserError(s.t("case_usage", lang))
-        rest, bid, case_id = args[1:], "", ""
-        words = []
-        i = 0
-        while i < len(rest):
-            if rest[i] == "--bid" and i + 1 < len(rest):
-                bid = rest[i + 1]
-                i += 2
-                continue
-            words.append(rest[i])
-            i += 1
-        if words:
-            case_id = words[0]
-        text = service.mark_bid(case_id=case_id, bid=bid, user=_who(request), source="chat", lang=lang)
+    groups = (KPI, CASE)
+    actions: ClassVar[dict[str, str]] = {"bid": "on_bid"}
+
+    def __init__(self, service: KpiService) -> None:
+        self.service = service
+
+    @command(
+        KPI,
+        zh="年度计划 KPI 对照目标：事件、预警、变更、笔记、案例、演练（按月、季度或年）",
+        cli=False,  # `prbot kpi` also writes the chart and the HTML report: the operator's command
+        examples=(
+            "这个季度的 KPI 怎么样？",
+            "本月 KPI 达标了吗",
+            "今年的年度计划完成得如何",
+            "how is our KPI this quarter?",
+        ),
+    )
+    def kpi(self, ctx: Context, args: KpiArgs) -> Reply:
+        """The year's plan as figures from the bot's own records, each beside its target, with a chart."""
+        return scoreboard_reply(self.service, period=args.period or "quarter", on=args.day, lang=ctx.lang)
+
+    @command(
+        CASE,
+        "used-in-bid",
+        zh="记录案例用于投标（每个案例每个标书计一次）",
+        aliases=("bid", "投标"),
+        effects=True,
+        examples=("case-012 用在了某省政务云的投标里", "把 case-003 记为用于投标", "mark case-012 as used in a bid"),
+    )
+    def used_in_bid(self, ctx: Context, args: BidArgs) -> Reply:
+        """Record that a case was used in a bid (counted once per case and bid)."""
+        source = "cli" if ctx.request.platform == "console" else "chat"
+        text = self.service.mark_bid(
+            case_id=args.case, bid=args.bid, user=_who(ctx.request), source=source, lang=ctx.lang
+        )
         return Reply(text=text)
 
-    def on_bid(request: Request) -> Reply:
+    def on_bid(self, request: Request) -> Reply:
+        """``bid:form`` (the 「用于投标」 button) opens the form; ``bid:mark`` (its submission) records it."""
         action = request.action
         assert action is not None
         lang = request.lang
@@ -109,32 +204,11 @@ def register_chat(router: Router, service: KpiService) -> None:
         if kind == "mark":
             values = action.values
             case_id = values.get("case") or action.value.split(",")[0]
-            text = service.mark_bid(
+            text = self.service.mark_bid(
                 case_id=case_id, bid=values.get("bid", ""), user=_who(request), source="button", lang=lang
             )
             return Reply(text=text, private=True)
         raise UserError(s.t("case_usage", lang))
 
-    router.command(
-        Command(
-            "kpi",
-            kpi,
-            "年度计划 KPI：事件、预警、变更、笔记、案例、演练，对照目标（kpi [month|quarter|year]）",
-            "the year's plan as KPI against targets (kpi [month|quarter|year])",
-            "kpi [month|quarter|year] [YYYY-MM-DD]",
-        )
-    )
-    router.command(
-        Command(
-            "case",
-            case,
-            "案例用于投标：case used-in-bid 案例编号 --bid 投标项目",
-            "mark a case as used in a bid: case used-in-bid CASE --bid NAME",
-            "case used-in-bid CASE-ID --bid NAME",
-        )
-    )
-    router.on_action("bid", on_bid)
-    router.on_intent(KPI_QUESTION, "kpi")
 
-
-__all__ = ["bid_button", "register_chat", "scoreboard_reply"]
+__all__ = ["KpiCommands", "bid_button", "scoreboard_reply", "with_bid_button"]

@@ -8,7 +8,7 @@ import html
 import io
 
 from handlers.kpi import strings as s
-from handlers.kpi.service import Figure, Scoreboard
+from handlers.kpi.board import Figure, Scoreboard
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import i18n
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"zh": "年度计划 KPI · {label}", "en": "The year's plan, KPI · {label}"},
     "name_resolved": {"zh": "重大事件 48 小时内解决", "en": "major incidents resolved within 48 h"},
@@ -40,6 +42,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Usage: kpi [month|quarter|year] [YYYY-MM-DD] (default: this quarter)",
     },
     "bad_date": {"zh": "日期「{value}」应写成 YYYY-MM-DD", "en": "Date '{value}' should be YYYY-MM-DD"},
+    "bad_date_usage": {
+        "zh": "日期「{value}」应写成 YYYY-MM-DD\n用法：kpi [month|quarter|year] [YYYY-MM-DD]（默认本季度）",
+        "en": "Date '{value}' should be YYYY-MM-DD\n"
+        "Usage: kpi [month|quarter|year] [YYYY-MM-DD] (default: this quarter)",
+    },
+    "bad_period_usage": {
+        "zh": "不认识的周期「{value}」；可用：month | quarter | year\n"
+        "用法：kpi [month|quarter|year] [YYYY-MM-DD]（默认本季度）",
+        "en": "Unknown period '{value}'; use month | quarter | year\n"
+        "Usage: kpi [month|quarter|year] [YYYY-MM-DD] (default: this quarter)",
+    },
+    "bid_required": {
+        "zh": "请用 --bid 写明投标项目：case used-in-bid 案例编号 --bid 某省政务云招标",
+        "en": 'Name the bid with --bid: case used-in-bid CASE-ID --bid "a tender"',
+    },
     "bid_case_missing": {
         "zh": "请给出案例编号：case used-in-bid case-012 --bid 某省政务云招标",
         "en": 'Give the case id: case used-in-bid case-012 --bid "a tender"',
@@ -75,6 +92,4 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    entry = STRINGS[key]
-    return entry.get(lang, entry["zh"]).format(**values)
+t = i18n.catalogue("kpi", STRINGS)

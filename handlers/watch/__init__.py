@@ -3,17 +3,19 @@ grouped into stories, checked against three levels of rules, alerted once per st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from handlers.watch.service import IncidentOpener, WatchService
+if TYPE_CHECKING:  # importing the commands (for `prbot --help`) must not load the storage
+    from handlers.watch.service import IncidentOpener, WatchService
 
 
 def register(services: Any, incidents: IncidentOpener | None = None) -> WatchService:
-    """Adds the ``watch`` command, the alert buttons and the scheduler tick; returns the service
-    (the HTTP adapter serves POST /mentions with it)."""
-    from handlers.watch.commands import register_chat
+    """Adds the ``watch`` commands, the alert buttons and the scheduler tick; returns the service.
+    ``incidents`` is the incident clock's port (the 「启动响应」 button opens an incident with it)."""
+    from handlers.watch.commands import WatchCommands
+    from handlers.watch.service import WatchService
 
     service = WatchService(services.engine, services.settings, services.notifiers, incidents=incidents)
-    register_chat(services.router, service)
+    services.router.scan(WatchCommands(service))
     services.job_providers.append(service.provider)
     return service

@@ -1,80 +1,66 @@
-"""Chat: ``watch status`` / ``watch stories``, and the alert buttons (``watch:respond|ignore|observe``).
-Thin: parse, call the service, render."""
+"""``watch status`` and ``watch stories``, declared once for chat, the CLI and the conversation layer;
+the alert buttons (``watch:respond|ignore|observe``). Thin: call the service, render."""
 
 from __future__ import annotations
 
-from bot.core import Command, Reply, Request, UserError
-from bot.router import Router
+from typing import TYPE_CHECKING, ClassVar
+
+from bot.commands import Args, Context, Group, Lang, command
+from bot.core import Reply, Request, UserError
+from handlers.watch import render
 from handlers.watch import strings as s
-from handlers.watch.render import local
-from handlers.watch.service import WatchService
+
+if TYPE_CHECKING:  # the service (and its storage) is built by the app, not by `prbot --help`
+    from handlers.watch.service import WatchService
+
+WATCH = Group(
+    "watch",
+    "舆情预警：监测状态、订阅源、最近话题与预警（watch status / watch stories）",
+    "early warning: status, feeds, recent stories and alerts (watch status / watch stories)",
+    aliases=("预警",),
+    default="status",  # a bare `watch` shows the status
+)
 
 
-def status_text(service: WatchService, lang: str) -> str:
-    info = service.status()
-    counts = info["counts"]
-    tz = service.settings.timezone
-    lines = [s.t("status_title", lang, **counts), s.t("status_feeds", lang)]
-    if not info["feeds"]:
-        lines.append("  " + s.t("no_feeds", lang))
-    for url, feed in info["feeds"]:
-        if feed is None or feed.last_polled_at is None:
-            lines.append("  " + s.t("feed_never", lang, url=url))
-        elif feed.failures:
-            lines.append("  " + s.t("feed_failing", lang, url=url, failures=feed.failures, error=feed.last_error))
-        else:
-            at = local(feed.last_ok_at, tz) if feed.last_ok_at else "—"
-            lines.append("  " + s.t("feed_ok", lang, url=url, at=at, entries=feed.entries))
-    if info["alerts"]:
-        lines.append(s.t("status_alerts", lang))
-        for alert, title in info["alerts"]:
-            lines.append(
-                "  "
-                + s.t(
-                    "alert_line",
-                    lang,
-                    id=alert.id,
-                    level_name=s.level_name(alert.level, lang),
-                    at=local(alert.raised_at, tz),
-                    status=s.t(f"status_{alert.status}", lang),
-                    title=title,
-                )
-            )
-    return "\n".join(lines)
+class WatchArgs(Args):
+    lang: Lang = None
 
 
-def stories_text(service: WatchService, lang: str) -> str:
-    stories = service.stories()
-    if not stories:
-        return s.t("no_stories", lang)
-    tz = service.settings.timezone
-    lines = [s.t("stories_title", lang)]
-    for st in stories:
-        lines.append(
-            s.t(
-                "story_line",
-                lang,
-                id=st.id,
-                mentions=st.mentions,
-                first=local(st.first_at, tz),
-                last=local(st.last_at, tz),
-                title=st.title,
-            )
-        )
-    return "\n".join(lines)
+class WatchCommands:
+    """Early warning in any chat and in the terminal; importing and replaying files are CLI-only."""
 
+    groups = (WATCH,)
+    actions: ClassVar[dict[str, str]] = {"watch": "on_action"}
 
-def register_chat(router: Router, service: WatchService) -> None:
-    def handle(request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        sub = args[0].lower() if args else "status"
-        if sub == "status":
-            return Reply(text=status_text(service, lang), private=True)
-        if sub == "stories":
-            return Reply(text=stories_text(service, lang), private=True)
-        raise UserError(s.t("unknown_sub", lang, sub=args[0], usage=s.t("usage", lang)))
+    def __init__(self, service: WatchService) -> None:
+        self.service = service
 
-    def on_action(request: Request) -> Reply:
+    @command(
+        WATCH,
+        "status",
+        zh="舆情监测状态：提及、话题、预警数量，各订阅源状态，最近的预警",
+        aliases=("状态",),
+        examples=("舆情监测现在什么情况？", "最近有没有舆情预警", "how is the early warning doing?"),
+    )
+    def status(self, ctx: Context, args: WatchArgs) -> Reply:
+        """Mentions, stories and alerts stored; each feed's state; the latest alerts."""
+        text = render.status_text(self.service.status(), self.service.settings.timezone, ctx.lang)
+        return Reply(text=text, private=True)
+
+    @command(
+        WATCH,
+        "stories",
+        zh="最近的舆情话题：提及数、首条与最新时间",
+        aliases=("话题",),
+        examples=("最近网上都在讨论我们什么？", "看看最近的舆情话题", "show the recent stories about us"),
+    )
+    def stories(self, ctx: Context, args: WatchArgs) -> Reply:
+        """The latest stories (reposts of one text grouped): mentions, first and last post."""
+        text = render.stories_text(self.service.stories(), self.service.settings.timezone, ctx.lang)
+        return Reply(text=text, private=True)
+
+    def on_action(self, request: Request) -> Reply:
+        """「启动 N 级响应」/「忽略」/「继续观察」 on an alert."""
         assert request.action is not None
         lang = request.lang
         decision = request.action.action.partition(":")[2]
@@ -82,17 +68,5 @@ def register_chat(router: Router, service: WatchService) -> None:
             alert_id = int(request.action.value)
         except ValueError:
             raise UserError(s.t("unknown_action", lang)) from None
-        result = service.decide(alert_id=alert_id, decision=decision, request=request)
+        result = self.service.decide(alert_id=alert_id, decision=decision, request=request)
         return Reply(text=result.text, data=result.data)
-
-    router.command(
-        Command(
-            "watch",
-            handle,
-            "舆情预警：监测状态、订阅源、最近话题与预警（watch status / watch stories）",
-            "early warning: status, feeds, recent stories and alerts (watch status / watch stories)",
-            "watch status | stories",
-            aliases=("预警",),
-        )
-    )
-    router.on_action("watch", on_action)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core import Attachment, Button, Destination, Reply
 from handlers.watch import strings as s
-from storage.watch import Alert, Mention, Story, aware
+
+if TYPE_CHECKING:  # the rows only as types: `watch status` in help stays free of the ORM
+    from storage.watch import Alert, Mention, Story
 
 _PLATFORMS = {"slack": "slack", "feishu": "feishu", "lark": "feishu", "console": "console"}
 _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
@@ -27,6 +30,11 @@ def channel_destination(channel: str) -> Destination:
 def excerpt(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def local(when: datetime, tz: str, fmt: str = "%m-%d %H:%M") -> str:
@@ -141,3 +149,40 @@ def incident_description(alert: Alert, story: Story, tz: str) -> str:
         at=local(alert.raised_at, tz),
         mentions=alert.mentions,
     )
+
+
+def status_text(info: dict[str, Any], tz: str, lang: str) -> str:
+    """``watch status``: what is stored, each feed's state, the latest alerts."""
+    counts = info["counts"]
+    lines = [s.t("status_title", lang, **counts), s.t("status_feeds", lang)]
+    if not info["feeds"]:
+        lines.append("  " + s.t("no_feeds", lang))
+    for url, feed in info["feeds"]:
+        if feed is None or feed.last_polled_at is None:
+            lines.append("  " + s.t("feed_never", lang, url=url))
+        elif feed.failures:
+            lines.append("  " + s.t("feed_failing", lang, url=url, failures=feed.failures, error=feed.last_error))
+        else:
+            at = local(feed.last_ok_at, tz) if feed.last_ok_at else "—"
+            lines.append("  " + s.t("feed_ok", lang, url=url, at=at, entries=feed.entries))
+    if info["alerts"]:
+        lines.append(s.t("status_alerts", lang))
+        for alert, title in info["alerts"]:
+            status = s.t(f"status_{alert.status}", lang)
+            level_name = s.level_name(alert.level, lang)
+            at = local(alert.raised_at, tz)
+            lines.append(
+                "  " + s.t("alert_line", lang, id=alert.id, level_name=level_name, at=at, status=status, title=title)
+            )
+    return "\n".join(lines)
+
+
+def stories_text(stories: Sequence[Story], tz: str, lang: str) -> str:
+    """``watch stories``: the latest stories, newest first."""
+    if not stories:
+        return s.t("no_stories", lang)
+    lines = [s.t("stories_title", lang)]
+    for st in stories:
+        first, last = local(st.first_at, tz), local(st.last_at, tz)
+        lines.append(s.t("story_line", lang, id=st.id, mentions=st.mentions, first=first, last=last, title=st.title))
+    return "\n".join(lines)

@@ -43,17 +43,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class OpenedIncident:
+    """An incident opened inside early warning's transaction, and what to do once that commits."""
+
+    id: int
+    start: Callable[[], object]  # open its thread and arm its timers
+
+
 class IncidentOpener(Protocol):
-    """What early warning needs from the incident clock (handlers.crisis.incidents.IncidentService)."""
+    """What early warning needs from the incident clock. The composition root wires the incident
+    service to it, so this package knows nothing else of crisis handling."""
 
-    people: Any
-    timers: Any
+    def who(self, request: Request) -> str:
+        """The responder's configured id (a platform-qualified one for someone not configured)."""
+        ...
 
-    def open(
-        self, session: Any, *, level: int, description: str, created_by: str, channel: str
-    ) -> tuple[Any, list[Any]]: ...
+    def may_respond(self, request: Request) -> bool:
+        """Whether this person may start a response (a response team member)."""
+        ...
 
-    def announce(self, incident: Any) -> str: ...
+    def open(self, session: Any, *, level: int, description: str, created_by: str, channel: str) -> OpenedIncident:
+        """Open the incident in ``session``: the alert's claim and the incident commit together."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -256,8 +268,8 @@ class WatchService:
                             )
                         )
             store.mark_clean(session=session, story_ids=[st.id for st in stories if st.id is not None])
-        for alert in raised:
-            log.info("watch alert #%s: story %s level %s (%s)", alert.id, alert.story_id, alert.level, alert.reason)
+        for new in raised:
+            log.info("watch alert #%s: story %s level %s (%s)", new.id, new.story_id, new.level, new.reason)
         return sorted(raised, key=lambda a: (a.level, a.id), reverse=False)
 
     def _met(
@@ -403,19 +415,8 @@ class WatchService:
         stored = 0
         if not error:
             stored = self.ingest(mentions, source="rss").stored
-        report = False
         with session_scope(self.engine) as session:
-            feed = store.get_feed(session=session, url=url)
-            feed.last_polled_at = now
-            if error:
-                feed.failures += 1
-                feed.last_error = error[:1000]
-                report, feed.reported = not feed.reported, True
-            else:
-                feed.failures, feed.last_error, feed.reported = 0, "", False
-                feed.last_ok_at, feed.entries = now, len(mentions)
-            streak = f"{store.aware(feed.last_ok_at).isoformat() if feed.last_ok_at else 'never'}"
-            session.add(feed)
+            report, streak = store.record_poll(session=session, url=url, at=now, error=error, entries=len(mentions))
         if error:
             log.warning("watch feed %s failed: %s", url, error)
             if report:
@@ -481,8 +482,8 @@ class WatchService:
         incidents = self.incidents
         if incidents is None:
             raise UserError(s.t("no_incidents", lang))
-        who = incidents.people.who(request)
-        if not incidents.people.is_known(request):
+        who = incidents.who(request)
+        if not incidents.may_respond(request):
             raise UserError(s.t("not_participant", lang, user=who))
         with session_scope(self.engine) as session:
             alert = store.get_alert(session=session, alert_id=alert_id)
@@ -493,7 +494,7 @@ class WatchService:
             story = store.get_story(session=session, story_id=alert.story_id)
             assert story is not None
             description = render.incident_description(alert, story, self.settings.timezone)
-            incident, timers = incidents.open(
+            incident = incidents.open(
                 session,
                 level=alert.level,
                 description=description,
@@ -502,8 +503,7 @@ class WatchService:
             )
             store.attach_incident(session=session, alert_id=alert_id, incident_id=incident.id)
             first, raised = store.aware(alert.first_at), store.aware(alert.raised_at)
-        incidents.announce(incident)
-        incidents.timers.schedule(timers)
+        incident.start()
         to_alert = (raised - first).total_seconds() / 60
         to_response = (now - raised).total_seconds() / 60
         text = s.t(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import i18n
+
 LEVEL_NAMES = {"zh": {1: "一级", 2: "二级", 3: "三级"}, "en": {1: "level 1", 2: "level 2", 3: "level 3"}}
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -112,9 +114,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
-    entry = STRINGS[key]
-    return entry.get(lang, entry["zh"]).format(**values)
+t = i18n.catalogue("watch", STRINGS)
 
 
 def level_name(level: int, lang: str) -> str:

@@ -15,7 +15,7 @@ from bot.core import Action, Request, UserError
 from bot.router import Router
 from bot.settings import KpiSettings
 from handlers.kpi import render
-from handlers.kpi.commands import register_chat
+from handlers.kpi.commands import KPI_QUESTION, KpiCommands
 from handlers.kpi.monthly import MonthlyPost
 from handlers.kpi.service import KpiService
 from storage.changes import ChangeRequest
@@ -91,6 +91,13 @@ def kpi(tmp_path: Path):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+def chat_router(kpi: KpiService) -> Router:
+    router = Router()
+    router.scan(KpiCommands(kpi))
+    router.on_intent(KPI_QUESTION, "kpi")  # as the app registers it
+    return router
+
+
 def test_figures_from_the_records_beside_their_targets(kpi: KpiService) -> None:
     board = kpi.scoreboard(period="quarter")
     figures = {f.key: f for f in board.figures}
@@ -105,8 +112,7 @@ def test_figures_from_the_records_beside_their_targets(kpi: KpiService) -> None:
 
 
 def test_the_question_in_words_routes_to_the_scoreboard(kpi: KpiService) -> None:
-    router = Router()
-    register_chat(router, kpi)
+    router = chat_router(kpi)
     reply = router.handle(Request("这个季度的 KPI 怎么样？"))
     assert reply.text.startswith("年度计划 KPI · 2026Q4") and reply.files[0].mime == "image/png"
     assert router.handle(Request("本月 KPI 如何")).text.startswith("年度计划 KPI · 2026-12")
@@ -116,8 +122,7 @@ def test_the_question_in_words_routes_to_the_scoreboard(kpi: KpiService) -> None
 
 
 def test_cases_marked_for_bids_count_once_and_bad_ids_are_explained(kpi: KpiService) -> None:
-    router = Router()
-    register_chat(router, kpi)
+    router = chat_router(kpi)
     reply = router.handle(Request("case used-in-bid case-012 --bid 某省政务云招标", user_id="U1", platform="slack"))
     assert "已记录" in reply.text
     assert "未重复计数" in router.handle(Request("case used-in-bid case-012 --bid 某省政务云招标")).text

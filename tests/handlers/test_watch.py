@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
+from bot.app import alert_incidents
 from bot.core import Action, NotifyError, Request
 from bot.router import Router
 from bot.settings import WatchSettings
 from handlers.watch import grouping
-from handlers.watch.commands import register_chat
+from handlers.watch.commands import WatchCommands
 from handlers.watch.replay import replay_file
 from handlers.watch.scoring import Scorer, detect_language, load_terms
 from handlers.watch.service import WatchService
@@ -149,11 +150,11 @@ def test_start_response_button_opens_an_incident_with_the_warning_times(crisis, 
         crisis.settings,
         crisis.drills.notifiers,
         scorer=scorer,
-        incidents=crisis.drills.incidents,
+        incidents=alert_incidents(crisis.drills.incidents),
         clock=lambda: now["t"],
     )
     router = Router()
-    register_chat(router, service)
+    router.scan(WatchCommands(service))
     service.ingest([mention(i, f"//@a{i}: {LEAK}", i) for i in range(3)], source="test")
     (alert,) = service.evaluate(now=T0 + timedelta(minutes=5))
     now["t"] = T0 + timedelta(minutes=17)

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import alert_incidents
 from bot.core import Action, Request
 from bot.router import Router
 from bot.settings import WatchSettings
 from handlers.kpi.service import KpiService
-from handlers.watch.commands import register_chat
+from handlers.watch.commands import WatchCommands
 from handlers.watch.scoring import Scorer, load_terms
 from handlers.watch.service import WatchService
 from tests.handlers.crisis_setup import build, crisis_settings
@@ -52,7 +53,7 @@ def test_alerts_once_and_response_on_postgresql(pg_url: str, tmp_path: Path) -> 
             settings,
             crisis.drills.notifiers,
             scorer=scorer,
-            incidents=crisis.drills.incidents,
+            incidents=alert_incidents(crisis.drills.incidents),
             clock=lambda: T0 + timedelta(minutes=30),
         )
         rows = [mention(i, f"//@a{i}: {LEAK}", i) for i in range(16)]
@@ -62,7 +63,7 @@ def test_alerts_once_and_response_on_postgresql(pg_url: str, tmp_path: Path) -> 
         replica = WatchService(crisis.engine, settings, crisis.drills.notifiers, scorer=scorer)
         assert len(service.post_pending()) == 2 and replica.post_pending() == []
         router = Router()
-        register_chat(router, service)
+        router.scan(WatchCommands(service))
         alert_id = crisis.notifier.to("C_WATCH")[0].reply.data["alert_id"]
         reply = router.handle(
             Request("x", user_id="U_PR", platform="slack", action=Action("watch:respond", str(alert_id)))

@@ -1,24 +1,26 @@
-"""``prbot watch …`` (early warning), ``prbot kpi`` (the plan's scoreboard), ``prbot case used-in-bid``,
-``prbot bench watch`` and ``prbot bench watch-sentiment``. Each command parses, calls a service with
-typed keyword parameters, and prints."""
+"""The terminal-only commands of early warning and the scoreboard: ``prbot watch import|replay|poll``
+(files and a poll now), ``prbot kpi`` (the scoreboard, also as a chart and an HTML report),
+``prbot bench watch`` and ``prbot bench watch-sentiment``. ``watch status|stories`` and
+``case used-in-bid`` come from the command registry like every chat command."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from bot.app import Services
+
 watch_app = typer.Typer(help="舆情预警 / early warning: mentions in, three levels of alerts out.", no_args_is_help=True)
-case_app = typer.Typer(help="案例 / cases: mark a case as used in a bid.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(watch_app, name="watch")
-    app.add_typer(case_app, name="case")
     app.command("kpi")(kpi)
     bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
     if bench is not None:
@@ -26,7 +28,7 @@ def register(app: typer.Typer) -> None:
         bench.command("watch-sentiment")(bench_watch_sentiment)
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services() -> AbstractContextManager[tuple[Services, Any]]:
     from bot.adapters.cli.app import guarded_services
 
     return guarded_services()
@@ -103,16 +105,6 @@ def watch_replay(
         _err(f"  line {bad.line}: {bad.reason}")
 
 
-@watch_app.command("status")
-def watch_status(lang: Annotated[str, typer.Option("--lang")] = "zh") -> None:
-    """Mentions, stories and alerts stored; each feed's state."""
-    from handlers.watch.commands import status_text
-    from handlers.watch.service import WatchService
-
-    with _services() as (svc, _):
-        _out(status_text(WatchService(svc.engine, svc.settings, svc.notifiers), "en" if lang == "en" else "zh"))
-
-
 @watch_app.command("poll")
 def watch_poll() -> None:
     """Poll every configured feed now, check the rules and post new alerts (what the scheduler does)."""
@@ -149,16 +141,25 @@ def kpi(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     lang: Annotated[str, typer.Option("--lang")] = "zh",
 ) -> None:
-    """The year's plan as figures from the bot's own records, each beside its target."""
+    """The year's plan as figures from the bot's own records, each beside its target (as in chat:
+    ``kpi [month|quarter|year] [YYYY-MM-DD]``), optionally as a chart and a self-contained HTML report."""
+    from bot.adapters.cli.registry import describe
+    from bot.commands import validate
+    from bot.core import UserError
     from handlers.kpi import render
+    from handlers.kpi.commands import KpiArgs, KpiCommands
     from handlers.kpi.service import KpiService
 
     language = "en" if lang.lower().startswith("en") else "zh"
-    try:
-        day = date.fromisoformat(on) if on else None
-    except ValueError:
-        _err(f"--date {on!r}: use YYYY-MM-DD")
+    spec = describe([KpiCommands]).get("kpi")
+    assert spec is not None
+    try:  # the chat command's own argument model: the same words are accepted and refused
+        args = validate(spec, {"period": period, "day": on, "lang": language}, language)
+    except UserError as exc:
+        _err(str(exc))
         raise typer.Exit(2) from None
+    assert isinstance(args, KpiArgs)
+    period, day = args.period or "quarter", args.day
     with _services() as (svc, attempt):
         service = KpiService(svc.engine, svc.settings)
         board = attempt(lambda: service.scoreboard(period=period, on=day, lang=language))
@@ -173,22 +174,6 @@ def kpi(
         if html is not None:
             html.write_text(render.html_report(board, png, language), encoding="utf-8")
             _err(f"HTML report: {html}")
-
-
-@case_app.command("used-in-bid")
-def case_used_in_bid(
-    case_id: Annotated[str, typer.Argument(help="The case's library id, e.g. case-012.")],
-    bid: Annotated[str, typer.Option("--bid", help="The tender, e.g. 某省政务云招标.")],
-    as_user: Annotated[str | None, typer.Option("--as", help="Who marks it (default PRBOT_CLI_USER).")] = None,
-) -> None:
-    """Record that a case was used in a bid (counted once per case and bid)."""
-    from bot.adapters.cli.app import cli_user
-    from handlers.kpi.service import KpiService
-
-    with _services() as (svc, attempt):
-        service = KpiService(svc.engine, svc.settings)
-        user = cli_user(svc.settings, as_user)
-        _out(attempt(lambda: service.mark_bid(case_id=case_id, bid=bid, user=user, source="cli")))
 
 
 # ---- benchmarks ----------------------------------------------------------------------------------
