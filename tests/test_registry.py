@@ -15,9 +15,8 @@ import typer
 from typer.testing import CliRunner
 
 from bot.adapters.cli.app import app
-from bot.adapters.cli.console import ConsoleNotifier
 from bot.adapters.cli.registry import describe
-from bot.adapters.cli.terminal_text import plain
+from bot.adapters.terminal import ConsoleNotifier, plain
 from bot.app import build_services
 from bot.command_classes import command_classes
 from bot.commands import markdown_table, parse_words

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.cli.console import ConsoleNotifier
+from bot.adapters.terminal import ConsoleNotifier
 from bot.core import Notifier
 from bot.settings import Settings
 

@@ -9,9 +9,9 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.adapters.cli.console import ConsoleNotifier
 from bot.adapters.health import Health, default_checks
 from bot.adapters.mentions_http import route_for as mentions_route
+from bot.adapters.terminal import ConsoleNotifier
 from bot.adapters.web import WebServer, WSGIApp
 from bot.scheduler import Scheduler
 

@@ -61,7 +61,7 @@ def test_dates_far_outside_the_calendar_are_refused_clearly(tmp_path: Path) -> N
 
 
 def test_terminal_output_has_no_raw_markdown() -> None:
-    from bot.adapters.cli.terminal_text import plain
+    from bot.adapters.terminal import plain
 
     shown = plain("**#1 官网改版** · 用 `cr show 1` 查看 · [说明](https://example.com/a)")
     assert shown == "#1 官网改版 · 用 cr show 1 查看 · 说明 (https://example.com/a)"

@@ -220,7 +220,7 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the library, with citations."""
-    from bot.adapters.cli.console import render
+    from bot.adapters.terminal import render
     from handlers.ask.service import AskService
 
     with services(capabilities=False) as svc:
@@ -306,7 +306,8 @@ def demo(
     ] = None,
 ) -> None:
     """Index the bundled demo library (first run), then chat; without a terminal, answer three samples."""
-    from bot.adapters.cli.console import ConsoleChat, render
+    from bot.adapters.cli.console import ConsoleChat
+    from bot.adapters.terminal import render
 
     with services() as svc:
         library = svc.settings.demo_library or DEMO_LIBRARY
@@ -435,7 +436,7 @@ def bench_scale(
 @contextmanager
 def notifying_services() -> Iterator[Services]:
     """The app, able to post: the platforms configured in settings, and the terminal (stderr)."""
-    from bot.adapters.cli.console import ConsoleNotifier
+    from bot.adapters.terminal import ConsoleNotifier
 
     with services() as svc:
         # Posts to console channels go to stderr, so stdout holds only the reply (no message twice).
@@ -454,8 +455,8 @@ def run_registry_command(
     from dataclasses import replace
 
     from bot import messages as msg
-    from bot.adapters.cli.console import render
     from bot.adapters.cli.registry import emit, run_spec
+    from bot.adapters.terminal import render
     from bot.core import Request
 
     with notifying_services() as svc:

@@ -5,26 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot import messages as msg
-from bot.adapters.cli.terminal_text import plain
-from bot.core import Action, Button, Destination, Form, Reply, Request
+from bot.adapters.terminal import render
+from bot.core import Action, Button, Form, Reply, Request
 from bot.router import Router
 
 Output = Callable[[str], None]
 Input = Callable[[str], str]
-
-
-def render(reply: Reply) -> str:
-    lines = [plain(reply.text)] if reply.text else []
-    if reply.citations:
-        lang = msg.detect_language(reply.text)
-        lines.append(f"\n{msg.t('sources', lang)}:")
-        for number, c in enumerate(reply.citations, start=1):
-            lines.append(f"  [{number}] {c.id} 《{c.title}》 — {c.snippet[:80]}")
-    for index, button in enumerate(reply.buttons, start=1):
-        lines.append(f"  (b{index}) {button.label}")
-    for attachment in reply.files:
-        lines.append(f"  [附件 / file] {attachment.filename}")
-    return "\n".join(lines)
 
 
 class ConsoleChat:
@@ -73,16 +59,3 @@ class ConsoleChat:
             if not text.strip():
                 continue
             self.output(render(self.send(text)))
-
-
-class ConsoleNotifier:
-    """Proactive posts when no chat platform is configured: printed to the terminal."""
-
-    def __init__(self, output: Output = print) -> None:
-        self.output = output
-        self._count = 0
-
-    def post(self, destination: Destination, reply: Reply, key: str | None = None) -> str:
-        self._count += 1
-        self.output(f"── 发往 / to {destination.platform}:{destination.channel_id} ──\n{render(reply)}")
-        return f"console-{self._count}"

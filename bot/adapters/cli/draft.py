@@ -55,7 +55,7 @@ def _user(svc: Any, as_user: str | None) -> str:
 
 def _print(reply: Reply, as_json: bool, key: str) -> None:
     from bot.adapters.cli.app import console
-    from bot.adapters.cli.console import render
+    from bot.adapters.terminal import render
 
     if as_json:
         sys.stdout.write(json.dumps(reply.data.get(key, {}), ensure_ascii=False, indent=2, default=str) + "\n")
