@@ -11,6 +11,7 @@ def command_classes() -> list[type]:
     from handlers.ask.commands import AskCommands
     from handlers.changes.commands import ChangeCommands
     from handlers.crisis.commands import CrisisCommands
+    from handlers.drafting.commands import DraftCommands, NoteCommands
     from handlers.help.commands import HelpCommands
 
-    return [AskCommands, ChangeCommands, CrisisCommands, HelpCommands]
+    return [AskCommands, ChangeCommands, CrisisCommands, DraftCommands, NoteCommands, HelpCommands]
