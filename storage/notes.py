@@ -194,7 +194,7 @@ def feedback_rates(
 ) -> dict[str, tuple[int, int]]:
     """doc id → (understood, answered)."""
     stmt = select(NoteFeedback.doc_id, NoteFeedback.understood, func.count()).group_by(
-        NoteFeedback.doc_id, NoteFeedback.understood
+        col(NoteFeedback.doc_id), col(NoteFeedback.understood)
     )
     if start is not None:
         stmt = stmt.where(col(NoteFeedback.at) >= start)

@@ -58,6 +58,7 @@ Count = Annotated[int | None, Flags("-n"), _COUNT_HINT, Field(description="How m
 MaxChars = Annotated[int | None, _MAX_HINT, Field(description="Length limit (the channel's limit still applies).")]
 PickNumber = Annotated[str | None, Field(description="Pick variant N of this draft at once.")]
 SourceFile = Annotated[str | None, Field(description="Read the text from a file (terminal only; '-' is stdin).")]
+CopyText = Annotated[str, Rest(), Field(description="The copy to check ('-' reads stdin in the terminal).")]
 NoteRef = Annotated[str, Positional(), Field(min_length=1, description="The note's id, e.g. note-20261126-3.")]
 
 
@@ -99,9 +100,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message='Field name "copy"', category=UserWarning)
 
     class CheckArgs(Args):
-        copy: Annotated[  # type: ignore[assignment]
-            str, Rest(), Field(description="The copy to check ('-' reads stdin in the terminal).")
-        ] = ""
+        copy: CopyText = ""  # type: ignore[assignment]
         format: FormatName = None
         file: SourceFile = None
         lang: Lang = None
@@ -250,7 +249,6 @@ class DraftCommands:
         "pick",
         zh="记下选用了第几条（draft stats 会统计哪种风格胜出）",
         aliases=("选",),
-        effects=True,
     )
     def pick(self, ctx: Context, args: PickArgs) -> Reply:
         """Record which variant you used (of your last draft, or of --batch)."""
