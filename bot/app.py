@@ -150,8 +150,10 @@ def register_capabilities(services: Services) -> None:
     from handlers.changes.commands import ChangeCommands
     from handlers.changes.service import ChangeService
     from handlers.crisis import commands as crisis_commands
-    from handlers.drafting.draft import register_all as register_drafting  # drafting, checks, personas, notes
-    from handlers.drafting.notes import with_feedback_buttons
+    from handlers.drafting import commands as drafting
+    from handlers.drafting.draft import DraftService
+    from handlers.drafting.note_render import with_feedback_buttons
+    from handlers.drafting.notes import NotesService
     from handlers.help.commands import HelpCommands
     from handlers.kpi.commands import with_bid_button
 
@@ -168,7 +170,13 @@ def register_capabilities(services: Services) -> None:
     router.scan(changes)
     digest.schedule(engine, settings, services.notifiers, services.job_providers)
     drill_service = crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
-    register_drafting(services)
+    drafts = DraftService(
+        engine, settings, services.chat_model, lambda topic, lang: _document_for(services, topic, lang)
+    )
+    router.scan(drafting.DraftCommands(drafts))
+    router.scan(drafting.NoteCommands(NotesService(engine, settings, services.chat_model, services.ingestor)))
+    router.on_intent(drafting.CHECK_REQUEST, "check")  # before drafting: 「检查这段文案…」 is a check
+    router.on_intent(drafting.DRAFT_REQUEST, "draft")
     feedback_handler.register(router, engine)  # 👍/👎 on chat answers
     watch.register(services, incidents=alert_incidents(drill_service.incidents))  # watch, alert buttons, tick
     kpi.register(services)  # the plan's scoreboard: kpi, case used-in-bid, 用于投标, the monthly post
@@ -201,6 +209,12 @@ def alert_incidents(incidents: IncidentService) -> IncidentOpener:
             return OpenedIncident(incident.id, start)
 
     return AlertIncidents()
+
+
+def _document_for(services: Services, topic: str, lang: str) -> str | None:
+    """The library document a drafting request describes, by the bar answers use before citing."""
+    hits = services.retriever.search(topic, k=1).hits
+    return hits[0].id if hits and services.answerer.is_relevant(hits[0], lang) else None
 
 
 def install_conversation(services: Services) -> None:

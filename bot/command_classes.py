@@ -11,8 +11,18 @@ def command_classes() -> list[type]:
     from handlers.ask.commands import AskCommands
     from handlers.changes.commands import ChangeCommands
     from handlers.crisis.commands import CrisisCommands
+    from handlers.drafting.commands import DraftCommands, NoteCommands
     from handlers.help.commands import HelpCommands
     from handlers.kpi.commands import KpiCommands
     from handlers.watch.commands import WatchCommands
 
-    return [AskCommands, ChangeCommands, CrisisCommands, WatchCommands, KpiCommands, HelpCommands]
+    return [
+        AskCommands,
+        ChangeCommands,
+        CrisisCommands,
+        DraftCommands,
+        NoteCommands,
+        WatchCommands,
+        KpiCommands,
+        HelpCommands,
+    ]

@@ -139,7 +139,7 @@ class Router:
             return self.run_words(resolved.spec, request, resolved.words)
         text = request.text.strip()
         for pattern, name in self._intents:
-            spec = self.registry.get(name)
+            _, spec, _ = self.registry.resolve(name.split())  # a group's name runs its default command
             if spec is not None and pattern.search(text):
                 return self.run_words(spec, request, split_args(text), natural=True)
         if self.interpreter is not None and text:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from storage.library import utcnow
+from storage.library import Document, utcnow
 
 
 class DraftBatch(SQLModel, table=True):
@@ -46,21 +46,44 @@ class DraftPick(SQLModel, table=True):
     picked_at: datetime = Field(default_factory=utcnow)
 
 
-def save_batch(session: Session, batch: DraftBatch) -> DraftBatch:
+def save_batch(
+    *,
+    session: Session,
+    batch_id: str,
+    user_id: str,
+    platform: str,
+    kind: str,
+    persona: str,
+    format: str,
+    mode: str,
+    source_ref: str,
+    variants: list[str],
+) -> DraftBatch:
+    batch = DraftBatch(
+        id=batch_id,
+        user_id=user_id,
+        platform=platform,
+        kind=kind,
+        persona=persona,
+        format=format,
+        mode=mode,
+        source_ref=source_ref,
+        variants=variants,
+    )
     session.add(batch)
     return batch
 
 
-def get_batch(session: Session, batch_id: str) -> DraftBatch | None:
+def get_batch(*, session: Session, batch_id: str) -> DraftBatch | None:
     return session.get(DraftBatch, batch_id)
 
 
-def latest_batch(session: Session, user_id: str) -> DraftBatch | None:
+def latest_batch(*, session: Session, user_id: str) -> DraftBatch | None:
     stmt = select(DraftBatch).where(DraftBatch.user_id == user_id).order_by(col(DraftBatch.created_at).desc())
     return session.exec(stmt).first()
 
 
-def record_pick(session: Session, batch: DraftBatch, user_id: str, variant: int) -> DraftPick:
+def record_pick(*, session: Session, batch: DraftBatch, user_id: str, variant: int) -> DraftPick:
     pick = session.exec(
         select(DraftPick).where(DraftPick.batch_id == batch.id, DraftPick.user_id == user_id)
     ).first() or DraftPick(
@@ -78,7 +101,7 @@ def record_pick(session: Session, batch: DraftBatch, user_id: str, variant: int)
     return pick
 
 
-def stats(session: Session, since: datetime | None = None) -> list[dict[str, Any]]:
+def stats(*, session: Session, since: datetime | None = None) -> list[dict[str, Any]]:
     """Per (kind, persona, format): batches drafted, picks made; most picked first."""
     batches = select(DraftBatch.kind, DraftBatch.persona, DraftBatch.format, func.count()).group_by(
         DraftBatch.kind, DraftBatch.persona, DraftBatch.format
@@ -101,3 +124,9 @@ def stats(session: Session, since: datetime | None = None) -> list[dict[str, Any
     for row in out:
         row["pick_rate"] = round(row["picked"] / row["drafted"], 3) if row["drafted"] else None
     return sorted(out, key=lambda r: (-r["picked"], -(r["pick_rate"] or 0), r["persona"]))
+
+
+def indexed_document(*, session: Session, doc_id: str) -> Document | None:
+    """A library document a draft can start from: it exists and is indexed (so the draft may cite it)."""
+    doc = session.get(Document, doc_id)
+    return doc if doc is not None and doc.indexed else None

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
-from storage.library import utcnow
+from storage.library import Document, utcnow
 
 STATES = ("draft", "in_review", "returned", "published")
 
@@ -71,7 +71,28 @@ class NoteFeedback(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
 
 
-def create(session: Session, note: Note, version: NoteVersion) -> Note:
+def create(
+    *,
+    session: Session,
+    title: str,
+    technology: str,
+    author_id: str,
+    technical: str,
+    user_value: str,
+    drafted_by: str,
+    readability: dict[str, Any],
+) -> Note:
+    """A new note in draft with its first version and its creation event; numbered on flush."""
+    note = Note(title=title, technology=technology, author_id=author_id)
+    version = NoteVersion(
+        note_id=0,
+        version=1,
+        technical=technical,
+        user_value=user_value,
+        drafted_by=drafted_by,
+        readability=readability,
+        author_id=author_id,
+    )
     session.add(note)
     session.flush()
     assert note.id is not None
@@ -83,57 +104,83 @@ def create(session: Session, note: Note, version: NoteVersion) -> Note:
     return note
 
 
-def get(session: Session, ref: str) -> Note | None:
+def get(*, session: Session, ref: str) -> Note | None:
     """By library id (note-20261126-3) or by number (3)."""
     if ref.isdigit():
         return session.get(Note, int(ref))
     return session.exec(select(Note).where(Note.doc_id == ref)).first()
 
 
-def current_version(session: Session, note: Note) -> NoteVersion:
+def current_version(*, session: Session, note: Note) -> NoteVersion:
     stmt = select(NoteVersion).where(NoteVersion.note_id == note.id, NoteVersion.version == note.version)
     return session.exec(stmt).one()
 
 
-def versions(session: Session, note: Note) -> list[NoteVersion]:
+def versions(*, session: Session, note: Note) -> list[NoteVersion]:
     stmt = select(NoteVersion).where(NoteVersion.note_id == note.id).order_by(col(NoteVersion.version))
     return list(session.exec(stmt))
 
 
-def events(session: Session, note: Note) -> list[NoteEvent]:
+def events(*, session: Session, note: Note) -> list[NoteEvent]:
     stmt = select(NoteEvent).where(NoteEvent.note_id == note.id).order_by(col(NoteEvent.id))
     return list(session.exec(stmt))
 
 
-def add_version(session: Session, note: Note, version: NoteVersion) -> NoteVersion:
+def add_version(
+    *,
+    session: Session,
+    note: Note,
+    technical: str,
+    user_value: str,
+    drafted_by: str,
+    readability: dict[str, Any],
+    author_id: str,
+) -> NoteVersion:
+    """The next version of a note (every version is kept)."""
+    assert note.id is not None
     note.version += 1
-    version.note_id, version.version = note.id, note.version  # type: ignore[assignment]
+    version = NoteVersion(
+        note_id=note.id,
+        version=note.version,
+        technical=technical,
+        user_value=user_value,
+        drafted_by=drafted_by,
+        readability=readability,
+        author_id=author_id,
+    )
     note.updated_at = utcnow()
     session.add(note)
     session.add(version)
     return version
 
 
-def transition(session: Session, note: Note, to_state: str, actor: str, comment: str = "") -> None:
+def transition(*, session: Session, note: Note, to_state: str, actor: str, comment: str = "") -> None:
     assert to_state in STATES
     session.add(NoteEvent(note_id=note.id, from_state=note.state, to_state=to_state, actor=actor, comment=comment))  # type: ignore[arg-type]
     note.state, note.updated_at = to_state, utcnow()
     session.add(note)
 
 
-def listing(session: Session, state: str | None = None) -> list[Note]:
+def mark_published(*, session: Session, note: Note, by: str, path: str) -> None:
+    """The note is in the library now: the published state, who published it and where the file is."""
+    transition(session=session, note=note, to_state="published", actor=by)
+    note.published_at, note.published_by, note.library_path = utcnow(), by, path
+    session.add(note)
+
+
+def listing(*, session: Session, state: str | None = None) -> list[Note]:
     stmt = select(Note).order_by(col(Note.updated_at).desc())
     if state:
         stmt = stmt.where(Note.state == state)
     return list(session.exec(stmt))
 
 
-def published_between(session: Session, start: datetime, end: datetime) -> list[Note]:
+def published_between(*, session: Session, start: datetime, end: datetime) -> list[Note]:
     stmt = select(Note).where(Note.state == "published", col(Note.published_at) >= start, col(Note.published_at) < end)
     return list(session.exec(stmt.order_by(col(Note.published_at))))
 
 
-def record_feedback(session: Session, doc_id: str, user_id: str, understood: bool) -> NoteFeedback:
+def record_feedback(*, session: Session, doc_id: str, user_id: str, understood: bool) -> NoteFeedback:
     row = session.exec(
         select(NoteFeedback).where(NoteFeedback.doc_id == doc_id, NoteFeedback.user_id == user_id)
     ).first() or NoteFeedback(doc_id=doc_id, user_id=user_id, understood=understood)
@@ -143,11 +190,11 @@ def record_feedback(session: Session, doc_id: str, user_id: str, understood: boo
 
 
 def feedback_rates(
-    session: Session, start: datetime | None = None, end: datetime | None = None
+    *, session: Session, start: datetime | None = None, end: datetime | None = None
 ) -> dict[str, tuple[int, int]]:
     """doc id → (understood, answered)."""
     stmt = select(NoteFeedback.doc_id, NoteFeedback.understood, func.count()).group_by(
-        NoteFeedback.doc_id, NoteFeedback.understood
+        col(NoteFeedback.doc_id), col(NoteFeedback.understood)
     )
     if start is not None:
         stmt = stmt.where(col(NoteFeedback.at) >= start)
@@ -158,3 +205,19 @@ def feedback_rates(
         yes, total = rates.get(doc_id, (0, 0))
         rates[doc_id] = (yes + (n if understood else 0), total + n)
     return rates
+
+
+def feedback_target_exists(*, session: Session, doc_id: str) -> bool:
+    """Votes count only for a note: one in the library (any note document) or one in review here."""
+    doc = session.get(Document, doc_id)
+    return (doc is not None and doc.type == "note") or get(session=session, ref=doc_id) is not None
+
+
+def titles(*, session: Session, doc_ids: list[str]) -> dict[str, str]:
+    """doc id → title, from the notes in review and, for notes only in the library, the library."""
+    known = {n.doc_id: n.title for n in session.exec(select(Note).where(col(Note.doc_id).in_(doc_ids)))}
+    for doc_id in doc_ids:
+        if doc_id not in known:
+            doc = session.get(Document, doc_id)
+            known[doc_id] = doc.title if doc else doc_id
+    return known

@@ -130,7 +130,7 @@ class Rulebook:
         return [f for flagged in self.review(text) for f in flagged.findings]
 
     def review(self, text: str, suggest: bool = True) -> list[FlaggedSentence]:
-        out = []
+        out: list[FlaggedSentence] = []
         for sentence_match in _SENTENCE.finditer(text):
             sentence = sentence_match.group().strip()
             if not sentence:

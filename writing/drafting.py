@@ -189,14 +189,14 @@ def problems(variant: Variant) -> str:
     return "；".join(parts)
 
 
-def limits(kind: str, fmt: Format | None, max_chars: int | None) -> tuple[int, int]:
+def limits(kind: str, fmt: Format | None, max_chars: int | None) -> tuple[int, str]:
     """The length limit and how it is counted: the format's channel limit caps whatever is asked."""
     counter = fmt.counter if fmt else "plain"
     channel = (fmt.headline_max_chars if kind == "headline" else fmt.max_chars) if fmt else None
     limit = max_chars or channel or DEFAULT_LIMITS[kind]
     if fmt and fmt.counter != "plain":
         limit = min(limit, fmt.max_chars)  # a hard channel limit (Weibo 140) cannot be asked away
-    return limit, counter  # type: ignore[return-value]
+    return limit, counter
 
 
 def parse_variants(reply: str, kind: str) -> list[str]:

@@ -99,8 +99,8 @@ def extract(text: str) -> list[NumberClaim]:
         claims.append(claim)
 
     for m in _DATE.finditer(text):
-        value = int(m["y"]) * 10000 + int(m["m"]) * 100 + int(m["d"])
-        add(NumberClaim(m.group().strip(), value, "date", m.start(), m.end()))
+        day = int(m["y"]) * 10000 + int(m["m"]) * 100 + int(m["d"])
+        add(NumberClaim(m.group().strip(), day, "date", m.start(), m.end()))
     for m in _YEAR_MONTH.finditer(text):
         add(NumberClaim(m.group().strip(), int(m["y"]) * 100 + int(m["m"]), "yearmonth", m.start(), m.end()))
     for m in _PERCENT_CN.finditer(text):

@@ -7,6 +7,7 @@ known names and the nearest one, so the user sees the list and a suggestion inst
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,9 @@ def _strs(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)  # type: ignore[union-attr]
+    if isinstance(value, Iterable):
+        return tuple(str(v) for v in value)
+    return (str(value),)
 
 
 def _persona(entry: dict[str, Any], path: Path, custom: bool) -> Persona:

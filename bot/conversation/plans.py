@@ -257,7 +257,7 @@ def _personas(text: str, today: date) -> Plan:
 
 
 def _draft(text: str, today: date) -> Plan:
-    plan = Plan("draft", None, {"text": text})
+    plan = Plan("draft", "write", {"text": text})  # the sub-command for a request in words
     count = slots.read_count(text)
     if count:
         plan.values["count"] = count
@@ -348,6 +348,6 @@ _WORDS = {
     "incident level": _incident_level,
     "drill plan": _drill_plan,
     "check": _check_words,
-    "draft": _draft_words,
+    "draft write": _draft_words,
     "personas": _personas_words,
 }

@@ -13,17 +13,16 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import frontmatter
 import yaml
-from sqlalchemy.engine import Engine
 
-from bot.core import Action, Button, Command, Form, FormField, Reply, Request, UserError
-from bot.router import Router
+from bot.core import Action, Form, FormField, Reply, Request, UserError
 from bot.settings import Settings
-from handlers.drafting.draft import command_lang
+from handlers.drafting import note_render
+from handlers.drafting.note_render import TECHNICAL, USER_VALUE
 from handlers.drafting.strings import state_name, t
 from knowledge.ingest import Ingestor
 from knowledge.llm import ChatModel, ChatModelError
@@ -33,48 +32,13 @@ from storage.db import session_scope
 from writing import readability
 from writing.note_draft import OFFLINE_MARK, llm_user_value, offline_user_value
 
+if TYPE_CHECKING:
+    from storage.db import Engine, Session
+
 log = logging.getLogger(__name__)
 
-TECHNICAL, USER_VALUE = "技术原理解读", "用户价值说明"
 MAX_FIELD_CHARS = 20000
-_SECTION = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _UNFINISHED = re.compile(r"（待补充|离线草稿")
-
-
-def register(
-    router: Router, engine: Engine, settings: Settings, chat_model: ChatModel | None, ingestor: Ingestor
-) -> NotesService:
-    service = NotesService(engine, settings, chat_model, ingestor)
-    router.command(
-        Command(
-            "note",
-            service.handle,
-            "技术翻译笔记：提交、起草用户价值说明、审核发布、理解率统计",
-            "technical-translation notes: submit, draft the plain-language value, review, publish, stats",
-            "note submit | list | show ID | edit ID | review ID | publish ID | return ID 意见 | stats",
-            aliases=("notes", "笔记"),
-            examples=(
-                "我写了一篇联邦学习的技术笔记，帮我提交",
-                "边缘计算那篇笔记我看过了，没问题，发布吧",
-                "帮我把这段技术原理改写成用户能看懂的话",
-                "待审核的技术笔记有哪些？",
-                "笔记的理解率怎么样？",
-                "publish the edge computing note",
-            ),
-        )
-    )
-    router.on_action("note", service.on_action)
-    router.on_action("notefb", service.on_feedback)
-    return service
-
-
-def with_feedback_buttons(reply: Reply, lang: str = "zh", limit: int = 2) -> Reply:
-    notes = [c for c in reply.citations if c.type == "note"][:limit]
-    for citation in notes:
-        suffix = f" ·《{citation.title[:12]}》" if len(notes) > 1 else ""
-        reply.buttons.append(Button(t("feedback_yes", lang) + suffix, f"notefb:{citation.id}:yes", "yes", "primary"))
-        reply.buttons.append(Button(t("feedback_no", lang) + suffix, f"notefb:{citation.id}:no", "no"))
-    return reply
 
 
 class NotesService:
@@ -92,34 +56,6 @@ class NotesService:
         return user_id in self.settings.roles.reviewers
 
     # -- router -----------------------------------------------------------------------------------
-
-    def handle(self, request: Request, args: list[str]) -> Reply:
-        sub, rest = (args[0].lower(), args[1:]) if args else ("", [])
-        # A note id (note-20261126-3) says nothing about the user's language; the comment after it does.
-        lang = command_lang([sub, *rest[1:]] if sub not in ("submit", "list", "stats") else args)
-        if sub in ("submit", "提交", "new"):
-            return self.submit_form(lang)
-        if sub in ("list", "列表", "ls"):
-            return self.listing(rest[0] if rest else None, lang)
-        if sub in ("stats", "统计"):
-            month = None
-            if rest and rest[0] == "--month" and len(rest) > 1:
-                month = rest[1]
-            elif rest:
-                month = rest[0]
-            return self.stats(month, lang)
-        if sub in ("show", "edit", "review", "publish", "return", "查看", "修改", "送审", "发布", "退回") and rest:
-            ref = rest[0]
-            if sub in ("show", "查看"):
-                return self.show(ref, lang)
-            if sub in ("edit", "修改"):
-                return self.edit_form(ref, request.user_id, lang)
-            if sub in ("review", "送审"):
-                return self.submit_for_review(ref, request.user_id, lang)
-            if sub in ("publish", "发布"):
-                return self.publish(ref, request.user_id, lang)
-            return self.return_note(ref, request.user_id, " ".join(rest[1:]), lang)
-        raise UserError(t("note_usage", lang))
 
     def on_action(self, request: Request) -> Reply:
         action: Action = request.action  # type: ignore[assignment]
@@ -207,17 +143,14 @@ class NotesService:
         check = readability.check(user_value, technical, technology)
         with session_scope(self.engine) as session:
             note = store.create(
-                session,
-                store.Note(title=title, technology=technology, author_id=user_id),
-                store.NoteVersion(
-                    note_id=0,
-                    version=1,
-                    technical=technical,
-                    user_value=user_value,
-                    drafted_by=drafted_by,
-                    readability=check.as_dict(),
-                    author_id=user_id,
-                ),
+                session=session,
+                title=title,
+                technology=technology,
+                author_id=user_id,
+                technical=technical,
+                user_value=user_value,
+                drafted_by=drafted_by,
+                readability=check.as_dict(),
             )
             doc_id, version = note.doc_id, note.version
         lines = [t("note_created", lang, id=doc_id, version=version), "", user_value, ""]
@@ -225,11 +158,8 @@ class NotesService:
             lines.append(t("note_drafted_offline", lang, id=doc_id))
         elif notice == "fell_back":
             lines.append(t("note_drafted_fell_back", lang) + t("note_drafted_offline", lang, id=doc_id))
-        lines.append(readability_text(check, lang))
-        buttons = [
-            Button(t("note_btn_edit", lang), f"note:edit:{doc_id}"),
-            Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary"),
-        ]
+        lines.append(note_render.readability_text(check, lang))
+        buttons = note_render.editing_buttons(doc_id, lang)
         return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
 
     def _draft_value(self, title: str, technology: str, technical: str, lang: str) -> tuple[str, str]:
@@ -250,7 +180,7 @@ class NotesService:
             post = frontmatter.loads(raw)
         except yaml.YAMLError:
             raise UserError(f"{path.name}: front matter 不是合法的 YAML / invalid YAML front matter") from None
-        sections = split_sections(post.content)
+        sections = note_render.split_sections(post.content)
         technical = sections.get(TECHNICAL, "").strip()
         if not technical:
             raise UserError(t("note_file_missing_technical", lang, file=path.name))
@@ -260,8 +190,8 @@ class NotesService:
 
     # -- editing and review -----------------------------------------------------------------------
 
-    def _load(self, session, ref: str, lang: str) -> store.Note:  # type: ignore[no-untyped-def]
-        note = store.get(session, ref.strip())
+    def _load(self, session: Session, ref: str, lang: str) -> store.Note:
+        note = store.get(session=session, ref=ref.strip())
         if note is None:
             raise UserError(t("note_not_found", lang, ref=ref))
         return note
@@ -281,7 +211,7 @@ class NotesService:
             note = self._load(session, ref, lang)
             self._require_author_or_reviewer(note, user_id, lang)
             self._require_state(note, ("draft", "returned"), "修改" if lang == "zh" else "edited", lang)
-            current = store.current_version(session, note).user_value
+            current = store.current_version(session=session, note=note).user_value
             doc_id = note.doc_id
         form = Form(
             action=f"note:edit:{doc_id}",
@@ -300,28 +230,26 @@ class NotesService:
             note = self._load(session, ref, lang)
             self._require_author_or_reviewer(note, user_id, lang)
             self._require_state(note, ("draft", "returned"), "修改" if lang == "zh" else "edited", lang)
-            technical = store.current_version(session, note).technical
+            technical = store.current_version(session=session, note=note).technical
             check = readability.check(user_value, technical, note.technology)
             store.add_version(
-                session,
-                note,
-                store.NoteVersion(
-                    note_id=note.id or 0,
-                    version=0,
-                    technical=technical,
-                    user_value=user_value,
-                    drafted_by="author",
-                    readability=check.as_dict(),
-                    author_id=user_id,
-                ),
+                session=session,
+                note=note,
+                technical=technical,
+                user_value=user_value,
+                drafted_by="author",
+                readability=check.as_dict(),
+                author_id=user_id,
             )
             if note.state == "returned":
-                store.transition(session, note, "draft", user_id, "revised")
+                store.transition(session=session, note=note, to_state="draft", actor=user_id, comment="revised")
             doc_id, version = note.doc_id, note.version
-        text = t("note_version_saved", lang, id=doc_id, version=version) + "\n" + readability_text(check, lang)
+        text = (
+            t("note_version_saved", lang, id=doc_id, version=version) + "\n" + note_render.readability_text(check, lang)
+        )
         return Reply(
             text=text,
-            buttons=[Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary")],
+            buttons=note_render.editing_buttons(doc_id, lang)[1:],
             data={"note": self._json(doc_id)},
         )
 
@@ -330,26 +258,23 @@ class NotesService:
             note = self._load(session, ref, lang)
             self._require_author_or_reviewer(note, user_id, lang)
             self._require_state(note, ("draft", "returned"), "提交审核" if lang == "zh" else "submitted", lang)
-            current = store.current_version(session, note)
+            current = store.current_version(session=session, note=note)
             if OFFLINE_MARK in current.user_value or _UNFINISHED.search(current.user_value):
                 raise UserError(t("note_unfinished", lang, id=note.doc_id))
-            store.transition(session, note, "in_review", user_id)
+            store.transition(session=session, note=note, to_state="in_review", actor=user_id)
             doc_id, version = note.doc_id, note.version
             flags = current.readability
         lines = [t("note_in_review", lang, id=doc_id, version=version)]
         if flags.get("too_technical"):
             lines.append(
-                readability_text(
+                note_render.readability_text(
                     readability.Readability(
                         flags["avg_sentence_chars"], flags["jargon_share"], flags["jargon"], flags["abbreviations"]
                     ),
                     lang,
                 )
             )
-        buttons = [
-            Button(t("note_btn_publish", lang), f"note:publish:{doc_id}", style="primary"),
-            Button(t("note_btn_return", lang), f"note:return:{doc_id}", style="danger"),
-        ]
+        buttons = note_render.review_buttons(doc_id, lang)
         return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
 
     def return_form(self, ref: str, user_id: str, lang: str) -> Reply:
@@ -371,7 +296,7 @@ class NotesService:
         with session_scope(self.engine) as session:
             note = self._load(session, ref, lang)
             self._require_state(note, ("in_review",), "退回" if lang == "zh" else "returned", lang)
-            store.transition(session, note, "returned", user_id, comment)
+            store.transition(session=session, note=note, to_state="returned", actor=user_id, comment=comment)
             doc_id = note.doc_id
         return Reply(text=t("note_returned", lang, id=doc_id, comment=comment), data={"note": self._json(doc_id)})
 
@@ -381,17 +306,15 @@ class NotesService:
         with session_scope(self.engine) as session:
             note = self._load(session, ref, lang)
             self._require_state(note, ("in_review",), "发布" if lang == "zh" else "published", lang)
-            current = store.current_version(session, note)
-            content = note_markdown(note, current, user_id)
+            current = store.current_version(session=session, note=note)
+            content = note_render.note_markdown(note, current, user_id)
             doc_id = note.doc_id
         path = self.notes_dir / f"{doc_id}.md"
         self._write_and_index(path, content, doc_id, lang)
         try:
             with session_scope(self.engine) as session:
                 note = self._load(session, doc_id, lang)
-                store.transition(session, note, "published", user_id)
-                note.published_at, note.published_by, note.library_path = store.utcnow(), user_id, str(path)
-                session.add(note)
+                store.mark_published(session=session, note=note, by=user_id, path=str(path))
         except Exception:
             self._unpublish(path, doc_id)
             raise
@@ -433,8 +356,8 @@ class NotesService:
     def show(self, ref: str, lang: str = "zh") -> Reply:
         with session_scope(self.engine) as session:
             note = self._load(session, ref, lang)
-            current = store.current_version(session, note)
-            history = store.events(session, note)
+            current = store.current_version(session=session, note=note)
+            history = store.events(session=session, note=note)
             lines = [
                 f"**{note.title}**（{note.doc_id} · {state_name(note.state, lang)} · v{note.version}）",
                 f"## {TECHNICAL}",
@@ -446,22 +369,7 @@ class NotesService:
             if returned and note.state in ("returned", "draft"):
                 lines.append(f"退回意见 / review comment: {returned[-1].comment}")
             doc_id, state = note.doc_id, note.state
-        buttons: list[Button] = []
-        if state == "published":
-            buttons = [
-                Button(t("feedback_yes", lang), f"notefb:{doc_id}:yes", "yes", "primary"),
-                Button(t("feedback_no", lang), f"notefb:{doc_id}:no", "no"),
-            ]
-        elif state in ("draft", "returned"):
-            buttons = [
-                Button(t("note_btn_edit", lang), f"note:edit:{doc_id}"),
-                Button(t("note_btn_review", lang), f"note:review:{doc_id}", style="primary"),
-            ]
-        elif state == "in_review":
-            buttons = [
-                Button(t("note_btn_publish", lang), f"note:publish:{doc_id}", style="primary"),
-                Button(t("note_btn_return", lang), f"note:return:{doc_id}", style="danger"),
-            ]
+        buttons = note_render.buttons_for(state, doc_id, lang)
         return Reply(text="\n".join(lines), buttons=buttons, data={"note": self._json(doc_id)})
 
     def listing(self, state: str | None, lang: str = "zh") -> Reply:
@@ -470,21 +378,21 @@ class NotesService:
         if state and wanted is None:
             raise UserError(f"状态应为 / state must be one of: {', '.join(store.STATES)}")
         with session_scope(self.engine) as session:
-            rows = [(n.doc_id, n.title, n.state, n.version, n.author_id) for n in store.listing(session, wanted)]
+            rows = [
+                (n.doc_id, n.title, n.state, n.version, n.author_id)
+                for n in store.listing(session=session, state=wanted)
+            ]
         if not rows:
             return Reply(text=t("note_list_empty", lang), private=True)
         lines = [f"• {d} 《{title}》 {state_name(s, lang)} v{v} · {a}" for d, title, s, v, a in rows]
         return Reply(text="\n".join(lines), private=True)
 
     def feedback(self, doc_id: str, user_id: str, understood: bool, lang: str = "zh") -> Reply:
-        from storage import library
-
         with session_scope(self.engine) as session:
             # Only votes on notes that exist count (a stale or forged click is refused, not stored).
-            doc = library.get_document(session, doc_id)
-            if (doc is None or doc.type != "note") and store.get(session, doc_id) is None:
+            if not store.feedback_target_exists(session=session, doc_id=doc_id):
                 raise UserError(t("feedback_unknown", lang, id=doc_id))
-            store.record_feedback(session, doc_id, user_id, understood)
+            store.record_feedback(session=session, doc_id=doc_id, user_id=user_id, understood=understood)
         answer = t("feedback_yes" if understood else "feedback_no", lang)
         return Reply(text=t("feedback_thanks", lang, id=doc_id, answer=answer), private=True)
 
@@ -503,16 +411,9 @@ class NotesService:
         goal = self.settings.drafting.notes_monthly_goal
         target = self.settings.drafting.understanding_goal
         with session_scope(self.engine) as session:
-            published = store.published_between(session, start, end)
-            rates = store.feedback_rates(session, start, end)
-            titles = {n.doc_id: n.title for n in store.listing(session)}
-        from storage import library
-
-        with session_scope(self.engine) as session:
-            for doc_id in rates:
-                if doc_id not in titles:
-                    doc = library.get_document(session, doc_id)
-                    titles[doc_id] = doc.title if doc else doc_id
+            published = store.published_between(session=session, start=start, end=end)
+            rates = store.feedback_rates(session=session, start=start, end=end)
+            titles = store.titles(session=session, doc_ids=list(rates))
         label = f"{year}-{mon:02d}"
         mark = "✅" if len(published) >= goal else "⚠️"
         lines = [t("stats_header", lang, month=label, published=len(published), goal=goal, mark=mark)]
@@ -550,7 +451,7 @@ class NotesService:
     def _json(self, doc_id: str) -> dict[str, Any]:
         with session_scope(self.engine) as session:
             note = self._load(session, doc_id, "zh")
-            current = store.current_version(session, note)
+            current = store.current_version(session=session, note=note)
             return {
                 "id": note.doc_id,
                 "title": note.title,
@@ -561,53 +462,5 @@ class NotesService:
                 "user_value": current.user_value,
                 "drafted_by": current.drafted_by,
                 "readability": current.readability,
-                "versions": len(store.versions(session, note)),
+                "versions": len(store.versions(session=session, note=note)),
             }
-
-
-def split_sections(body: str) -> dict[str, str]:
-    """``## heading`` → text until the next ``##`` heading."""
-    matches = list(_SECTION.finditer(body))
-    sections: dict[str, str] = {}
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(body)
-        sections[match.group(1).strip()] = body[match.end() : end].strip()
-    return sections
-
-
-def note_markdown(note: store.Note, version: store.NoteVersion, reviewer: str) -> str:
-    """The FORMATS.md note format, with review metadata in the front matter."""
-    meta = {
-        "id": note.doc_id,
-        "type": "note",
-        "title": note.title,
-        "technology": note.technology,
-        "author": note.author_id,
-        "reviewer": reviewer,
-        "version": version.version,
-    }
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip()
-    # Headings inside the value text are demoted below ## so the two required sections stay unambiguous.
-    user_value = re.sub(r"^#{1,2}\s", "### ", version.user_value, flags=re.MULTILINE)
-    technical = re.sub(r"^#{1,2}\s", "### ", version.technical, flags=re.MULTILINE)
-    return f"---\n{front}\n---\n## {TECHNICAL}\n{technical}\n\n## {USER_VALUE}\n{user_value}\n"
-
-
-def readability_text(check: readability.Readability, lang: str) -> str:
-    avg, share = f"{check.avg_sentence_chars:.0f}", f"{check.jargon_share:.0%}"
-    if not check.too_technical:
-        return t("readability_ok", lang, avg=avg, share=share)
-    details = ""
-    if check.jargon:
-        details += t("readability_jargon", lang, terms="、".join(check.jargon[:12]))
-    if check.abbreviations:
-        details += t("readability_abbr", lang, terms="、".join(check.abbreviations))
-    return t(
-        "readability_bad",
-        lang,
-        avg=avg,
-        share=share,
-        max_avg=readability.MAX_AVG_SENTENCE,
-        max_share=f"{readability.MAX_JARGON_SHARE:.0%}",
-        details=details,
-    )

@@ -177,9 +177,9 @@ STRINGS: dict[str, dict[str, str]] = {
     # -- notes --
     "note_usage": {
         "zh": "用法：note submit | note list [状态] | note show ID | note edit ID | note review ID | "
-        "note publish ID | note return ID 意见 | notes stats [--month YYYY-MM]",
+        "note publish ID | note return ID 意见 | note stats [YYYY-MM]",
         "en": "Usage: note submit | note list [state] | note show ID | note edit ID | note review ID | "
-        "note publish ID | note return ID COMMENT | notes stats [--month YYYY-MM]",
+        "note publish ID | note return ID COMMENT | note stats [YYYY-MM]",
     },
     "note_form_title": {"zh": "提交技术翻译笔记", "en": "Submit a technical-translation note"},
     "note_field_title": {"zh": "标题", "en": "Title"},

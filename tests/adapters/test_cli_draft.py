@@ -35,14 +35,14 @@ def test_draft_pick_stats_check_personas(cli, tmp_path: Path) -> None:  # type: 
     source.write_text(SOURCE, encoding="utf-8")
     drafted = cli("draft", "headline", "--file", str(source), "--persona", "企业IT决策人", "-n", "3", "--json")
     assert drafted.exit_code == 0, drafted.output
-    data = json.loads(drafted.stdout)
+    data = json.loads(drafted.stdout)["draft"]
     assert data["offline"] is True and data["persona"] == "企业IT决策人" and data["variants"]
     picked = cli("draft", "pick", "1")
     assert picked.exit_code == 0 and "已记下" in picked.stdout
     again = cli("draft", "summary", SOURCE, "--format", "微博", "--pick", "1", "--json")
-    assert json.loads(again.stdout)["picked"]["format"] == "微博"
+    assert json.loads(again.stdout)["draft"]["picked"]["format"] == "微博"
     stats = cli("draft", "stats", "--json")
-    assert {row["persona"] for row in json.loads(stats.stdout)} == {"企业IT决策人", "通用"}
+    assert {row["persona"] for row in json.loads(stats.stdout)["stats"]} == {"企业IT决策人", "通用"}
 
     bad = cli("draft", "headline", SOURCE, "--count", "100")
     assert bad.exit_code == 2 and "1 到 20" in bad.stderr and "Traceback" not in bad.output
@@ -56,14 +56,14 @@ def test_draft_pick_stats_check_personas(cli, tmp_path: Path) -> None:  # type: 
     assert cli("check", "新版本更好用").exit_code == 0
     # Too long for the channel is a flag too: exit 1, decided by the service's `flagged`.
     long_post = cli("check", "--format", "微博", "会员小程序上线一年，活跃会员占比明显提升。" * 14, "--json")
-    assert long_post.exit_code == 1 and json.loads(long_post.stdout)["flagged"] is True
-    assert json.loads(long_post.stdout)["length"]["fits"] is False
+    assert long_post.exit_code == 1 and json.loads(long_post.stdout)["check"]["flagged"] is True
+    assert json.loads(long_post.stdout)["check"]["length"]["fits"] is False
     fits = cli("check", "--format", "微博", "会员小程序上线一年。", "--json")
-    assert fits.exit_code == 0 and json.loads(fits.stdout)["flagged"] is False
+    assert fits.exit_code == 0 and json.loads(fits.stdout)["check"]["flagged"] is False
     oversize = cli("check", "最" * 20001)
     assert oversize.exit_code == 2 and "20000" in oversize.stderr and "Traceback" not in oversize.output
     listed = cli("personas", "--json")
-    assert len(json.loads(listed.stdout)) == 12
+    assert len(json.loads(listed.stdout)["personas"]) == 12
 
 
 def test_note_submit_file_edit_review_publish_stats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def test_note_submit_file_edit_review_publish_stats(cli, tmp_path: Path) -> None
     )
     submitted = cli("note", "submit", "--file", str(note_file), "--json")
     assert submitted.exit_code == 0, submitted.output
-    doc_id = json.loads(submitted.stdout)["id"]
+    doc_id = json.loads(submitted.stdout)["note"]["id"]
     plain = "就像把锁着的箱子交给师傅，师傅隔着箱子就能干活，却看不到里面。银行和医院能放心把数据交出去统计。"
     assert cli("note", "edit", doc_id, "--text", plain).exit_code == 0
     assert cli("note", "review", doc_id).exit_code == 0
@@ -87,5 +87,5 @@ def test_note_submit_file_edit_review_publish_stats(cli, tmp_path: Path) -> None
     published = cli("note", "publish", doc_id, "--as", "cli:lead")
     assert published.exit_code == 0 and "已发布" in published.stdout
     stats = cli("notes", "stats", "--json")
-    assert json.loads(stats.stdout)["published"] == 1
+    assert json.loads(stats.stdout)["stats"]["published"] == 1
     assert cli("notes", "stats", "--month", "11-2026").exit_code == 2

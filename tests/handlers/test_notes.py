@@ -52,7 +52,7 @@ def submit(svc: Services) -> str:
 
 def state(svc: Services, doc_id: str) -> str:
     with session_scope(svc.engine) as session:
-        note = store.get(session, doc_id)
+        note = store.get(session=session, ref=doc_id)
         assert note is not None
         return note.state
 
@@ -108,10 +108,10 @@ def test_full_review_cycle_keeps_every_version_and_publishes_to_the_library(svc:
     assert published.data["note"]["versions"] == 3
 
     with session_scope(svc.engine) as session:
-        note = store.get(session, doc_id)
+        note = store.get(session=session, ref=doc_id)
         assert note is not None
-        assert [v.version for v in store.versions(session, note)] == [1, 2, 3]
-        assert [e.to_state for e in store.events(session, note)] == [
+        assert [v.version for v in store.versions(session=session, note=note)] == [1, 2, 3]
+        assert [e.to_state for e in store.events(session=session, note=note)] == [
             "draft",
             "in_review",
             "returned",
@@ -188,8 +188,11 @@ def test_missing_fields_and_unknown_notes(svc: Services) -> None:
     )
     assert "技术名称" in reply.text and "技术原理解读" in reply.text
     assert "note-nope" in send(svc, "note show note-nope").text
-    assert "Usage" in send(svc, "note please publish my new note").text
-    assert "用法" in send(svc, "note 乱写").text
+    # A word that is no sub-command gets the group's usage, in the message's language.
+    english = send(svc, "note please publish my new note").text
+    assert "Unknown sub-command 'please'" in english and "`note publish NOTE" in english
+    chinese = send(svc, "note 乱写").text
+    assert "乱写" in chinese and "`note return NOTE [COMMENT…]" in chinese and "退回作者" in chinese
     with session_scope(svc.engine) as session:
         assert list(session.exec(select(store.Note))) == []
 
