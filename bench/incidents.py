@@ -34,7 +34,7 @@ from bot.core import Destination, Reply
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import CheckpointSettings, IncidentSettings, Settings, SeverityLevel
-from handlers.crisis.commands import register
+from handlers.crisis.wiring import register
 from storage.db import make_engine, migrate, session_scope
 from storage.drills import CrisisTimer, Incident, IncidentCheckpoint
 

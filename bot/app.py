@@ -143,7 +143,7 @@ def register_capabilities(services: Services) -> None:
     from handlers.changes import digest
     from handlers.changes.commands import ChangeCommands
     from handlers.changes.service import ChangeService
-    from handlers.crisis import commands as crisis_commands
+    from handlers.crisis import wiring as crisis_wiring
     from handlers.drafting.draft import register_all as register_drafting  # drafting, checks, personas, notes
     from handlers.drafting.notes import with_feedback_buttons
     from handlers.help.commands import HelpCommands
@@ -161,7 +161,7 @@ def register_capabilities(services: Services) -> None:
     )
     router.scan(changes)
     digest.schedule(engine, settings, services.notifiers, services.job_providers)
-    drill_service = crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
+    drill_service = crisis_wiring.register(router, engine, settings, services.notifiers, services.job_providers)
     register_drafting(services)
     feedback_handler.register(router, engine)  # 👍/👎 on chat answers
     watch.register(services, incidents=drill_service.incidents)  # early warning: watch, alert buttons, tick

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.core import Action, Reply, Request
 from bot.router import Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
-from handlers.crisis.commands import register
+from handlers.crisis.wiring import register
 from handlers.crisis.drills import DrillService
 from handlers.crisis.timers import TimerService
 from storage.db import make_engine, migrate
