@@ -8,11 +8,11 @@ from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from bot.core import Button, Form, FormField
-from bot.settings import ChecklistStep
 from handlers.crisis import strings as s
 from handlers.crisis.rules import LADDER_KEYS, DayProblem
 
-if TYPE_CHECKING:  # rows are passed in; this module reads their fields only
+if TYPE_CHECKING:  # rows and settings are passed in; this module reads their fields only
+    from bot.settings import ChecklistStep
     from storage.drills import CrisisTimer, Drill, DrillParticipant
 
 
