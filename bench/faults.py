@@ -78,7 +78,7 @@ def replica(url: str, api_url: str, owner: str, lease_s: float, sweep_s: float, 
     from bot.settings import SlackSettings
 
     engine = make_engine(url)
-    client = make_client(SlackSettings(bot_token="xoxb-bench", api_url=api_url))  # type: ignore[arg-type]
+    client = make_client(SlackSettings(bot_token="xoxb-bench", api_url=api_url))
     notifier = SlackNotifier(client)
     if crash in ("after_claim", "after_post"):
         real_post = notifier.post
@@ -310,9 +310,12 @@ def _print(result: dict[str, object]) -> None:
     console.print(table)
     if result["backend_note"]:
         console.print(result["backend_note"])
-    worst = result["worst_recovery_s"]
-    bound = float(result["lease_s"]) + NOTICE_S  # type: ignore[arg-type]
-    ok = result["duplicated"] == 0 and result["lost"] == 0 and worst is not None and worst <= bound  # type: ignore[operator]
+    recovered = result["worst_recovery_s"]
+    worst = float(recovered) if isinstance(recovered, int | float) else None
+    lease_s = result["lease_s"]
+    assert isinstance(lease_s, int | float)
+    bound = float(lease_s) + NOTICE_S
+    ok = result["duplicated"] == 0 and result["lost"] == 0 and worst is not None and worst <= bound
     console.print(
         f"total: {result['delivered']}/{result['expected']} delivered, {result['duplicated']} duplicated, "
         f"{result['lost']} lost, worst recovery {worst if worst is None else round(worst, 2)} s "

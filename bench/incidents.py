@@ -34,7 +34,7 @@ from bot.core import Destination, Reply
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.settings import CheckpointSettings, IncidentSettings, Settings, SeverityLevel
-from handlers.crisis.commands import register
+from handlers.crisis.wiring import register
 from storage.db import make_engine, migrate, session_scope
 from storage.drills import CrisisTimer, Incident, IncidentCheckpoint
 
@@ -80,7 +80,7 @@ def bench_settings(data_dir: Path) -> Settings:
     )
     # The database is named explicitly: a PRBOT_DATABASE_URL in the environment must never be the
     # store a benchmark shifts and fires (it would fire every timer of real incidents).
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None,
         data_dir=data_dir,
         database_url=f"sqlite:///{(data_dir / 'bench.db').as_posix()}",
@@ -270,4 +270,6 @@ def _print(result: dict[str, object]) -> None:
         f"posts by replica {result['posts_per_replica']}"
     )
     console.print(f"fire lateness (s): {result['fire_lateness_s']}")
-    console.print(f"post lateness (s): {result['post_lateness_s']}  ← worst: {result['post_lateness_s'].get('max')}")
+    lateness = result["post_lateness_s"]
+    worst = lateness.get("max") if isinstance(lateness, dict) else None
+    console.print(f"post lateness (s): {lateness}  ← worst: {worst}")

@@ -149,7 +149,7 @@ def register_capabilities(services: Services) -> None:
     from handlers.changes import digest
     from handlers.changes.commands import ChangeCommands
     from handlers.changes.service import ChangeService
-    from handlers.crisis import commands as crisis_commands
+    from handlers.crisis import wiring as crisis_wiring
     from handlers.drafting import commands as drafting
     from handlers.drafting.draft import DraftService
     from handlers.drafting.note_render import with_feedback_buttons
@@ -169,7 +169,7 @@ def register_capabilities(services: Services) -> None:
     )
     router.scan(changes)
     digest.schedule(engine, settings, services.notifiers, services.job_providers)
-    drill_service = crisis_commands.register(router, engine, settings, services.notifiers, services.job_providers)
+    drill_service = crisis_wiring.register(router, engine, settings, services.notifiers, services.job_providers)
     drafts = DraftService(
         engine, settings, services.chat_model, lambda topic, lang: _document_for(services, topic, lang)
     )

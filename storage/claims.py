@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Text, and_, or_, update
+from sqlalchemy import Column, ColumnElement, Text, and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col
@@ -120,14 +120,14 @@ def acquire(
         if connection.execute(takeover).rowcount != 1:
             return None
         # Same transaction: the row is ours (locked on PostgreSQL, the write lock on SQLite).
-        row = connection.execute(
-            Claim.__table__.select().where(Claim.__table__.c.job == job, Claim.__table__.c.period == period)
-        ).one()
-    log.info("claim %s %s: taken by %s (token %d)", job, period, owner, row.token)
-    return Lease(job, period, owner, row.token, until)
+        token = connection.execute(
+            select(col(Claim.token)).where(col(Claim.job) == job, col(Claim.period) == period)
+        ).scalar_one()
+    log.info("claim %s %s: taken by %s (token %d)", job, period, owner, token)
+    return Lease(job, period, owner, token, until)
 
 
-def _fenced(lease: Lease) -> list[object]:
+def _fenced(lease: Lease) -> list[ColumnElement[bool]]:
     return [
         col(Claim.job) == lease.job,
         col(Claim.period) == lease.period,

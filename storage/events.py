@@ -146,7 +146,7 @@ def receive(engine: Engine, platform: str, event_id: str, owner: str, lease_s: f
             .values(owner=owner, claimed_at=utcnow())
         )
         session.commit()
-        return Delivery("retry" if taken.rowcount == 1 else "duplicate", event_id)
+        return Delivery("retry" if _rowcount(taken) == 1 else "duplicate", event_id)
 
 
 def mark_answered(engine: Engine, platform: str, event_id: str, owner: str) -> bool:
@@ -163,7 +163,7 @@ def mark_answered(engine: Engine, platform: str, event_id: str, owner: str) -> b
             .values(state=ANSWERED, claimed_at=utcnow())
         )
         session.commit()
-        return result.rowcount == 1
+        return _rowcount(result) == 1
 
 
 def first_delivery(engine: Engine, platform: str, event_id: str) -> bool:
@@ -204,7 +204,12 @@ def prune_events(engine: Engine, older_than: timedelta = DEFAULT_RETENTION) -> i
             delete(PlatformEvent).where(PlatformEvent.received_at < utcnow() - older_than)  # type: ignore[arg-type]
         )
         session.commit()
-        return int(result.rowcount or 0)
+        return _rowcount(result)
+
+
+def _rowcount(result: Any) -> int:
+    """Rows a DML statement matched (``Session.execute`` is typed as a plain ``Result``, without it)."""
+    return int(result.rowcount or 0)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from bot.adapters.cli.terminal_text import plain
 from typer.testing import CliRunner
 
 from bot.adapters.cli.app import app
 from bot.adapters.cli.registry import describe
+from bot.adapters.terminal import plain
 from bot.app import Services, build_services
 from bot.command_classes import command_classes
 from bot.commands import parse_words

@@ -1,24 +1,26 @@
 """``drill …`` and ``incident …``, declared once for chat, the CLI and the conversation layer.
 
-Each command validates its typed arguments and hands them to the drill or incident service's
-command method, with the reply language decided by the registry's one rule.
+Each command reads its typed arguments (days, times, answers), calls the drill or incident service
+with typed values, and the reply language is the registry's one rule. The drill buttons and the move
+form come back here too.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from datetime import date, time
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import Field
-from sqlalchemy.engine import Engine
 
 from bot.commands import Args, Context, Flags, Group, Hint, Lang, Positional, Rest, command
-from bot.core import Notifier, Reply, Request
-from bot.router import Router
-from bot.settings import Settings
-from handlers.crisis import args as crisis_args
-from handlers.crisis.drills import DrillService, compliance_check
-from handlers.crisis.incidents import IncidentService
-from handlers.crisis.timers import TimerService
+from bot.core import Action, Reply, Request, UserError
+from handlers.crisis import drill_text
+from handlers.crisis import strings as s
+from handlers.crisis.rules import NO, YES
+
+if TYPE_CHECKING:  # built by the composition root (handlers.crisis.wiring); `prbot --help` loads neither
+    from handlers.crisis.drills import DrillService
+    from handlers.crisis.incidents import IncidentService
 
 DRILL = Group(
     "drill",
@@ -129,20 +131,34 @@ class NoOptions(Args):
     lang: Lang = None
 
 
-def _words(*positional: object, **options: object) -> list[str]:
-    """The words the service's command method reads (its own parser stays the one rule for them)."""
-    words = [str(p) for p in positional if p not in (None, "")]
-    for name, value in options.items():
-        if value is True:
-            words.append(f"--{name}")
-        elif value not in (None, False, ""):
-            words += [f"--{name}", str(value)]
-    return words
+def parse_day(text: str, lang: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(s.t("bad_date", lang, value=text)) from None
 
 
-def _in_language(ctx: Context) -> Request:
-    request, _ = crisis_args.with_language(ctx.request, ["--lang", ctx.lang])
-    return request
+def parse_time(text: str, lang: str) -> time:
+    try:
+        hour, minute = text.strip().split(":")
+        return time(int(hour), int(minute))
+    except ValueError:
+        raise UserError(s.t("bad_time", lang, value=text)) from None
+
+
+def parse_answer(text: str, lang: str) -> bool:
+    """参加/yes → True, 请假/no → False."""
+    answer = text.strip().lower()
+    if answer not in YES | NO:
+        raise UserError(s.t("rsvp_usage", lang))
+    return answer in YES
+
+
+def _drill_number(text: str, lang: str) -> int:
+    try:
+        return int(text.strip().lstrip("#"))
+    except ValueError:
+        raise UserError(s.t("not_a_number", lang, what="id", value=text)) from None
 
 
 class CrisisCommands:
@@ -154,7 +170,34 @@ class CrisisCommands:
         self.incidents = incidents
 
     def on_drill_action(self, request: Request) -> Reply:
-        return self.drills.on_action(request)
+        """Buttons: drill:rsvp (value "ID:accept|decline"), drill:confirm / drill:cancel / drill:move_form (ID),
+        and the submitted move form drill:move:ID (the drill travels in the action; forms have no hidden fields)."""
+        action = request.action or Action("")
+        lang = request.lang
+        name, _, form_drill = action.action.partition(":")[2].partition(":")
+        if name == "rsvp":
+            ident, _, answer = action.value.partition(":")
+            drill_id = _drill_number(ident, lang)
+            return self.drills.rsvp(request, drill_id=drill_id, accept=answer == "accept", lang=lang)
+        if name == "confirm":
+            return self.drills.confirm(request, drill_id=_drill_number(action.value, lang), lead=None, lang=lang)
+        if name == "cancel":
+            return self.drills.cancel(request, drill_id=_drill_number(action.value, lang), lang=lang)
+        if name == "move_form":
+            return Reply(text="", form=drill_text.move_form(action.value, lang))
+        if name == "move":
+            values = action.values
+            drill_id = _drill_number(form_drill or values.get("drill_id", ""), lang)
+            at_text = values.get("time", "").strip()
+            return self.drills.move(
+                request,
+                drill_id=drill_id,
+                day=parse_day(values.get("date", ""), lang),
+                at=parse_time(at_text, lang) if at_text else None,
+                force=values.get("force", "").strip().lower() in YES,
+                lang=lang,
+            )
+        raise UserError(s.t("unknown_button", lang))
 
     # ---- drills
 
@@ -167,7 +210,7 @@ class CrisisCommands:
     )
     def plan(self, ctx: Context, args: PlanArgs) -> Reply:
         """Propose one drill per quarter, rotating scenarios, avoiding weekends and public holidays (managers)."""
-        return self.drills.cmd_plan(_in_language(ctx), _words(year=args.year))
+        return self.drills.plan(ctx.request, year=args.year, lang=ctx.lang)
 
     @command(
         DRILL,
@@ -177,7 +220,7 @@ class CrisisCommands:
     )
     def list_drills(self, ctx: Context, args: DrillListArgs) -> Reply:
         """List drills (this quarter's and coming ones; --all for every one)."""
-        return self.drills.cmd_list(_in_language(ctx), _words(year=args.year, all=args.all))
+        return self.drills.list_drills(ctx.request, year=args.year, everything=args.all, lang=ctx.lang)
 
     @command(
         DRILL,
@@ -187,14 +230,14 @@ class CrisisCommands:
     )
     def show_drill(self, ctx: Context, args: DrillArgs) -> Reply:
         """A drill: scenario, time, lead, participants by team and their answers, checklist."""
-        return self.drills.cmd_show(_in_language(ctx), [str(args.id)])
+        return self.drills.show(ctx.request, drill_id=args.id, lang=ctx.lang)
 
     @command(
         DRILL, "confirm", zh="确认演练并安排提醒（经理）", effects=True, examples=("确认第1次演练", "confirm drill 1")
     )
     def confirm(self, ctx: Context, args: ConfirmArgs) -> Reply:
         """Confirm a proposed drill; its reminders are scheduled (managers)."""
-        return self.drills.cmd_confirm(_in_language(ctx), _words(args.id, lead=args.lead))
+        return self.drills.confirm(ctx.request, drill_id=args.id, lead=args.lead, lang=ctx.lang)
 
     @command(
         DRILL,
@@ -205,15 +248,16 @@ class CrisisCommands:
     )
     def move(self, ctx: Context, args: MoveArgs) -> Reply:
         """Move a drill to another day (managers); a past day, a weekend or a holiday needs --force."""
-        words = _words(args.id, args.day, args.at, force=args.force)
-        return self.drills.cmd_move(_in_language(ctx), words)
+        day = parse_day(args.day, ctx.lang)
+        at = parse_time(args.at, ctx.lang) if args.at else None
+        return self.drills.move(ctx.request, drill_id=args.id, day=day, at=at, force=args.force, lang=ctx.lang)
 
     @command(
         DRILL, "cancel", zh="取消演练并通知参与人（经理）", effects=True, examples=("取消2号演练", "cancel drill 2")
     )
     def cancel(self, ctx: Context, args: DrillArgs) -> Reply:
         """Cancel a drill and its reminders; the participants are told (managers)."""
-        return self.drills.cmd_cancel(_in_language(ctx), [str(args.id)])
+        return self.drills.cancel(ctx.request, drill_id=args.id, lang=ctx.lang)
 
     @command(
         DRILL,
@@ -224,19 +268,20 @@ class CrisisCommands:
     )
     def rsvp(self, ctx: Context, args: RsvpArgs) -> Reply:
         """Answer a drill invitation: 参加/yes or 请假/no."""
-        return self.drills.cmd_rsvp(_in_language(ctx), [str(args.id), args.answer])
+        accept = parse_answer(args.answer, ctx.lang)
+        return self.drills.rsvp(ctx.request, drill_id=args.id, accept=accept, lang=ctx.lang)
 
     @command(DRILL, "invite", zh="邀请成员参加演练（经理）", effects=True, examples=("把客服的小王也拉进第1次演练",))
     def invite(self, ctx: Context, args: InviteArgs) -> Reply:
         """Invite a configured member to a drill (managers)."""
-        return self.drills.cmd_invite(_in_language(ctx), _words(args.id, args.user, team=args.team))
+        return self.drills.invite(ctx.request, drill_id=args.id, user=args.user, team=args.team, lang=ctx.lang)
 
     @command(
         DRILL, "start", zh="现在开始演练（负责人或经理）", effects=True, examples=("现在开始第1次演练", "start drill 1")
     )
     def start_drill(self, ctx: Context, args: DrillArgs) -> Reply:
         """Start a drill now (its lead or a manager); otherwise it starts by itself at its time."""
-        return self.drills.cmd_start(_in_language(ctx), [str(args.id)])
+        return self.drills.start(ctx.request, drill_id=args.id, lang=ctx.lang)
 
     # ---- incidents
 
@@ -255,8 +300,9 @@ class CrisisCommands:
     )
     def start(self, ctx: Context, args: StartArgs) -> Reply:
         """Start an incident: the lead from the severity table, the thread, the clock."""
-        words = [*_words(level=args.level, channel=args.channel), args.description]
-        return self.incidents.cmd_start(_in_language(ctx), words)
+        return self.incidents.start(
+            ctx.request, level=args.level, description=args.description, channel=args.channel, lang=ctx.lang
+        )
 
     @command(
         INCIDENT,
@@ -268,8 +314,9 @@ class CrisisCommands:
     )
     def done(self, ctx: Context, args: DoneArgs) -> Reply:
         """Mark a checkpoint done (response, analysis, statement); --text keeps and checks the statement."""
-        words = _words(args.checkpoint, text=args.text, id=args.id)
-        return self.incidents.cmd_done(_in_language(ctx), words)
+        return self.incidents.mark_done(
+            ctx.request, checkpoint=args.checkpoint, text=args.text, incident_id=args.id, lang=ctx.lang
+        )
 
     @command(
         INCIDENT,
@@ -280,15 +327,14 @@ class CrisisCommands:
     )
     def log(self, ctx: Context, args: LogArgs) -> Reply:
         """Log a checklist step as done, with an optional note."""
-        words = _words(args.step, id=args.id) + ([args.note] if args.note else [])
-        return self.incidents.cmd_log(_in_language(ctx), words)
+        return self.incidents.log_step(ctx.request, step=args.step, note=args.note, incident_id=args.id, lang=ctx.lang)
 
     @command(
         INCIDENT, "steps", zh="查看处置清单及完成情况", examples=("处置清单还有哪些没做？", "which steps are left?")
     )
     def steps(self, ctx: Context, args: IncidentArgs) -> Reply:
         """The checklist, with the steps already logged."""
-        return self.incidents.cmd_steps(_in_language(ctx), _words(id=args.id))
+        return self.incidents.checklist(ctx.request, incident_id=args.id, lang=ctx.lang)
 
     @command(
         INCIDENT,
@@ -299,7 +345,7 @@ class CrisisCommands:
     )
     def level(self, ctx: Context, args: LevelArgs) -> Reply:
         """Change the incident's level; the lead follows the severity table (its lead or a manager)."""
-        return self.incidents.cmd_level(_in_language(ctx), _words(args.level, id=args.id))
+        return self.incidents.change_level(ctx.request, level=args.level, incident_id=args.id, lang=ctx.lang)
 
     @command(
         INCIDENT,
@@ -310,12 +356,12 @@ class CrisisCommands:
     )
     def close(self, ctx: Context, args: IncidentArgs) -> Reply:
         """Close the incident and print the after-action report (its lead or a manager)."""
-        return self.incidents.cmd_close(_in_language(ctx), _words(id=args.id))
+        return self.incidents.finish(ctx.request, incident_id=args.id, lang=ctx.lang)
 
     @command(INCIDENT, "list", zh="列出最近的事件", examples=("最近有哪些危机事件？", "list incidents"))
     def list_incidents(self, ctx: Context, args: NoOptions) -> Reply:
         """The recent incidents."""
-        return self.incidents.cmd_list(_in_language(ctx), [])
+        return self.incidents.list_incidents(ctx.request, lang=ctx.lang)
 
     @command(
         INCIDENT,
@@ -325,21 +371,4 @@ class CrisisCommands:
     )
     def show(self, ctx: Context, args: ShowIncidentArgs) -> Reply:
         """An incident: its checkpoints with the time left, the checklist and the log."""
-        chosen = args.incident or args.id
-        return self.incidents.cmd_show(_in_language(ctx), [str(chosen)] if chosen else [])
-
-
-def register(
-    router: Router,
-    engine: Engine,
-    settings: Settings,
-    notifiers: dict[str, Notifier],
-    job_providers: list[Any],
-) -> DrillService:
-    """The drill and incident services on one timer service, their commands, and the timer jobs."""
-    timers = TimerService(engine, notifiers)
-    incidents = IncidentService(engine, settings, notifiers, timers, compliance_check(settings))
-    drills = DrillService(engine, settings, notifiers, timers, incidents)
-    router.scan(CrisisCommands(drills, incidents))
-    job_providers.append(timers.provider)
-    return drills
+        return self.incidents.show(ctx.request, incident_id=args.incident or args.id, lang=ctx.lang)

@@ -12,33 +12,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from bot.core import Destination, Notifier, NotifyError, Reply, Request, UserError
 from bot.settings import Settings
-from handlers.crisis import args as args_
 from handlers.crisis import report as crisis_report
 from handlers.crisis import strings as s
 from handlers.crisis.people import PLATFORMS, People, channel_destination
+from handlers.crisis.posting import post
 from handlers.crisis.timers import Delivery, Plan, TimerService
+from storage import drills as store
 from storage.db import session_scope
-from storage.drills import (
-    CrisisTimer,
-    Drill,
-    Incident,
-    IncidentCheckpoint,
-    IncidentLevelChange,
-    IncidentStatement,
-    IncidentStep,
-    cancel_timers,
-    checkpoints,
-    level_changes,
-    open_incidents,
-    recent_incidents,
-    statements,
-    steps,
-)
+from storage.drills import CrisisTimer, DbEngine, DbSession, Drill, Incident, IncidentCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +36,7 @@ def utcnow() -> datetime:
 class IncidentService:
     def __init__(
         self,
-        engine: Engine,
+        engine: DbEngine,
         settings: Settings,
         notifiers: dict[str, Notifier],
         timers: TimerService,
@@ -68,52 +51,28 @@ class IncidentService:
         self.tz = ZoneInfo(settings.timezone)
         self.cp_settings = {c.key: c for c in settings.incidents.checkpoints}
         # Called with (session, incident, report) when a drill-mode incident closes.
-        self.on_drill_closed: Callable[[Session, Incident, crisis_report.Report], None] | None = None
+        self.on_drill_closed: Callable[[DbSession, Incident, crisis_report.Report], None] | None = None
         timers.on("cp_remind", self._build_remind)
         timers.on("cp_escalate", self._build_escalate)
 
-    # -- the command ----------------------------------------------------------------------------------
+    # -- what people ask for --------------------------------------------------------------------------
 
-    def handle(self, request: Request, args: list[str]) -> Reply:
-        request, args = args_.with_language(request, args)
-        lang = request.lang
-        if not args:
-            return Reply(text=s.t("incident_usage", lang), private=True)
-        sub, rest = args[0].lower(), args[1:]
-        actions = {
-            "start": self.cmd_start,
-            "done": self.cmd_done,
-            "log": self.cmd_log,
-            "steps": self.cmd_steps,
-            "level": self.cmd_level,
-            "close": self.cmd_close,
-            "list": self.cmd_list,
-            "show": self.cmd_show,
-        }
-        if sub not in actions:
-            raise UserError(s.t("incident_unknown_sub", lang, sub=args[0], usage=s.t("incident_usage", lang)))
-        return actions[sub](request, rest)
-
-    def cmd_start(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        positional, opts = args_.parse(args, {"level", "channel"}, set(), lang)
-        if "level" not in opts:
-            raise UserError(s.t("level_required", lang))
-        level = args_.level(opts["level"], lang)
-        description = " ".join(positional).strip()
+    def start(self, request: Request, *, level: int, description: str, channel: str | None, lang: str) -> Reply:
+        """Start an incident: the lead from the severity table, the thread (in ``channel`` or the
+        configured one), the clock."""
+        _check_level(level, lang)
+        description = description.strip()
         if not description:
             raise UserError(s.t("description_required", lang))
-        self._require_known(request)
-        channel = self.settings.incidents.channel
-        if opts.get("channel"):
-            channel = self.checked_channel(opts["channel"], lang)
+        self._require_known(request, lang)
+        thread_channel = self.checked_channel(channel, lang) if channel else self.settings.incidents.channel
         with session_scope(self.engine) as session:
             incident, timers = self.open(
                 session,
                 level=level,
                 description=description,
                 created_by=self.people.who(request),
-                channel=channel,
+                channel=thread_channel,
             )
         notice = self.announce(incident)
         self.timers.schedule(timers)
@@ -136,37 +95,35 @@ class IncidentService:
         configured = {"slack"} if self.settings.slack.configured else set()
         return configured | ({"feishu"} if self.settings.feishu.configured else set())
 
-    def cmd_done(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        positional, opts = args_.parse(args, {"id", "text"}, set(), lang)
+    def mark_done(self, request: Request, *, checkpoint: str, text: str, incident_id: int | None, lang: str) -> Reply:
+        """Mark a checkpoint done; ``text`` (a statement) is kept and checked for compliance."""
         keys = list(self.cp_settings)
-        if not positional or positional[0].lower() not in keys:
-            raise UserError(s.t("bad_checkpoint", lang, value=positional[0] if positional else "", keys="|".join(keys)))
-        key = positional[0].lower()
-        text = (opts.get("text") or " ".join(positional[1:])).strip()
-        self._require_known(request)
+        key = checkpoint.strip().lower()
+        if key not in keys:
+            raise UserError(s.t("bad_checkpoint", lang, value=checkpoint, keys="|".join(keys)))
+        text = text.strip()
+        self._require_known(request, lang)
         now = utcnow()
+        who = self.people.who(request)
         with session_scope(self.engine) as session:
-            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            incident = self._incident(session, incident_id, lang, must_be_open=True)
             assert incident.id is not None
-            cp = next(c for c in checkpoints(session, incident.id) if c.key == key)
+            cp = next(c for c in store.checkpoints(session=session, incident_id=incident.id) if c.key == key)
             if cp.done_at is not None:
                 raise UserError(
                     s.t("checkpoint_already_done", lang, name=self._name(key, lang), at=self._local(cp.done_at))
                 )
-            cp.done_at, cp.done_by = now, self.people.who(request)
-            session.add(cp)
+            store.mark_checkpoint_done(session=session, checkpoint=cp, by=who, now=now)
             warnings: list[str] = []
             if text:
                 warnings = self._check(text)
-                session.add(
-                    IncidentStatement(
-                        incident_id=incident.id,
-                        checkpoint=key,
-                        text=text,
-                        compliance="\n".join(warnings),
-                        user_id=self.people.who(request),
-                    )
+                store.add_statement(
+                    session=session,
+                    incident_id=incident.id,
+                    checkpoint=key,
+                    text=text,
+                    compliance="\n".join(warnings),
+                    by=who,
                 )
             minutes = (now - incident.started_at).total_seconds() / 60
         on_time = minutes <= cp.target_minutes
@@ -191,84 +148,65 @@ class IncidentService:
         self._post_thread(incident, line, request)
         return Reply(text="\n".join(parts), data={"incident_id": incident.id, "on_time": on_time, "minutes": minutes})
 
-    def cmd_steps(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        _, opts = args_.parse(args, {"id"}, set(), lang)
+    def checklist(self, request: Request, *, incident_id: int | None, lang: str) -> Reply:
+        """The checklist, with the steps of the incident (the only open one by default) logged."""
         logged: set[int] = set()
-        if opts.get("id") or self._has_open():
-            with Session(self.engine) as session:
-                incident = self._incident(session, opts.get("id"), lang)
-                logged = {st.step_no for st in steps(session, incident.id or 0)}
+        with session_scope(self.engine) as session:
+            if incident_id is not None or len(store.open_incidents(session=session)) == 1:
+                incident = self._incident(session, incident_id, lang)
+                logged = {st.step_no for st in store.steps(session=session, incident_id=incident.id or 0)}
         lines = [s.t("checklist_title", lang)]
         for n, item in enumerate(self.settings.incidents.checklist, 1):
             mark = "✅" if n in logged else "⬜"
             lines.append(f"{mark} {n}. {item.phase} · {item.step}")
         return Reply(text="\n".join(lines), private=True)
 
-    def cmd_log(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        positional, opts = args_.parse(args, {"id"}, set(), lang)
+    def log_step(self, request: Request, *, step: int, note: str, incident_id: int | None, lang: str) -> Reply:
+        """Log checklist step ``step`` (1-based) as done, with a note."""
         checklist = self.settings.incidents.checklist
-        if not positional:
-            raise UserError(s.t("step_required", lang, max=len(checklist)))
-        step_no = args_.integer(positional[0], "step", lang)
-        if not 1 <= step_no <= len(checklist):
-            raise UserError(s.t("bad_step", lang, value=positional[0], max=len(checklist)))
-        self._require_known(request)
-        item = checklist[step_no - 1]
+        if not 1 <= step <= len(checklist):
+            raise UserError(s.t("bad_step", lang, value=step, max=len(checklist)))
+        self._require_known(request, lang)
+        item = checklist[step - 1]
         with session_scope(self.engine) as session:
-            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            incident = self._incident(session, incident_id, lang, must_be_open=True)
             assert incident.id is not None
-            again = any(st.step_no == step_no for st in steps(session, incident.id))
-            session.add(
-                IncidentStep(
-                    incident_id=incident.id,
-                    step_no=step_no,
-                    phase=item.phase,
-                    step=item.step,
-                    note=" ".join(positional[1:]),
-                    user_id=self.people.who(request),
-                )
+            logged = {st.step_no for st in store.steps(session=session, incident_id=incident.id)}
+            store.add_step(
+                session=session,
+                incident_id=incident.id,
+                step_no=step,
+                phase=item.phase,
+                step=item.step,
+                note=note.strip(),
+                by=self.people.who(request),
             )
-            done = len({st.step_no for st in steps(session, incident.id)} | {step_no})
         text = s.t(
-            "step_logged_again" if again else "step_logged",
+            "step_logged_again" if step in logged else "step_logged",
             lang,
             label=self._label(incident, lang),
             id=incident.id,
-            no=step_no,
+            no=step,
             phase=item.phase,
             step=item.step,
-            done=done,
+            done=len(logged | {step}),
             total=len(checklist),
         )
         self._post_thread(incident, text, request)
         return Reply(text=text)
 
-    def cmd_level(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        positional, opts = args_.parse(args, {"id"}, set(), lang)
-        if not positional:
-            raise UserError(s.t("level_required", lang))
-        new_level = args_.level(positional[0], lang)
+    def change_level(self, request: Request, *, level: int, incident_id: int | None, lang: str) -> Reply:
+        """Change the incident's level; the lead follows the severity table (its lead or a manager)."""
+        _check_level(level, lang)
         with session_scope(self.engine) as session:
-            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
+            incident = self._incident(session, incident_id, lang, must_be_open=True)
             assert incident.id is not None
-            self._require_lead_or_manager(request, incident)
-            if incident.level == new_level:
-                raise UserError(s.t("level_unchanged", lang, id=incident.id, level=new_level))
-            old = incident.level
-            row = self.people.severity(new_level)
-            incident.level, incident.lead_id = new_level, row.lead_id
-            session.add(incident)
-            session.add(
-                IncidentLevelChange(
-                    incident_id=incident.id,
-                    from_level=old,
-                    to_level=new_level,
-                    lead_id=row.lead_id,
-                    changed_by=self.people.who(request),
-                )
+            self._require_lead_or_manager(request, incident, lang)
+            if incident.level == level:
+                raise UserError(s.t("level_unchanged", lang, id=incident.id, level=level))
+            row = self.people.severity(level)
+            old = store.change_level(
+                session=session, incident=incident, level=level, lead_id=row.lead_id, by=self.people.who(request)
             )
         text = s.t(
             "level_changed",
@@ -276,7 +214,7 @@ class IncidentService:
             label=self._label(incident, lang),
             id=incident.id,
             old=old,
-            new=new_level,
+            new=level,
             role=row.owner_role,
             lead=row.lead_id or s.t("lead_unset", lang),
             media=row.media,
@@ -285,24 +223,22 @@ class IncidentService:
         )
         self._post_thread(incident, text, request)
         if row.lead_id:
-            self._post(self.people.to(row.lead_id), text)
-        return Reply(text=text, data={"incident_id": incident.id, "level": new_level, "lead_id": row.lead_id})
+            post(self.notifiers, self.people.to(row.lead_id), text)
+        return Reply(text=text, data={"incident_id": incident.id, "level": level, "lead_id": row.lead_id})
 
-    def cmd_close(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        _, opts = args_.parse(args, {"id"}, set(), lang)
+    def finish(self, request: Request, *, incident_id: int | None, lang: str) -> Reply:
+        """Close the incident and give the after-action report (its lead or a manager)."""
         with session_scope(self.engine) as session:
-            incident = self._incident(session, opts.get("id"), lang, must_be_open=True)
-            self._require_lead_or_manager(request, incident)
+            incident = self._incident(session, incident_id, lang, must_be_open=True)
+            self._require_lead_or_manager(request, incident, lang)
             report = self.close(session, incident, utcnow())
         text = crisis_report.render(report, lang)
         self._post_thread(incident, crisis_report.render(report, "zh"), request)
         return Reply(text=text, data={"report": crisis_report.as_data(report)})
 
-    def cmd_list(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        with Session(self.engine) as session:
-            rows = recent_incidents(session, 20)
+    def list_incidents(self, request: Request, *, lang: str) -> Reply:
+        with session_scope(self.engine) as session:
+            rows = store.recent_incidents(session=session, limit=20)
         if not rows:
             return Reply(text=s.t("no_incidents", lang), private=True)
         lines = [s.t("incident_list_title", lang)]
@@ -314,18 +250,16 @@ class IncidentService:
             )
         return Reply(text="\n".join(lines), private=True)
 
-    def cmd_show(self, request: Request, args: list[str]) -> Reply:
-        lang = request.lang
-        positional, opts = args_.parse(args, {"id"}, set(), lang)
-        with Session(self.engine) as session:
-            incident = self._incident(session, positional[0] if positional else opts.get("id"), lang)
+    def show(self, request: Request, *, incident_id: int | None, lang: str) -> Reply:
+        with session_scope(self.engine) as session:
+            incident = self._incident(session, incident_id, lang)
             return Reply(text=self.describe(session, incident, lang), private=True, data={"incident_id": incident.id})
 
     # -- the clock -----------------------------------------------------------------------------------
 
     def open(
         self,
-        session: Session,
+        session: DbSession,
         *,
         level: int,
         description: str,
@@ -347,19 +281,24 @@ class IncidentService:
             started_at=now,
             created_by=created_by,
         )
-        session.add(incident)
-        session.flush()
+        configured = self.settings.incidents.checkpoints
+        rows = [
+            IncidentCheckpoint(
+                incident_id=0,  # set once the incident has its id
+                key=cp.key,
+                position=position,
+                target_minutes=cp.target_minutes,
+                due_at=now + timedelta(minutes=cp.target_minutes),
+            )
+            for position, cp in enumerate(configured)
+        ]
+        store.add_incident(session=session, incident=incident, checkpoints=rows)
         assert incident.id is not None
         incident.thread_name = f"{'drill' if drill is not None else 'incident'}-{incident.id}"
         period = now.isoformat()
         timers = []
-        for position, cp in enumerate(self.settings.incidents.checkpoints):
-            due = now + timedelta(minutes=cp.target_minutes)
-            session.add(
-                IncidentCheckpoint(
-                    incident_id=incident.id, key=cp.key, position=position, target_minutes=cp.target_minutes, due_at=due
-                )
-            )
+        for cp, cp_row in zip(configured, rows, strict=True):
+            due = cp_row.due_at
             for kind, at, suffix in (
                 ("cp_remind", now + timedelta(minutes=cp.remind_at_minutes), "remind"),
                 ("cp_escalate", due, "escalate"),
@@ -373,10 +312,8 @@ class IncidentService:
                     checkpoint=cp.key,
                     due_at=at,
                 )
-                session.add(timer)
                 timers.append(timer)
-        session.flush()
-        return incident, timers
+        return incident, store.add_timers(session=session, timers=timers)
 
     def announce(self, incident: Incident) -> str:
         """Open the incident's thread with a first post; returns a notice for the reply if that failed."""
@@ -390,24 +327,22 @@ class IncidentService:
         except NotifyError as exc:
             log.warning("incident %s: opening post failed: %s", incident.id, exc)
             return s.t("thread_not_opened", "zh", channel=incident.channel, reason=str(exc))
-        with session_scope(self.engine) as session:
-            row = session.get(Incident, incident.id)
-            if row is not None:
-                row.thread_id = message_id
-                session.add(row)
+        if incident.id is not None:
+            store.set_thread(engine=self.engine, incident_id=incident.id, thread_id=message_id)
         incident.thread_id = message_id
         return ""
 
-    def close(self, session: Session, incident: Incident, now: datetime) -> crisis_report.Report:
+    def close(self, session: DbSession, incident: Incident, now: datetime) -> crisis_report.Report:
+        """Close the incident in ``session``: its report and score, its timers cancelled."""
         report = crisis_report.build_report(session, incident, self.settings, now)
         incident.status, incident.closed_at, incident.score = "closed", now, report.score
-        session.add(incident)
-        cancel_timers(session, incident_id=incident.id)
+        store.save_incident(session=session, incident=incident)
+        store.cancel_timers(session=session, incident_id=incident.id)
         if incident.is_drill and self.on_drill_closed is not None:
             self.on_drill_closed(session, incident, report)
         return report
 
-    def _build_remind(self, session: Session, timer: CrisisTimer, now: datetime) -> Plan:
+    def _build_remind(self, session: DbSession, timer: CrisisTimer, now: datetime) -> Plan:
         incident, cp = self._timer_targets(session, timer)
         if incident is None or incident.status != "open":
             return Plan(skip_reason="incident closed")
@@ -425,9 +360,9 @@ class IncidentService:
             lead=incident.lead_id or s.t("lead_unset", "zh"),
             cpkey=cp.key,
         )
-        return Plan(self._deliveries(incident, text, [incident.lead_id]))
+        return Plan(self.deliveries(incident, text, [incident.lead_id]))
 
-    def _build_escalate(self, session: Session, timer: CrisisTimer, now: datetime) -> Plan:
+    def _build_escalate(self, session: DbSession, timer: CrisisTimer, now: datetime) -> Plan:
         incident, cp = self._timer_targets(session, timer)
         if incident is None or incident.status != "open":
             return Plan(skip_reason="incident closed")
@@ -445,16 +380,19 @@ class IncidentService:
             level=incident.level,
             cpkey=cp.key,
         )
-        return Plan(self._deliveries(incident, text, [incident.lead_id, *self.people.managers]))
+        return Plan(self.deliveries(incident, text, [incident.lead_id, *self.people.managers]))
 
-    def _timer_targets(self, session: Session, timer: CrisisTimer) -> tuple[Incident | None, IncidentCheckpoint | None]:
-        incident = session.get(Incident, timer.incident_id) if timer.incident_id else None
+    def _timer_targets(
+        self, session: DbSession, timer: CrisisTimer
+    ) -> tuple[Incident | None, IncidentCheckpoint | None]:
+        incident = store.get_incident(session=session, incident_id=timer.incident_id) if timer.incident_id else None
         if incident is None or incident.id is None:
             return None, None
-        cp = next((c for c in checkpoints(session, incident.id) if c.key == timer.checkpoint), None)
+        rows = store.checkpoints(session=session, incident_id=incident.id)
+        cp = next((c for c in rows if c.key == timer.checkpoint), None)
         return incident, cp
 
-    def _deliveries(self, incident: Incident, text: str, people: list[str]) -> list[Delivery]:
+    def deliveries(self, incident: Incident, text: str, people: list[str]) -> list[Delivery]:
         reply = Reply(text=text)
         dests: list[Destination] = [channel_destination(incident.channel, incident.thread_id)]
         dests += [self.people.to(uid) for uid in dict.fromkeys(p for p in people if p)]
@@ -463,7 +401,7 @@ class IncidentService:
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def describe(self, session: Session, incident: Incident, lang: str) -> str:
+    def describe(self, session: DbSession, incident: Incident, lang: str) -> str:
         assert incident.id is not None
         lines = [
             s.t(
@@ -476,7 +414,7 @@ class IncidentService:
             ),
             *self._lead_and_thread(incident, lang),
         ]
-        for cp in checkpoints(session, incident.id):
+        for cp in store.checkpoints(session=session, incident_id=incident.id):
             name = self._name(cp.key, lang)
             if cp.done_at is not None:
                 minutes = (cp.done_at - incident.started_at).total_seconds() / 60
@@ -485,11 +423,11 @@ class IncidentService:
             else:
                 due = s.t("due_at", lang, due=self._local(cp.due_at))
                 lines.append(f"⬜ {name} ({cp.key}) · {due} · {self._time_left(cp.due_at, incident, lang)}")
-        logged = steps(session, incident.id)
+        logged = store.steps(session=session, incident_id=incident.id)
         lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
-        for lc in level_changes(session, incident.id):
+        for lc in store.level_changes(session=session, incident_id=incident.id):
             lines.append(f"↕ L{lc.from_level} → L{lc.to_level} · {self._local(lc.changed_at)} · {lc.changed_by}")
-        for st in statements(session, incident.id):
+        for st in store.statements(session=session, incident_id=incident.id):
             lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
         return "\n".join(lines)
 
@@ -561,14 +499,15 @@ class IncidentService:
             deadlines=deadlines,
         )
 
-    def _incident(self, session: Session, ident: str | None, lang: str, must_be_open: bool = False) -> Incident:
-        if ident:
-            number = args_.integer(ident, "id", lang)
-            incident = session.get(Incident, number)
-            if incident is None:
-                raise UserError(s.t("incident_not_found", lang, id=number))
+    def _incident(self, session: DbSession, incident_id: int | None, lang: str, must_be_open: bool = False) -> Incident:
+        """The incident asked for, or the only open one."""
+        if incident_id is not None:
+            found = store.get_incident(session=session, incident_id=incident_id)
+            if found is None:
+                raise UserError(s.t("incident_not_found", lang, id=incident_id))
+            incident = found
         else:
-            rows = open_incidents(session)
+            rows = store.open_incidents(session=session)
             if not rows:
                 raise UserError(s.t("no_open_incident", lang))
             if len(rows) > 1:
@@ -579,20 +518,16 @@ class IncidentService:
             raise UserError(s.t("incident_closed", lang, id=incident.id))
         return incident
 
-    def _has_open(self) -> bool:
-        with Session(self.engine) as session:
-            return len(open_incidents(session)) == 1
-
-    def _require_known(self, request: Request) -> None:
+    def _require_known(self, request: Request, lang: str) -> None:
         if not self.people.is_known(request):
-            raise UserError(s.t("unknown_participant", request.lang, user=self.people.who(request)))
+            raise UserError(s.t("unknown_participant", lang, user=self.people.who(request)))
 
-    def _require_lead_or_manager(self, request: Request, incident: Incident) -> None:
+    def _require_lead_or_manager(self, request: Request, incident: Incident, lang: str) -> None:
         if self.people.is_manager(request) or self.people.is_person(request, incident.lead_id):
             return
         if not incident.lead_id and not self.people.managers:
             return  # nobody configured: a fresh install must still be able to close its incidents
-        raise UserError(s.t("lead_or_manager_only", request.lang))
+        raise UserError(s.t("lead_or_manager_only", lang))
 
     def _check(self, text: str) -> list[str]:
         if self.compliance is None:
@@ -607,17 +542,7 @@ class IncidentService:
         dest = channel_destination(incident.channel, incident.thread_id)
         if request is not None and request.channel_id == dest.channel_id and request.platform == dest.platform:
             return  # said in the thread already
-        self._post(dest, text)
-
-    def _post(self, dest: Destination, text: str) -> None:
-        notifier = self.notifiers.get(dest.platform)
-        if notifier is None:
-            log.info("no notifier for %s; not posted: %s", dest.platform, text[:60])
-            return
-        try:
-            notifier.post(dest, Reply(text=text))
-        except NotifyError as exc:
-            log.warning("post to %s failed: %s", dest, exc)
+        post(self.notifiers, dest, text)
 
     def _label(self, incident: Incident, lang: str) -> str:
         return s.t("drill_label", lang) if incident.is_drill else ""
@@ -635,3 +560,8 @@ class IncidentService:
 def _aware(moment: datetime) -> datetime:
     """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _check_level(level: int, lang: str) -> None:
+    if not 1 <= level <= 5:
+        raise UserError(s.t("bad_level", lang, value=level))

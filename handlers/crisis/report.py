@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, tzinfo
-
-from sqlmodel import Session
+from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
 from handlers.crisis import strings as s
-from storage.drills import Drill, Incident, checkpoints, finished_drill_incidents, level_changes, steps
-from storage.drills import recent_incidents as _recent
+from storage import drills as store
+from storage.drills import DbSession, Incident
 
 
 @dataclass
@@ -64,11 +63,11 @@ def proficiency(cp_score: float, step_share: float, weight: float) -> float:
     return round(100 * (weight * cp_score + (1 - weight) * step_share), 1)
 
 
-def build_report(session: Session, incident: Incident, settings: Settings, ended_at: datetime) -> Report:
+def build_report(session: DbSession, incident: Incident, settings: Settings, ended_at: datetime) -> Report:
     assert incident.id is not None
     names = {c.key: c.name_zh for c in settings.incidents.checkpoints}
     results = []
-    for cp in checkpoints(session, incident.id):
+    for cp in store.checkpoints(session=session, incident_id=incident.id):
         minutes = (cp.done_at - incident.started_at).total_seconds() / 60 if cp.done_at else None
         on_time = minutes is not None and minutes <= cp.target_minutes + 1e-9
         late = max(0.0, minutes - cp.target_minutes) if minutes is not None else 0.0
@@ -76,14 +75,14 @@ def build_report(session: Session, incident: Incident, settings: Settings, ended
     credit = [1.0 if r.on_time else 0.5 if r.minutes is not None else 0.0 for r in results]
     cp_score = sum(credit) / len(credit) if credit else 0.0
     checklist = settings.incidents.checklist
-    logged = {st.step_no for st in steps(session, incident.id)}
+    logged = {st.step_no for st in store.steps(session=session, incident_id=incident.id)}
     done = [n for n in range(1, len(checklist) + 1) if n in logged]
     missed = [f"{n}. {c.phase} · {c.step}" for n, c in enumerate(checklist, 1) if n not in logged]
     share = len(done) / len(checklist) if checklist else 1.0
     score = proficiency(cp_score, share, settings.incidents.checkpoint_weight)
     changes = [
         f"{lc.from_level} → {lc.to_level} ({lc.changed_at.astimezone(_tz(settings)):%H:%M}, {lc.changed_by})"
-        for lc in level_changes(session, incident.id)
+        for lc in store.level_changes(session=session, incident_id=incident.id)
     ]
     report = Report(
         incident_id=incident.id,
@@ -111,20 +110,24 @@ def build_report(session: Session, incident: Incident, settings: Settings, ended
     return report
 
 
-def _title(session: Session, incident: Incident) -> str:
+def _title(session: DbSession, incident: Incident) -> str:
     if incident.drill_id is not None:
-        drill = session.get(Drill, incident.drill_id)
+        drill = store.get_drill(session=session, drill_id=incident.drill_id)
         if drill is not None:
             return f"演练 #{drill.id} {drill.scenario}（{drill.year} Q{drill.quarter}）"
     return incident.description[:60]
 
 
-def _trend(session: Session, incident: Incident, score: float, settings: Settings) -> list[TrendPoint]:
+def _trend(session: DbSession, incident: Incident, score: float, settings: Settings) -> list[TrendPoint]:
     """Earlier closed ones of the same kind (drills with drills, incidents with incidents), then this one."""
     if incident.is_drill:
-        earlier = [i for i in finished_drill_incidents(session) if i.id != incident.id]
+        earlier = [i for i in store.finished_drill_incidents(session=session) if i.id != incident.id]
     else:
-        earlier = [i for i in reversed(_recent(session, 50)) if not i.is_drill and i.status == "closed"]
+        earlier = [
+            i
+            for i in reversed(store.recent_incidents(session=session, limit=50))
+            if not i.is_drill and i.status == "closed"
+        ]
         earlier = [i for i in earlier if i.id != incident.id]
     tz = _tz(settings)
     points = [
@@ -137,8 +140,6 @@ def _trend(session: Session, incident: Incident, score: float, settings: Setting
 
 
 def _tz(settings: Settings) -> tzinfo:
-    from zoneinfo import ZoneInfo
-
     return ZoneInfo(settings.timezone)
 
 

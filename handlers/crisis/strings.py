@@ -10,23 +10,6 @@ from bot import i18n
 
 STRINGS: dict[str, dict[str, str]] = {
     # -- usage and arguments --------------------------------------------------------------------------
-    "drill_usage": {
-        "zh": "用法：drill plan [--year YYYY] | list [--year YYYY] [--all] | show ID | confirm ID [--lead 用户] | "
-        "move ID YYYY-MM-DD [HH:MM] [--force] | cancel ID | "
-        "rsvp ID 参加|请假 | invite ID 用户 [--team 团队] | start ID",
-        "en": "Usage: drill plan [--year YYYY] | list [--year YYYY] [--all] | show ID | confirm ID [--lead USER] | "
-        "move ID YYYY-MM-DD [HH:MM] [--force] | cancel ID | rsvp ID yes|no | invite ID USER [--team TEAM] | start ID",
-    },
-    "incident_usage": {
-        "zh": '用法：incident start --level N "描述" | done response|analysis|statement [--text 声明] [--id N] | '
-        "log 步骤号 [备注] | steps | level N | close | list | show [ID]",
-        "en": 'Usage: incident start --level N "description" | done response|analysis|statement [--text TEXT] '
-        "[--id N] | log STEP [note] | steps | level N | close | list | show [ID]",
-    },
-    "drill_unknown_sub": {"zh": "不认识的子命令「{sub}」。\n{usage}", "en": "Unknown subcommand '{sub}'.\n{usage}"},
-    "incident_unknown_sub": {"zh": "不认识的子命令「{sub}」。\n{usage}", "en": "Unknown subcommand '{sub}'.\n{usage}"},
-    "missing_value": {"zh": "{flag} 后面需要一个值。", "en": "{flag} needs a value."},
-    "unknown_flag": {"zh": "不认识的选项 {flag}；可用：{known}。", "en": "Unknown option {flag}; valid: {known}."},
     "not_a_number": {"zh": "{what} 应为数字，收到「{value}」。", "en": "{what} must be a number, got '{value}'."},
     "bad_level": {
         "zh": "级别「{value}」无效：级别应为 1 到 5 的整数（1 最严重，由公关总监负责；5 由媒体专员负责）。",
@@ -50,10 +33,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "检查点「{value}」无效，可选：{keys}。例如：incident done response",
         "en": "Checkpoint '{value}' is invalid; use one of {keys}, e.g. incident done response",
     },
-    "step_required": {
-        "zh": "请给出检查清单的步骤号（1–{max}），例如：incident log 1 已核实影响范围。发送 incident steps 查看清单。",
-        "en": "Give a checklist step number (1–{max}), e.g. incident log 1 scope verified. See: incident steps",
-    },
     "bad_step": {
         "zh": "步骤号「{value}」无效，应为 1–{max}。发送 incident steps 查看清单。",
         "en": "Step '{value}' is invalid; use 1–{max}. See: incident steps",
@@ -67,17 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "时间「{value}」格式不对，应为 HH:MM，例如 14:00。",
         "en": "Time '{value}' is malformed; use HH:MM, e.g. 14:00.",
     },
-    "drill_id_required": {"zh": "请给出演练编号，例如：drill show 3", "en": "Give a drill id, e.g. drill show 3"},
-    "move_usage": {
-        "zh": "用法：drill move ID YYYY-MM-DD [HH:MM] [--force]",
-        "en": "Usage: drill move ID YYYY-MM-DD [HH:MM] [--force]",
-    },
     "rsvp_usage": {"zh": "用法：drill rsvp ID 参加|请假", "en": "Usage: drill rsvp ID yes|no"},
-    "invite_usage": {
-        "zh": "用法：drill invite ID 用户 [--team 团队]",
-        "en": "Usage: drill invite ID USER [--team TEAM]",
-    },
-    "bad_lang": {"zh": "语言「{value}」无效，可选 zh 或 en。", "en": "Language '{value}' is invalid; use zh or en."},
     "unknown_button": {"zh": "这个按钮已失效，请重新发起。", "en": "This button has expired; please start again."},
     # -- roles and people -----------------------------------------------------------------------------
     "manager_only": {

@@ -23,14 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
-
 from bot.core import Destination, Notifier, NotifyError, Reply
+from storage import drills as store
 from storage.claims import ClaimResult, post_key, run_claimed
 from storage.db import session_scope
-from storage.drills import CrisisTimer, pending_timers
+from storage.drills import CrisisTimer, DbEngine, DbSession
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +60,7 @@ class Plan:
 
 
 # Builds the plan of a fired timer; may write to the database inside ``session`` (e.g. a drill start).
-Builder = Callable[[Session, CrisisTimer, datetime], Plan]
+Builder = Callable[[DbSession, CrisisTimer, datetime], Plan]
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ def delivery_key(destination: Destination) -> str:
 class TimerService:
     def __init__(
         self,
-        engine: Engine,
+        engine: DbEngine,
         notifiers: dict[str, Notifier],
         owner: str | None = None,
         lease: timedelta = LEASE,
@@ -124,8 +121,8 @@ class TimerService:
     def provider(self, scheduler: SchedulerLike) -> None:
         """The job provider: every pending timer goes back on the scheduler when it starts."""
         self.scheduler = scheduler
-        with Session(self.engine) as session:
-            timers = pending_timers(session)
+        with session_scope(self.engine) as session:
+            timers = store.pending_timers(session=session)
         self.schedule(timers)
         scheduler.every("crisis-timers-sweep", self.sweep, self.sweep_s)
         log.info("crisis timers: %d pending rescheduled", len(timers))
@@ -135,8 +132,8 @@ class TimerService:
         if self.scheduler is None:
             return
         horizon = utcnow() + timedelta(seconds=2 * self.sweep_s)
-        with Session(self.engine) as session:
-            timers = pending_timers(session, due_before=horizon)
+        with session_scope(self.engine) as session:
+            timers = store.pending_timers(session=session, due_before=horizon)
         scheduled = set(self.scheduler.job_ids())
         with self._lock:
             todo = [t for t in timers if f"crisis-timer:{t.id}" not in scheduled and t.id not in self._inflight]
@@ -154,8 +151,8 @@ class TimerService:
     def fire_due(self, now: datetime | None = None) -> list[FireResult]:
         """Fire every pending timer due by ``now`` (tests and catch-up), oldest first."""
         now = now or utcnow()
-        with Session(self.engine) as session:
-            ids = [t.id for t in pending_timers(session, due_before=now) if t.id is not None]
+        with session_scope(self.engine) as session:
+            ids = [t.id for t in store.pending_timers(session=session, due_before=now) if t.id is not None]
         return [self.fire(timer_id, now) for timer_id in ids]
 
     def fire(self, timer_id: int, now: datetime | None = None) -> FireResult:
@@ -172,17 +169,9 @@ class TimerService:
 
     def _lease(self, timer_id: int, now: datetime) -> bool:
         """Take the timer for this process (one conditional UPDATE, atomic on SQLite and PostgreSQL)."""
-        statement = (
-            update(CrisisTimer)
-            .where(
-                col(CrisisTimer.id) == timer_id,
-                col(CrisisTimer.status) == "pending",
-                or_(col(CrisisTimer.lease_until).is_(None), col(CrisisTimer.lease_until) < now),
-            )
-            .values(lease_owner=self.owner, lease_until=now + self.lease)
+        return store.lease_timer(
+            engine=self.engine, timer_id=timer_id, owner=self.owner, now=now, until=now + self.lease
         )
-        with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount == 1
 
     def _fire(self, timer_id: int, now: datetime) -> FireResult:
         # A timer already fired, or being fired by another replica, is skipped here before any work;
@@ -191,7 +180,7 @@ class TimerService:
         if not self._lease(timer_id, now):
             return FireResult(timer_id, "not_pending")
         with session_scope(self.engine) as session:
-            timer = session.get(CrisisTimer, timer_id)
+            timer = store.get_timer(session=session, timer_id=timer_id)
             if timer is None or timer.status != "pending":
                 return FireResult(timer_id, "not_pending")
             builder = self.builders.get(timer.kind)
@@ -221,13 +210,7 @@ class TimerService:
     def _wait_for_holder(self, timer_id: int, posted: int, late_s: float, retry_at: datetime) -> FireResult:
         """Another replica holds a post's claim (it may be mid-post, or dead): the timer stays pending
         and comes back when that claim's lease runs out, without counting as a failed attempt."""
-        statement = (
-            update(CrisisTimer)
-            .where(col(CrisisTimer.id) == timer_id, col(CrisisTimer.status) == "pending")
-            .values(lease_until=retry_at)
-        )
-        with self.engine.begin() as connection:
-            connection.execute(statement)
+        store.hold_timer(engine=self.engine, timer_id=timer_id, until=retry_at)
         return FireResult(timer_id, "retry", posted, late_s, retry_at)
 
     def _deliver(self, job: str, period: str, delivery: Delivery) -> ClaimResult:
@@ -260,24 +243,20 @@ class TimerService:
     ) -> FireResult:
         if not failures:
             status = "skipped" if plan.skip_reason else "fired"
-            statement = (
-                update(CrisisTimer)
-                .where(col(CrisisTimer.id) == timer_id, col(CrisisTimer.status) == "pending")
-                .values(status=status, detail=plan.skip_reason or f"{posted} posted", fired_at=now)
-            )
-            with self.engine.begin() as connection:
-                done = connection.execute(statement).rowcount == 1
+            detail = plan.skip_reason or f"{posted} posted"
+            done = store.finish_timer(engine=self.engine, timer_id=timer_id, status=status, detail=detail, fired_at=now)
             return FireResult(timer_id, status if done else "not_pending", posted, late_s)
         with session_scope(self.engine) as session:
-            timer = session.get(CrisisTimer, timer_id)
-            if timer is None or timer.status != "pending":
+            # A retry may run anywhere: the lease is dropped while attempts are left.
+            timer = store.record_timer_failure(
+                session=session,
+                timer_id=timer_id,
+                detail="; ".join(failures),
+                retry=retryable,
+                max_attempts=MAX_ATTEMPTS,
+                now=now,
+            )
+            if timer is None:
                 return FireResult(timer_id, "not_pending", posted, late_s)
-            timer.attempts += 1
-            timer.detail = "; ".join(failures)[:2000]
-            if retryable and timer.attempts < MAX_ATTEMPTS:
-                timer.lease_until = None  # the retry may run anywhere
-                session.add(timer)
-                return FireResult(timer_id, "retry", posted, late_s)
-            timer.status, timer.fired_at = "failed", now
-            session.add(timer)
-            return FireResult(timer_id, timer.status, posted, late_s)
+            status = "retry" if timer.status == "pending" else timer.status
+            return FireResult(timer_id, status, posted, late_s)

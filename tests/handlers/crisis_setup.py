@@ -8,14 +8,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.core import Action, Reply, Request
+from bot.core import Action, Notifier, Reply, Request
 from bot.router import Router
 from bot.settings import DrillSettings, IncidentSettings, RoleSettings, Settings, SeverityLevel
-from handlers.crisis.commands import register
 from handlers.crisis.drills import DrillService
 from handlers.crisis.timers import TimerService
+from handlers.crisis.wiring import register
 from storage.db import make_engine, migrate
 from storage.drills import CrisisTimer
 from tests.conftest import make_settings
@@ -43,7 +43,7 @@ def crisis_settings(data_dir: Path, **drills: object) -> Settings:
         data_dir,
         roles=RoleSettings(managers=[MANAGER]),
         incidents=incidents,
-        drills=DrillSettings(day=15, **drills),  # type: ignore[arg-type]
+        drills=DrillSettings(day=15, **drills),
     )
 
 
@@ -77,7 +77,7 @@ class Crisis:
 
     def timer_rows(self) -> list[CrisisTimer]:
         with Session(self.engine) as session:
-            return list(session.exec(select(CrisisTimer).order_by(CrisisTimer.id)))
+            return list(session.exec(select(CrisisTimer).order_by(col(CrisisTimer.id))))
 
 
 def build(settings: Settings, notifier: RecordingNotifier | None = None) -> Crisis:
@@ -86,7 +86,7 @@ def build(settings: Settings, notifier: RecordingNotifier | None = None) -> Cris
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     notifier = notifier or RecordingNotifier()
-    notifiers = {"slack": notifier, "feishu": notifier, "console": notifier}
+    notifiers: dict[str, Notifier] = {"slack": notifier, "feishu": notifier, "console": notifier}
     router = Router()
     providers: list = []
     drills = register(router, engine, settings, notifiers, providers)

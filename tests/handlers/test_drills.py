@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.core import Action, Request
 from handlers.crisis import drill_calendar as cal
-from handlers.crisis.drills import DrillService
+from handlers.crisis import rules
 from storage.drills import Drill, DrillParticipant, Incident
 from tests.handlers.crisis_setup import MANAGER, Crisis, at, build, crisis_settings
 
@@ -76,8 +76,8 @@ def test_plan_skips_quarters_without_enough_notice_and_needs_a_manager(crisis: C
 
 
 def test_default_year_is_next_year_in_the_fourth_quarter() -> None:
-    assert DrillService.default_year(date(2026, 11, 26)) == 2027
-    assert DrillService.default_year(date(2026, 5, 1)) == 2026
+    assert rules.default_year(date(2026, 11, 26)) == 2027
+    assert rules.default_year(date(2026, 5, 1)) == 2026
 
 
 def test_reminder_ladder_rsvp_and_unconfirmed_list(crisis: Crisis) -> None:
