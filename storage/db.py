@@ -15,6 +15,10 @@ from sqlmodel import Session, create_engine
 
 from storage.text import install as install_text_cleaning
 
+# The engine and session types, for handlers to annotate with without importing the ORM themselves.
+DbEngine = Engine
+DbSession = Session
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock key held while migrating: replicas starting together migrate one at a time
 # (the first upgrades, the others wait, then find the schema current). Any fixed 64-bit number works.

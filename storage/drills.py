@@ -17,10 +17,6 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.library import utcnow
 
-# The session and engine types, for handlers to annotate with without importing the ORM themselves.
-DbSession = Session
-DbEngine = Engine
-
 
 class Drill(SQLModel, table=True):
     __tablename__ = "drills"

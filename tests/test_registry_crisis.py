@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from bot.adapters.cli.terminal_text import plain
 from typer.testing import CliRunner
 
 from bot.adapters.cli.app import app
-from bot.adapters.cli.console import ConsoleNotifier
+from bot.adapters.terminal import ConsoleNotifier, plain
 from bot.app import build_services
 from bot.core import Request
 from tests import test_registry as registry

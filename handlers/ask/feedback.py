@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
-
 from bot import messages as msg
 from bot.core import Reply, Request, UserError
 from bot.router import Router
+from storage.db import DbEngine
 from storage.events import get_answer, record_feedback
 
 VALUES = ("up", "down")
 
 
-def register(router: Router, engine: Engine) -> None:
+def register(router: Router, engine: DbEngine) -> None:
     def on_feedback(request: Request) -> Reply:
         assert request.action is not None  # the router sends only actions here
         value = request.action.action.partition(":")[2]

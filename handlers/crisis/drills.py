@@ -24,8 +24,8 @@ from handlers.crisis.posting import post
 from handlers.crisis.timers import Delivery, Plan, TimerService
 from storage import drills as store
 from storage.claims import complete, try_claim
-from storage.db import session_scope
-from storage.drills import CrisisTimer, DbEngine, DbSession, Drill, DrillParticipant, Incident
+from storage.db import DbEngine, DbSession, session_scope
+from storage.drills import CrisisTimer, Drill, DrillParticipant, Incident
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from handlers.crisis.people import PLATFORMS, People, channel_destination
 from handlers.crisis.posting import post
 from handlers.crisis.timers import Delivery, Plan, TimerService
 from storage import drills as store
-from storage.db import session_scope
-from storage.drills import CrisisTimer, DbEngine, DbSession, Drill, Incident, IncidentCheckpoint
+from storage.db import DbEngine, DbSession, session_scope
+from storage.drills import CrisisTimer, Drill, Incident, IncidentCheckpoint
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from bot.settings import Settings
 from handlers.crisis import strings as s
 from storage import drills as store
-from storage.drills import DbSession, Incident
+from storage.db import DbSession
+from storage.drills import Incident
 
 
 @dataclass

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 from bot.core import Destination, Notifier, NotifyError, Reply
 from storage import drills as store
 from storage.claims import ClaimResult, post_key, run_claimed
-from storage.db import session_scope
-from storage.drills import CrisisTimer, DbEngine, DbSession
+from storage.db import DbEngine, DbSession, session_scope
+from storage.drills import CrisisTimer
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from handlers.crisis.commands import CrisisCommands
 from handlers.crisis.drills import DrillService, compliance_check
 from handlers.crisis.incidents import IncidentService
 from handlers.crisis.timers import TimerService
-from storage.drills import DbEngine
+from storage.db import DbEngine
 
 
 def register(

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import messages as msg
 from bot.adapters.cli import log_file as cli_logging
 from bot.adapters.cli import run as run_cli
 from bot.adapters.cli.changes import register as register_changes
+from bot.adapters.cli.context import State, cli_user, console, err, load_settings, run_registry_command, services
 from bot.adapters.cli.draft import register as register_drafting
 from bot.adapters.cli.drills import register as register_drills
 from bot.adapters.cli.registry import add_commands, describe
 from bot.adapters.cli.watch import register as register_watch
 from bot.command_classes import command_classes
 from bot.core import UserError, new_reference
-from bot.settings import Settings
 
 if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --help stays quick
     from bot.app import Services
@@ -41,29 +36,19 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: no type labels such as <bool> beside every flag
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks (run on purpose; they print figures).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(bench_app, name="bench")
-run_cli.register(app)  # prbot run, prbot bench slack
+run_cli.register(app)  # prbot run
 register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
-register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
-register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
-register_watch(app)  # prbot watch …, prbot kpi, prbot case used-in-bid, prbot bench watch
+register_drafting(app)  # prbot note submit, notes stats
+register_drills(app)  # prbot drill …, prbot incident … (their --lang)
+register_watch(app)  # prbot watch import|replay|poll, prbot kpi
 
-T = TypeVar("T")
-console = Console(soft_wrap=True)  # a pipe or CI log gets whole lines, not 80-column cuts
-err = Console(stderr=True, soft_wrap=True)
 DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "demo" / "library"
 DEMO_QUESTIONS = (
     "有没有金融行业用智能客服降本的案例？",
     "Do we have a hospital case?",
     "2023年制造业有哪些案例？",
 )
-
-
-class State:
-    data_dir: Path | None = None
-    log_path: Path | None = None
 
 
 @app.callback()
@@ -76,68 +61,6 @@ def _options(
 ) -> None:
     State.data_dir = data_dir
     State.log_path = cli_logging.configure(data_dir, verbose)
-
-
-def load_settings() -> Settings:
-    try:
-        settings = Settings()
-    except SettingsError as exc:
-        # A value that is not valid JSON where a list or table is expected (PRBOT_ROLES_MANAGERS …).
-        err.print(f"[red]设置有误 / invalid setting:[/red] {_setting_name(exc)}", highlight=False)
-        raise typer.Exit(2) from None
-    except ValidationError as exc:
-        # Name the setting and what was wrong, never the value (it may be a secret).
-        problems = "; ".join(f"PRBOT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
-        err.print(f"[red]设置有误 / invalid setting:[/red] {problems}", highlight=False)
-        raise typer.Exit(2) from None
-    if State.data_dir is not None:
-        settings.data_dir = State.data_dir
-    return settings
-
-
-def _setting_name(exc: SettingsError) -> str:
-    """pydantic-settings says 'error parsing value for field "roles" from source …'; name the setting."""
-    import re
-
-    found = re.search(r'field "([^"]+)"', str(exc))
-    name = f"PRBOT_{found[1].upper()}_*" if found else "PRBOT_*"
-    return f'{name}: 不是有效的 JSON 值 / not a valid JSON value (lists and tables are JSON, e.g. ["slack:U1"])'
-
-
-@contextmanager
-def services(capabilities: bool = True) -> Iterator[Services]:
-    """Build the app (without the chat capabilities for commands that only use the library);
-    configuration problems become one clear line and exit code 2."""
-    from bot.app import ConfigError, build_services
-    from knowledge.embed import EmbeddingError
-    from knowledge.vectors import VectorStoreError
-    from storage.db import DatabaseError
-
-    try:
-        yield build_services(load_settings(), capabilities=capabilities)
-    except (ConfigError, DatabaseError, VectorStoreError, EmbeddingError) as exc:
-        err.print(f"[red]错误 / error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-
-
-def cli_user(settings: Settings, as_user: str | None = None) -> str:
-    """Who is typing: ``--as USER``, else PRBOT_CLI_USER, else ``cli:`` + the OS user (roles match on it)."""
-    return as_user or settings.cli_user or f"cli:{getpass.getuser()}"
-
-
-@contextmanager
-def guarded_services() -> Iterator[tuple[Services, Callable[[Callable[[], T]], T]]]:
-    """The app's services and a runner that turns a ``UserError`` into one clear line and exit code 2."""
-
-    def attempt(action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except UserError as exc:
-            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    with services() as svc:
-        yield svc, attempt
 
 
 # ---- ingest ------------------------------------------------------------------------------------
@@ -351,132 +274,21 @@ def db_check() -> None:
     console.print(summary, highlight=False)
 
 
-@bench_app.command("faults")
-def bench_faults(
-    posts: Annotated[int, typer.Option(help="Scheduled posts per crash point.")] = 40,
-    lease: Annotated[float, typer.Option(help="Claim lease in seconds (short, so recovery is quick).")] = 5.0,
-    backend: Annotated[
-        str | None, typer.Option(help="postgresql or sqlite (default: PostgreSQL where reachable).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Two replica processes, one killed with SIGKILL at each crash point: posts delivered, duplicated,
-    lost, and the worst recovery time. Uses its own scratch database, never a configured one."""
-    from bench.faults import run
-
-    run(posts, lease, as_json=as_json, backend=backend)
-
-
-@bench_app.command("retrieval")
-def bench_retrieval(
-    squad: Annotated[Path, typer.Option(help="A SQuAD-format JSON file, e.g. ../shared/bench/cmrc2018_trial.json")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
-    bm25_weight: Annotated[float | None, typer.Option(help="Override the fusion weight.")] = None,
-) -> None:
-    """Recall@k, MRR, answer-hit, ingest throughput, latency and memory on a SQuAD-format file."""
-    from bench.retrieval import run
-
-    if not squad.is_file():
-        err.print(
-            f"找不到数据集 / no data set at {squad}: the CMRC 2018 trial set (SQuAD format, CC BY-SA 4.0) "
-            "is read in place from the shared bench folder (../shared/bench/cmrc2018_trial.json); "
-            "pass its path with --squad.",
-            highlight=False,
-        )
-        raise typer.Exit(2)
-
-    run(squad, as_json=as_json, limit=limit, bm25_weight=bm25_weight, settings=load_settings())
-
-
-@bench_app.command("calibrate")
-def bench_calibrate(
-    questions: Annotated[Path | None, typer.Option(help="Labelled questions (YAML); default: the demo set.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    prlib: Annotated[Path | None, typer.Option(help="A labelled dev library: corpus/ + questions.jsonl.")] = None,
-    squad: Annotated[Path | None, typer.Option(help="A SQuAD-format file, e.g. CMRC 2018 trial.")] = None,
-    fit: Annotated[bool, typer.Option(help="Fit the relevance model; check it leave-one-set-out.")] = False,
-) -> None:
-    """How well the bot cites or declines on labelled answerable and unanswerable questions."""
-    from bench.calibrate import DEFAULT_QUESTIONS, run
-
-    run(questions or DEFAULT_QUESTIONS, as_json=as_json, settings=load_settings(), prlib=prlib, squad=squad, fit=fit)
-
-
-@bench_app.command("conversation")
-def bench_conversation(
-    dataset: Annotated[Path, typer.Option(help="A folder with intents.jsonl, questions.jsonl and corpus/.")] = Path(
-        "../shared/bench/prlib-dev"
-    ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    index_dir: Annotated[
-        Path | None, typer.Option(help="Keep the corpus index in this data dir between runs (default: a temp dir).")
-    ] = None,
-) -> None:
-    """Routing accuracy, follow-up hit@3, list completeness and per-message latency, offline."""
-    from bench.conversation import run
-
-    run(dataset, as_json=as_json, settings=load_settings(), index_dir=index_dir)
-
-
-@bench_app.command("scale")
-def bench_scale(
-    sizes: Annotated[str, typer.Option(help="Comma-separated chunk counts.")] = "10000,100000",
-    queries: Annotated[int, typer.Option(help="Queries per size.")] = 200,
-) -> None:
-    """Query latency at large chunk counts (synthetic vectors, labelled so)."""
-    from bench.scale import run
-
-    run([int(s) for s in sizes.split(",")], queries)
-
-
 # ---- commands generated from the registry -------------------------------------------------------
 
 
-@contextmanager
-def notifying_services() -> Iterator[Services]:
-    """The app, able to post: the platforms configured in settings, and the terminal (stderr)."""
-    from bot.adapters.terminal import ConsoleNotifier
-
-    with services() as svc:
-        # Posts to console channels go to stderr, so stdout holds only the reply (no message twice).
-        svc.notifiers["console"] = ConsoleNotifier(output=lambda text: err.print(text, highlight=False, markup=False))
-        from bot.adapters.notify import build_notifiers
-
-        for name, notifier in build_notifiers(svc.settings).items():
-            svc.notifiers.setdefault(name, notifier)
-        yield svc
-
-
-def run_registry_command(
-    full_name: str, values: dict[str, object], as_user: str | None, _parent_lang: str | None, as_json: bool
-) -> None:
-    """A registry command from the terminal: the same handler and reply as in chat, as the terminal user."""
-    from dataclasses import replace
-
-    from bot import messages as msg
-    from bot.adapters.cli.registry import emit, run_spec
-    from bot.adapters.terminal import render
-    from bot.core import Request
-
-    with notifying_services() as svc:
-        user = cli_user(svc.settings, as_user)
-        request = Request(text=full_name, user_id=user, platform="console", channel_id="cli")
-        spec = svc.router.registry.get(full_name)
-        if spec is not None and spec.effects and not svc.settings.roles.managers:
-            err.print(msg.t("operator_note", "zh"), highlight=False, markup=False, soft_wrap=True)
-        try:
-            reply = run_spec(svc.router.registry, full_name, request, dict(values))
-        except UserError as exc:
-            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-        # Nothing can be clicked in a one-shot command's output.
-        code = emit(replace(reply, buttons=[]), as_json, render)
-    if code:
-        raise typer.Exit(code)
-
-
 add_commands(app, describe(command_classes()), run_registry_command)  # every chat command, e.g. prbot cr add
+
+
+def _add_plugins() -> None:
+    """Command groups other packages plug in (``prbot bench`` from the benchmarks) by entry point."""
+    from importlib.metadata import entry_points
+
+    for plugin in entry_points(group="prbot.cli"):
+        app.add_typer(plugin.load(), name=plugin.name)
+
+
+_add_plugins()
 
 
 def main() -> None:

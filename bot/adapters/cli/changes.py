@@ -37,13 +37,13 @@ def register(app: typer.Typer) -> None:
 
 
 def cli_user(settings: Settings, as_user: str | None) -> str:
-    from bot.adapters.cli.app import cli_user as resolve
+    from bot.adapters.cli.context import cli_user as resolve
 
     return resolve(settings, as_user)
 
 
 def _changes():  # type: ignore[no-untyped-def]
-    from bot.adapters.cli.app import guarded_services
+    from bot.adapters.cli.context import guarded_services
 
     return guarded_services()
 
@@ -75,7 +75,7 @@ def cr_import(
     from handlers.changes.table import import_table
 
     lang = _LANG["value"]
-    from bot.adapters.cli.app import err
+    from bot.adapters.cli.context import err
 
     if not path.is_file():
         err.print(
@@ -143,7 +143,7 @@ def digest(
     lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
 ) -> None:
     """The weekly change-request digest: --preview [--date D] prints it, --send-now posts it."""
-    from bot.adapters.cli.app import err
+    from bot.adapters.cli.context import err
 
     lang = "en" if lang.lower().startswith("en") else "zh"
     if preview == send_now:
@@ -171,7 +171,7 @@ def _preview(svc: object, attempt: Callable, date_text: str | None, chart: Path 
     info = reply.data["digest"]
     channels = ", ".join(settings.digest.channels) or t("digest_no_channels", lang)
     when = info["post_at"][:16].replace("T", " ")
-    from bot.adapters.cli.app import err
+    from bot.adapters.cli.context import err
 
     err.print(
         t("digest_preview_meta", lang, period=info["period"], when=when, channels=channels),
@@ -205,7 +205,7 @@ def _preview(svc: object, attempt: Callable, date_text: str | None, chart: Path 
 
 
 def _send_now(svc: object, attempt: Callable, lang: str) -> None:
-    from bot.adapters.cli.app import err
+    from bot.adapters.cli.context import err
     from bot.adapters.notify import build_notifiers
     from handlers.changes.digest_job import DigestJob
 

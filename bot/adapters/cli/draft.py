@@ -20,7 +20,6 @@ AsUser = Annotated[
     str | None, typer.Option("--as", help="Act as this user id (default PRBOT_CLI_USER, else cli:<OS user>).")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the reply's data as JSON.")]
-DEFAULT_CMRC = Path(__file__).resolve().parents[3] / "shared" / "bench" / "cmrc2018_trial.json"
 # The note form's fields (their labels are the form's), asked in this order when no file is given.
 NOTE_FIELDS = ("title", "technology", "technical")
 
@@ -28,13 +27,10 @@ NOTE_FIELDS = ("title", "technology", "technical")
 def register(app: typer.Typer) -> None:
     app.add_typer(note_app, name="note")  # the registry's note commands join this group
     app.add_typer(notes_app, name="notes")
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is not None:
-        bench.command("drafting")(bench_drafting)
 
 
 def _run(full_name: str, values: dict[str, object], as_user: str | None, as_json: bool) -> None:
-    from bot.adapters.cli.app import run_registry_command
+    from bot.adapters.cli.context import run_registry_command
 
     run_registry_command(full_name, values, as_user, None, as_json)
 
@@ -64,14 +60,3 @@ def notes_stats(
 ) -> None:
     """Notes published vs the monthly goal; each note's understanding rate vs the goal, lowest first."""
     _run("note stats", {"month": month} if month else {}, None, as_json)
-
-
-def bench_drafting(
-    squad: Annotated[Path, typer.Option(help="CMRC 2018 trial file (read in place).")] = DEFAULT_CMRC,
-    runs: Annotated[int, typer.Option(help="Timed drafts for the latency figure.")] = 100,
-    as_json: AsJson = False,
-) -> None:
-    """Offline drafting latency (p95, 2,000-character source) and number faithfulness on CMRC contexts."""
-    from bench.drafting import run
-
-    run(squad, runs=runs, as_json=as_json)

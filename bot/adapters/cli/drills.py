@@ -18,9 +18,6 @@ incident_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.add_typer(drill_app, name="drill")
     app.add_typer(incident_app, name="incident")
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is not None:
-        bench.command("incidents")(bench_incidents)
 
 
 Lang = Annotated[str | None, typer.Option("--lang", help="Language of the output: zh or en (default: of the text).")]
@@ -37,15 +34,3 @@ def _incident_options(lang: Lang = None) -> None:
 
 
 # ---- bench -------------------------------------------------------------------------------------
-
-
-def bench_incidents(
-    incidents: Annotated[int, typer.Option("--incidents", help="Concurrent incidents.")] = 1000,
-    spread: Annotated[float, typer.Option("--spread", help="Seconds over which their timers fall due.")] = 20.0,
-    replicas: Annotated[int, typer.Option("--replicas", help="Schedulers sharing one database.")] = 2,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """1,000 incident clocks on real APScheduler: every reminder once, worst lateness."""
-    from bench.incidents import run
-
-    run(incidents=incidents, spread_s=spread, replicas=replicas, as_json=as_json)

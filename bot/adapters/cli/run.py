@@ -11,9 +11,6 @@ import typer
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is not None:
-        bench.command("slack")(bench_slack)
 
 
 def run(
@@ -30,7 +27,7 @@ def run(
     health_port: Annotated[int, typer.Option("--health-port", help="Port of /healthz and /readyz.")] = 8080,
 ) -> None:
     """Run the bot: Slack and Feishu (whichever is configured), the scheduler and health endpoints."""
-    from bot.adapters.cli.app import err, services
+    from bot.adapters.cli.context import err, services
     from bot.adapters.runner import RunOptions, Runtime
 
     if slack_mode not in ("socket", "http"):
@@ -56,28 +53,3 @@ def run(
             runtime.wait()
         finally:
             runtime.stop()
-
-
-def bench_slack(
-    events: Annotated[int, typer.Option(help="Signed events to send.")] = 200,
-    senders: Annotated[int, typer.Option(help="Concurrent senders.")] = 20,
-    retries: Annotated[float, typer.Option(help="Share of events redelivered with X-Slack-Retry-Num.")] = 0.1,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the last answer.")] = 600.0,
-    workers: Annotated[int | None, typer.Option(help="Answer workers of the server (PRBOT_SLACK_WORKERS).")] = None,
-    model_delay: Annotated[
-        float, typer.Option("--model-delay", help="Seconds the fake chat model takes per answer (0: offline writer).")
-    ] = 5.0,
-    forms: Annotated[int, typer.Option(help="/prbot cr new commands (forms) sent while the answers run.")] = 20,
-) -> None:
-    """Load run: signed events against HTTP mode and a loopback fake Slack API; ack latency, exactly-once."""
-    from bench.slack_load import run as run_load
-
-    run_load(
-        events=events,
-        senders=senders,
-        retry_share=retries,
-        timeout_s=timeout,
-        workers=workers,
-        model_delay=model_delay,
-        forms=forms,
-    )

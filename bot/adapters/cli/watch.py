@@ -22,14 +22,10 @@ watch_app = typer.Typer(help="舆情预警 / early warning: mentions in, three l
 def register(app: typer.Typer) -> None:
     app.add_typer(watch_app, name="watch")
     app.command("kpi")(kpi)
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is not None:
-        bench.command("watch")(bench_watch)
-        bench.command("watch-sentiment")(bench_watch_sentiment)
 
 
 def _services() -> AbstractContextManager[tuple[Services, Any]]:
-    from bot.adapters.cli.app import guarded_services
+    from bot.adapters.cli.context import guarded_services
 
     return guarded_services()
 
@@ -80,7 +76,7 @@ def watch_replay(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per alert raised.")] = False,
 ) -> None:
     """Replay mentions on a simulated clock through the live rules; nothing is posted or stored."""
-    from bot.adapters.cli.app import load_settings
+    from bot.adapters.cli.context import load_settings
     from handlers.watch.replay import replay_file
     from handlers.watch.sources import SourceError
 
@@ -177,23 +173,3 @@ def kpi(
 
 
 # ---- benchmarks ----------------------------------------------------------------------------------
-
-
-def bench_watch(
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic day.")] = 7,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """A replayed synthetic day with planted crises: alerts per level, false alerts, minutes to alert, throughput."""
-    from bench.watch import run
-    from bot.adapters.cli.app import load_settings
-
-    report = run(as_json=as_json, seed=seed, settings=load_settings())
-    if not report["all_crises_in_time"]:
-        raise typer.Exit(1)
-
-
-def bench_watch_sentiment(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The offline Chinese sentiment packages on the labelled set: accuracy and speed."""
-    from bench.watch_sentiment import run
-
-    run(as_json=as_json)
