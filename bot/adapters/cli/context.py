@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from rich.console import Console
 
 from bot.core import UserError
-from bot.settings import Settings
 
-if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --help stays quick
+if TYPE_CHECKING:  # settings and the app graph are imported only when a command runs: --help stays quick
+    from pydantic_settings import SettingsError
+
     from bot.app import Services
+    from bot.settings import Settings
 
 T = TypeVar("T")
 
@@ -35,6 +36,10 @@ class State:
 
 
 def load_settings() -> Settings:
+    from pydantic_settings import SettingsError
+
+    from bot.settings import Settings
+
     try:
         settings = Settings()
     except SettingsError as exc:
