@@ -4,7 +4,6 @@ one SQLite database, a platform failing for one recipient, and the real APSchedu
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,6 @@ import time_machine
 from sqlmodel import Session, select
 
 from bot.scheduler import Scheduler
-from bot.settings import CheckpointSettings
 from storage.claims import Claim
 from tests.fakes.recording_notifier import RecordingNotifier
 from tests.handlers.crisis_setup import Crisis, at, build, crisis_settings
@@ -145,39 +143,37 @@ def test_a_failed_post_is_retried_for_that_recipient_only(tmp_path: Path) -> Non
         assert Counter(p.destination.channel_id for p in crisis.notifier.posts) == {"C_PR": 2, "U_BOSS": 1, "U_MGR2": 2}
 
 
-def test_real_scheduler_fires_every_timer_once_across_two_replicas(tmp_path: Path) -> None:
+def test_two_replicas_schedule_every_timer_and_each_fires_once(tmp_path: Path) -> None:
+    """Both replicas put every timer on their real scheduler: the one that started the incident at
+    once, the other from the database when it starts and when it sweeps. When both run every job, each
+    timer fires once. The jobs are called directly; no test waits on a scheduler's clock."""
     settings = crisis_settings(tmp_path / "data")
-    # A compressed clock (seconds, not hours) so real APScheduler runs it in the test.
-    settings.incidents.checkpoints = [
-        CheckpointSettings(
-            key="response", name_zh="首次响应", name_en="r", target_minutes=0.02, remind_at_minutes=0.01
-        ),
-        CheckpointSettings(
-            key="analysis", name_zh="深度分析", name_en="a", target_minutes=0.04, remind_at_minutes=0.03
-        ),
-        CheckpointSettings(
-            key="statement", name_zh="官方声明", name_en="s", target_minutes=0.06, remind_at_minutes=0.05
-        ),
-    ]
     notifier = RecordingNotifier()
     a, b = build(settings, notifier), build(settings, notifier)
-    schedulers = [Scheduler(settings.timezone), Scheduler(settings.timezone)]
-    try:
-        for replica, scheduler in zip((a, b), schedulers, strict=True):
-            for provider in replica.providers:
-                scheduler.add_provider(provider)
-        schedulers[0].start()
+    schedulers = [Scheduler(settings.timezone), Scheduler(settings.timezone)]  # never started
+    with time_machine.travel(T0, tick=False) as clock:
+        for provider in a.providers:
+            provider(schedulers[0])
         a.say('事件 start --level 2 "甲"', user="slack:U_PR")  # scheduled live on replica a
-        schedulers[1].start()  # replica b finds it in the database at start
+        first = {f"crisis-timer:{t.id}" for t in a.timer_rows()}
+        for provider in b.providers:
+            provider(schedulers[1])  # replica b finds them in the database at start
         a.say('事件 start --level 5 "乙"', user="slack:U_PR")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if all(t.status != "pending" for t in a.timer_rows()):
-                break
-            time.sleep(0.1)
-    finally:
-        for scheduler in schedulers:
-            scheduler.shutdown()
+        every = {f"crisis-timer:{t.id}" for t in a.timer_rows()}
+        assert len(first) == 3 * 2 and len(every) == 2 * len(first)  # a reminder and a deadline per checkpoint
+        assert every <= set(schedulers[0].job_ids())
+        assert first <= set(schedulers[1].job_ids()) and not (every - first) & set(schedulers[1].job_ids())
+        assert "crisis-timers-sweep" in schedulers[1].job_ids()
+
+        clock.move_to(T0 + timedelta(hours=5))  # every deadline has passed
+        b.timers.sweep()  # b's sweep finds what a wrote after b started
+        assert every <= set(schedulers[1].job_ids())
+        ids = sorted(int(job.rsplit(":", 1)[1]) for job in every)
+        runs = [threading.Thread(target=lambda r=r: [r.timers.run_job(i) for i in ids]) for r in (a, b)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
     assert all(t.status == "fired" for t in a.timer_rows())
     counts = deliveries(notifier)
     opening = sum(1 for p in notifier.posts if "🚨" in p.reply.text)
