@@ -98,9 +98,11 @@ def run(squad: Path, runs: int = 100, as_json: bool = False) -> dict:
                         {"context": index, "kind": kind, "text": variant.text, "claims": [i.claim for i in issues]}
                     )
 
+    demo = demo_headlines(drafter, catalog)
+    checks = compliance(drafter.rulebook)
     report = {
-        "demo_headlines": demo_headlines(drafter, catalog),
-        "compliance": compliance(drafter.rulebook),
+        "demo_headlines": demo,
+        "compliance": checks,
         "source_chars": len(source),
         "runs": runs,
         "warmup_ms": round(warmup_ms, 1),
@@ -131,8 +133,8 @@ def run(squad: Path, runs: int = 100, as_json: bool = False) -> dict:
         )
         for offender in offenders:
             print(f"  ✗ context {offender['context']} {offender['kind']}: {offender['text']} {offender['claims']}")
-        print_compliance(report["compliance"])
-        print_demo(report["demo_headlines"])
+        print_compliance(checks)
+        print_demo(demo)
     return report
 
 
