@@ -1,7 +1,8 @@
 """The change-request rule (需求变更规则), as plain functions every entry point shares.
 
-Big changes must be raised at least 15 days before they take effect; a later one is accepted but
-marked late (未提前15天) and needs a manager's override to be approved. Days are counted in the
+Big changes must be raised a number of days before they take effect (``PRBOT_CHANGE_NOTICE_DAYS``,
+15 by default); a later one is accepted but marked late (未提前N天) and needs a manager's override
+to be approved. Small ones are handled together on the digest's weekday (``PRBOT_DIGEST_DAY``). Days are counted in the
 team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 in Beijing on the
 2nd is made on the 2nd, even though it is still the 1st in UTC.
 """
@@ -15,14 +16,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import UserError
-from handlers.changes.strings import t
-from storage.changes import TITLE_MAX
+from bot.settings import Settings
+from handlers.changes.strings import rule_values, t
+from storage.changes import STATUSES, TITLE_MAX
 from storage.text import clean_value
 
 # A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
 EFFECTIVE_HORIZON_DAYS = 730
 
-NOTICE_DAYS = 15
+NOTICE_DAYS = 15  # the default of PRBOT_CHANGE_NOTICE_DAYS
 DESCRIPTION_MAX = 5000
 FIELD_MAX = 200
 
@@ -55,6 +57,25 @@ class InvalidValue(UserError):
 
 
 @dataclass(frozen=True)
+class ChangeRule:
+    """The rule's values, from settings: the notice a big change needs and the digest's weekday."""
+
+    notice_days: int = NOTICE_DAYS
+    digest_day: str = "wed"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChangeRule:
+        return cls(settings.change.notice_days, settings.digest.day)
+
+    def is_late(self, size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) -> bool:
+        return size == "big" and notice_days(submitted_at, effective, tz) < self.notice_days
+
+    def say(self, key: str, lang: str, /, **values: object) -> str:
+        """A text of the catalogue with the rule's values filled in (未提前{notice}天, 每{digest_day})."""
+        return t(key, lang, **rule_values(self.notice_days, self.digest_day, lang), **values)
+
+
+@dataclass(frozen=True)
 class ChangeInput:
     title: str
     size: str
@@ -74,15 +95,20 @@ def notice_days(submitted_at: datetime, effective: date, tz: ZoneInfo) -> int:
     return (effective - local_date(submitted_at, tz)).days
 
 
-def is_late(size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) -> bool:
-    return size == "big" and notice_days(submitted_at, effective, tz) < NOTICE_DAYS
-
-
-def parse_size(value: object, lang: str) -> str:
+def parse_size(value: object, lang: str, rule: ChangeRule) -> str:
     size = _SIZES.get(str(value or "").strip().lower())
     if size is None:
-        raise InvalidValue(t("bad_size", lang, value=str(value or "").strip()))
+        raise InvalidValue(rule.say("bad_size", lang, value=str(value or "").strip()))
     return size
+
+
+def parse_statuses(text: str, lang: str) -> list[str]:
+    """``submitted,approved`` → the statuses, each checked."""
+    statuses = [part.strip().lower() for part in text.split(",") if part.strip()]
+    for status in statuses:
+        if status not in STATUSES:
+            raise InvalidValue(t("bad_status", lang, value=status))
+    return statuses
 
 
 def parse_date(value: object, lang: str, field: str = "effective") -> date:
@@ -100,7 +126,9 @@ def parse_date(value: object, lang: str, field: str = "effective") -> date:
     raise InvalidValue(t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip()))
 
 
-def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
+def validate(
+    values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str, rule: ChangeRule
+) -> ChangeInput:
     """Check every field at once and report all problems together, so a form is fixed in one go."""
     problems: list[str] = []
     values = {name: clean_value(value) for name, value in values.items()}  # no control characters
@@ -111,7 +139,7 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
         problems.append(t("title_too_long", lang, max=TITLE_MAX, length=len(title)))
     size = ""
     try:
-        size = parse_size(values.get("size"), lang)
+        size = parse_size(values.get("size"), lang, rule)
     except InvalidValue as exc:
         problems.append(str(exc))
     effective: date | None = None
