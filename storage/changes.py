@@ -15,12 +15,11 @@ from sqlalchemy import Column, Text, case, insert, text, update
 from sqlalchemy.engine import Engine as Engine  # re-exported: handlers name the type without sqlalchemy
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
+from storage.change_fields import OPEN_STATUSES as OPEN_STATUSES
+from storage.change_fields import SIZES as SIZES
+from storage.change_fields import STATUSES as STATUSES
+from storage.change_fields import TITLE_MAX as TITLE_MAX
 from storage.library import utcnow
-
-SIZES = ("big", "small")
-STATUSES = ("submitted", "approved", "rejected", "done", "withdrawn")
-OPEN_STATUSES = ("submitted", "approved")
-TITLE_MAX = 200
 
 
 class ChangeRequest(SQLModel, table=True):

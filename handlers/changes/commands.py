@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from bot.commands import Args, Context, Flags, Group, Lang, Positional, Rest, Text, command
 from bot.core import Action, Reply, Request, UserError
-from handlers.changes import rules
+from handlers.changes import parse
 from handlers.changes.render import as_dict, card, card_line, creation_reply, decide_form, new_form
 from handlers.changes.strings import t
 
@@ -178,9 +178,9 @@ class ChangeCommands:
     def list(self, ctx: Context, args: ListArgs) -> Reply:
         """List change requests (newest first)."""
         lang = ctx.lang
-        statuses = rules.parse_statuses(args.status, lang)
-        since = rules.parse_date(args.since, lang, "since") if args.since else None
-        size = rules.parse_size(args.size, lang, self.service.rule) if args.size else None
+        statuses = parse.parse_statuses(args.status, lang)
+        since = parse.parse_date(args.since, lang, "since") if args.since else None
+        size = parse.parse_size(args.size, lang, self.service.rule) if args.size else None
         mine = ctx.user if args.mine else None
         shown = self.service.list(statuses, since, size, mine, limit=args.limit)
         items = [as_dict(item) for item in shown]
@@ -272,7 +272,7 @@ class ChangeCommands:
     def digest(self, ctx: Context, args: DigestArgs) -> Reply:
         """Preview the weekly change-request digest (of the week of DATE; default the next one)."""
         lang = args.lang or "zh"  # a date says nothing about the reader's language
-        day = rules.parse_date(args.date, lang, "date") if args.date else None
+        day = parse.parse_date(args.date, lang, "date") if args.date else None
         reply = self.digest_desk.preview(day, lang)
         reply.private = True
         return reply

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core import Button, Form, FormField, Reply
-from handlers.changes.rules import ChangeRule
 from handlers.changes.strings import t
 
 if TYPE_CHECKING:
+    from handlers.changes.rules import ChangeRule
     from storage.changes import ChangeComment, ChangeRequest
 
 

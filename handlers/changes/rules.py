@@ -2,14 +2,14 @@
 
 Big changes must be raised a number of days before they take effect (``PRBOT_CHANGE_NOTICE_DAYS``,
 15 by default); a later one is accepted but marked late (未提前N天) and needs a manager's override
-to be approved. Small ones are handled together on the digest's weekday (``PRBOT_DIGEST_DAY``). Days are counted in the
-team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 in Beijing on the
-2nd is made on the 2nd, even though it is still the 1st in UTC.
+to be approved. Small ones are handled together on the digest's weekday (``PRBOT_DIGEST_DAY``).
+Days are counted in the team's calendar (Asia/Shanghai by default), not in UTC: a request made at
+07:30 in Beijing on the 2nd is made on the 2nd, even though it is still the 1st in UTC. Values as
+people write them (sizes, dates) are read in ``parse``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core import UserError
 from bot.settings import Settings
+from handlers.changes.parse import InvalidValue, parse_date, parse_size
 from handlers.changes.strings import rule_values, t
-from storage.changes import STATUSES, TITLE_MAX
+from storage.change_fields import TITLE_MAX
 from storage.text import clean_value
 
 # A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
@@ -27,19 +28,6 @@ EFFECTIVE_HORIZON_DAYS = 730
 NOTICE_DAYS = 15  # the default of PRBOT_CHANGE_NOTICE_DAYS
 DESCRIPTION_MAX = 5000
 FIELD_MAX = 200
-
-_SIZES = {
-    "big": "big",
-    "large": "big",
-    "大": "big",
-    "大变更": "big",
-    "大需求": "big",
-    "small": "small",
-    "小": "small",
-    "小变更": "small",
-    "小需求": "small",
-}
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 class InvalidChange(UserError):
@@ -50,10 +38,6 @@ class InvalidChange(UserError):
         super().__init__(
             t("invalid_change", lang, problems="；".join(problems) if lang == "zh" else "; ".join(problems))
         )
-
-
-class InvalidValue(UserError):
-    """One value is wrong (a size, a date); the message says which and how to write it."""
 
 
 @dataclass(frozen=True)
@@ -93,37 +77,6 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 def notice_days(submitted_at: datetime, effective: date, tz: ZoneInfo) -> int:
     """Whole calendar days between the submission day and the effective day, in the team's time zone."""
     return (effective - local_date(submitted_at, tz)).days
-
-
-def parse_size(value: object, lang: str, rule: ChangeRule) -> str:
-    size = _SIZES.get(str(value or "").strip().lower())
-    if size is None:
-        raise InvalidValue(rule.say("bad_size", lang, value=str(value or "").strip()))
-    return size
-
-
-def parse_statuses(text: str, lang: str) -> list[str]:
-    """``submitted,approved`` → the statuses, each checked."""
-    statuses = [part.strip().lower() for part in text.split(",") if part.strip()]
-    for status in statuses:
-        if status not in STATUSES:
-            raise InvalidValue(t("bad_status", lang, value=status))
-    return statuses
-
-
-def parse_date(value: object, lang: str, field: str = "effective") -> date:
-    """A date from text (2026-12-20, 2026/12/20, 2026年12月20日) or a spreadsheet cell."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    match = _DATE.match(str(value or ""))
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    raise InvalidValue(t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip()))
 
 
 def validate(

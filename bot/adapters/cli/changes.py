@@ -101,7 +101,7 @@ def cr_export(
 ) -> None:
     """Export the table (imports back unchanged)."""
     from bot.adapters.cli.app import guarded_services
-    from handlers.changes import rules
+    from handlers.changes import parse
     from handlers.changes.strings import t
     from handlers.changes.table import export_table
 
@@ -110,8 +110,8 @@ def cr_export(
         tz = ZoneInfo(svc.settings.timezone)
 
         def run() -> int:
-            statuses = rules.parse_statuses(status, lang)
-            since_at = datetime.combine(rules.parse_date(since, lang, "since"), time(0), tzinfo=tz) if since else None
+            statuses = parse.parse_statuses(status, lang)
+            since_at = datetime.combine(parse.parse_date(since, lang, "since"), time(0), tzinfo=tz) if since else None
             return export_table(svc.engine, path, tz, statuses, since_at)
 
         count = attempt(run)
@@ -131,13 +131,13 @@ def digest_chart(
 ) -> None:
     """Write the chart of the digest `digest preview` shows (weekly volume and late share) to a PNG."""
     from bot.adapters.cli.app import guarded_services
-    from handlers.changes import rules
+    from handlers.changes import parse
     from handlers.changes.digest_job import DigestDesk
 
     lang = "en" if lang.lower().startswith("en") else "zh"
     with guarded_services() as (svc, attempt):
         desk = DigestDesk(svc.engine, svc.settings, svc.notifiers)
-        day = attempt(lambda: rules.parse_date(date_text, lang, "date")) if date_text else None
+        day = attempt(lambda: parse.parse_date(date_text, lang, "date")) if date_text else None
         reply = attempt(lambda: desk.preview(day, lang))
     path.write_bytes(reply.files[0].content)
     _print(f"chart → {path}")
