@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.core import UserError
 from handlers.changes.strings import t
 from storage.change_fields import STATUSES
 
-if TYPE_CHECKING:
-    from handlers.changes.rules import ChangeRule
+
+class RuleText(Protocol):
+    """The rule's texts with its values filled in (``handlers.changes.rules.ChangeRule``)."""
+
+    def say(self, key: str, lang: str, /, **values: object) -> str: ...
+
 
 _SIZES = {
     "big": "big",
@@ -32,7 +36,7 @@ class InvalidValue(UserError):
     """One value is wrong (a size, a date); the message says which and how to write it."""
 
 
-def parse_size(value: object, lang: str, rule: ChangeRule) -> str:
+def parse_size(value: object, lang: str, rule: RuleText) -> str:
     size = _SIZES.get(str(value or "").strip().lower())
     if size is None:
         raise InvalidValue(rule.say("bad_size", lang, value=str(value or "").strip()))

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import messages as msg
 from bot.adapters.cli import log_file as cli_logging
 from bot.adapters.cli import run as run_cli
+from bot.adapters.cli.changes import Terminal
 from bot.adapters.cli.changes import register as register_changes
 from bot.adapters.cli.draft import register as register_drafting
 from bot.adapters.cli.drills import register as register_drills
@@ -45,7 +46,6 @@ bench_app = typer.Typer(help="Benchmarks (run on purpose; they print figures).",
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 run_cli.register(app)  # prbot run, prbot bench slack
-register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
 register_drafting(app)  # prbot draft …, check, personas, note …, notes stats, bench drafting
 register_drills(app)  # prbot drill …, prbot incident …, prbot bench incidents
 register_watch(app)  # prbot watch …, prbot kpi, prbot case used-in-bid, prbot bench watch
@@ -474,6 +474,11 @@ def run_registry_command(
         raise typer.Exit(code)
 
 
+# prbot cr import|export, prbot digest chart, prbot bench digest; handed what they need from here.
+register_changes(
+    app,
+    Terminal(guarded_services, cli_user, lambda text: err.print(text, highlight=False, markup=False, soft_wrap=True)),
+)
 add_commands(app, describe(command_classes()), run_registry_command)  # every chat command, e.g. prbot cr add
 
 

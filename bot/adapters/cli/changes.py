@@ -8,12 +8,20 @@ from the registry into the same ``cr`` and ``digest`` sub-apps (bot/adapters/cli
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 cr_app = typer.Typer(
     help="需求变更管理表 / the change-request table: big changes need notice (PRBOT_CHANGE_NOTICE_DAYS), "
@@ -30,7 +38,30 @@ AsUser = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
+Attempt = Callable[[Callable[[], Any]], Any]  # runs an action; a UserError becomes one line and exit 2
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """What these commands take from the CLI app, handed in by it (so this module never imports it)."""
+
+    services: Callable[[], AbstractContextManager[tuple[Services, Attempt]]]  # the app, guarded
+    user: Callable[[Settings, str | None], str]  # who is typing (--as, PRBOT_CLI_USER, cli:<OS user>)
+    error: Callable[[str], None]  # one line on stderr, exactly as given
+
+
+class _Registered:
+    terminal: Terminal | None = None
+
+
+def _terminal() -> Terminal:
+    if _Registered.terminal is None:
+        raise RuntimeError("bot.adapters.cli.changes.register(app, terminal) was not called")
+    return _Registered.terminal
+
+
+def register(app: typer.Typer, terminal: Terminal) -> None:
+    _Registered.terminal = terminal
     app.add_typer(cr_app, name="cr")
     app.add_typer(digest_app, name="digest")
     bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
@@ -42,12 +73,6 @@ def _print(text: str) -> None:
     """Exactly the text (no wrapping or markup)."""
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
-
-
-def _error(text: str) -> None:
-    from bot.adapters.cli.app import err
-
-    err.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @cr_app.callback()
@@ -66,20 +91,20 @@ def cr_import(
     as_user: AsUser = None,
 ) -> None:
     """Import rows; bad rows are reported by row number and the good ones imported together."""
-    from bot.adapters.cli.app import cli_user, guarded_services
     from handlers.changes.rules import ChangeRule
     from handlers.changes.service import utcnow
     from handlers.changes.strings import t
     from handlers.changes.table import import_table
 
     lang = _LANG["value"]
+    terminal = _terminal()
     if not path.is_file():
-        _error(t("import_bad_file", lang, name=str(path), reason="not found"))
+        terminal.error(t("import_bad_file", lang, name=str(path), reason="not found"))
         raise typer.Exit(2)
-    with guarded_services() as (svc, attempt):
+    with terminal.services() as (svc, attempt):
         settings = svc.settings
         tz = ZoneInfo(settings.timezone)
-        user = cli_user(settings, as_user)
+        user = terminal.user(settings, as_user)
         rule = ChangeRule.from_settings(settings)
         report = attempt(lambda: import_table(svc.engine, path, user, tz, utcnow(), lang, rule=rule))
     _print(t("import_summary", lang, imported=report.imported, skipped=len(report.skipped), bad=len(report.bad)))
@@ -88,7 +113,7 @@ def cr_import(
     for row, problem in report.skipped:
         _print("  " + t("import_row", lang, row=row, problem=problem))
     for row, problem in report.bad:
-        _error("  ✗ " + t("import_row", lang, row=row, problem=problem))
+        terminal.error("  ✗ " + t("import_row", lang, row=row, problem=problem))
     if report.bad:
         raise typer.Exit(1)
 
@@ -100,13 +125,12 @@ def cr_export(
     since: Annotated[str | None, typer.Option("--since", help="Submitted on or after YYYY-MM-DD.")] = None,
 ) -> None:
     """Export the table (imports back unchanged)."""
-    from bot.adapters.cli.app import guarded_services
     from handlers.changes import parse
     from handlers.changes.strings import t
     from handlers.changes.table import export_table
 
     lang = _LANG["value"]
-    with guarded_services() as (svc, attempt):
+    with _terminal().services() as (svc, attempt):
         tz = ZoneInfo(svc.settings.timezone)
 
         def run() -> int:
@@ -130,12 +154,11 @@ def digest_chart(
     lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
 ) -> None:
     """Write the chart of the digest `digest preview` shows (weekly volume and late share) to a PNG."""
-    from bot.adapters.cli.app import guarded_services
     from handlers.changes import parse
     from handlers.changes.digest_job import DigestDesk
 
     lang = "en" if lang.lower().startswith("en") else "zh"
-    with guarded_services() as (svc, attempt):
+    with _terminal().services() as (svc, attempt):
         desk = DigestDesk(svc.engine, svc.settings, svc.notifiers)
         day = attempt(lambda: parse.parse_date(date_text, lang, "date")) if date_text else None
         reply = attempt(lambda: desk.preview(day, lang))
