@@ -144,8 +144,8 @@ def change_status(
 def insert_rows(*, session: Session, rows: Sequence[tuple[Row, Sequence[Row]]]) -> None:
     """Requests (with or without an ``id``) and their comments as batched INSERTs: plain column
     values, since 10,000 ORM objects cost seconds. RETURNING (in parameter order) gives the new ids
-    the comments point to. Explicit ids move PostgreSQL's sequence past them, so the next request
-    made in chat does not collide."""
+    the comments point to. Explicit ids move PostgreSQL's sequence past them first, so neither the
+    rows without an id nor the next request made in chat collide with them."""
     if not rows:
         return
     requests = ChangeRequest.__table__  # type: ignore[attr-defined]
@@ -153,6 +153,13 @@ def insert_rows(*, session: Session, rows: Sequence[tuple[Row, Sequence[Row]]]) 
     without_id = [{k: v for k, v in request.items() if k != "id"} for request, _ in rows if request["id"] is None]
     if with_id:
         session.execute(insert(requests), with_id)
+        if session.get_bind().dialect.name == "postgresql":  # before the rows without an id take theirs
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('change_requests', 'id'), "
+                    "(SELECT COALESCE(MAX(id), 1) FROM change_requests))"
+                )
+            )
     new_ids: list[int] = []
     if without_id:
         result = session.execute(insert(requests).returning(requests.c.id, sort_by_parameter_order=True), without_id)
@@ -164,13 +171,6 @@ def insert_rows(*, session: Session, rows: Sequence[tuple[Row, Sequence[Row]]]) 
         comment_rows += [{**comment, "request_id": request_id} for comment in comments]
     if comment_rows:
         session.execute(insert(ChangeComment.__table__), comment_rows)  # type: ignore[attr-defined]
-    if with_id and session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('change_requests', 'id'), "
-                "(SELECT COALESCE(MAX(id), 1) FROM change_requests))"
-            )
-        )
 
 
 def open_requests(
