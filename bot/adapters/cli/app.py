@@ -53,7 +53,7 @@ register_watch(app)  # prbot watch …, prbot kpi, prbot case used-in-bid, prbot
 T = TypeVar("T")
 console = Console(soft_wrap=True)  # a pipe or CI log gets whole lines, not 80-column cuts
 err = Console(stderr=True, soft_wrap=True)
-DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "demo" / "library"
+DEMO_LIBRARY = Path(__file__).resolve().parents[3] / "demo" / "library"
 DEMO_QUESTIONS = (
     "有没有金融行业用智能客服降本的案例？",
     "Do we have a hospital case?",
