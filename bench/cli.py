@@ -165,3 +165,15 @@ def bench_watch_sentiment(as_json: Annotated[bool, typer.Option("--json")] = Fal
     from bench.watch_sentiment import run
 
     run(as_json=as_json)
+
+
+@bench_app.command("digest")
+def bench_digest(
+    requests: Annotated[int, typer.Option(help="Change requests in the table for the digest build.")] = 10_000,
+    rows: Annotated[int, typer.Option(help="Rows in the XLSX for the import.")] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Digest build time over N change requests (target ≤ 1 s) and `prbot cr import` of an N-row XLSX (≤ 10 s)."""
+    from bench.digest import run
+
+    run(requests=requests, rows=rows, as_json=as_json)

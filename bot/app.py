@@ -146,7 +146,7 @@ def register_capabilities(services: Services) -> None:
     from handlers.ask import feedback as feedback_handler
     from handlers.ask.commands import AskCommands
     from handlers.ask.service import AskService
-    from handlers.changes import digest
+    from handlers.changes import digest_job
     from handlers.changes.commands import ChangeCommands
     from handlers.changes.service import ChangeService
     from handlers.crisis import wiring as crisis_wiring
@@ -163,12 +163,9 @@ def register_capabilities(services: Services) -> None:
         return with_bid_button(with_feedback_buttons(reply, lang), lang)
 
     router.scan(AskCommands(AskService(services.answerer, settings.retrieval), decorate=decorate))
-    calendar = digest.calendar_from(settings)
-    changes = ChangeCommands(
-        ChangeService(engine, settings), lambda day, lang: digest.preview_digest(engine, calendar, day, lang)
-    )
-    router.scan(changes)
-    digest.schedule(engine, settings, services.notifiers, services.job_providers)
+    digest_desk = digest_job.DigestDesk(engine, settings, services.notifiers)
+    router.scan(ChangeCommands(ChangeService(engine, settings), digest_desk))
+    digest_job.schedule(engine, settings, services.notifiers, services.job_providers)
     drill_service = crisis_wiring.register(router, engine, settings, services.notifiers, services.job_providers)
     drafts = DraftService(
         engine, settings, services.chat_model, lambda topic, lang: _document_for(services, topic, lang)

@@ -285,6 +285,23 @@ class DrillSettings(BaseModel):
     improvement_target: float = 0.5  # the team's goal: proficiency up 50% on the first drill
 
 
+class ChangeSettings(BaseModel):
+    """The change-request rule (需求变更规则): how much notice a big change needs."""
+
+    # A big change raised with fewer days' notice than this is accepted but marked late (未提前N天).
+    notice_days: int = 15
+
+    @field_validator("notice_days")
+    @classmethod
+    def _sensible_notice(cls, value: int) -> int:
+        if not 1 <= value <= 365:
+            raise ValueError(
+                f"{value} is not a notice period: give the days' notice a big change needs, "
+                "a whole number from 1 to 365 (default 15) / 大变更需提前的天数，1 到 365 的整数（默认 15）"
+            )
+        return value
+
+
 class DigestSettings(BaseModel):
     """The weekly change-request digest (需求变更周报): when, where, and how hard to retry."""
 
@@ -418,6 +435,7 @@ class Settings(BaseSettings):
     drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     feishu: FeishuSettings = Field(default_factory=FeishuSettings)
+    change: ChangeSettings = Field(default_factory=ChangeSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)

@@ -1,4 +1,4 @@
-"""Notifiers for proactive posts without starting any listener (``prbot digest --send-now`` etc.)."""
+"""Notifiers for proactive posts without starting any listener (``prbot digest send`` etc.)."""
 
 from __future__ import annotations
 

@@ -3,27 +3,20 @@ the CLI and the conversation layer; the buttons and forms of a change request.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Protocol
 
 from pydantic import Field, field_validator
 
 from bot.commands import Args, Context, Flags, Group, Lang, Positional, Rest, Text, command
 from bot.core import Action, Reply, Request, UserError
-from handlers.changes import rules
-from handlers.changes.service import (
-    ChangeRequest,
-    ChangeService,
-    as_dict,
-    card,
-    card_line,
-    creation_reply,
-    decide_form,
-    new_form,
-    parse_statuses,
-)
+from handlers.changes import parse
+from handlers.changes.render import as_dict, card, card_line, creation_reply, decide_form, new_form
 from handlers.changes.strings import t
+
+if TYPE_CHECKING:  # the service (and the database) only when the app runs, never for help
+    from handlers.changes.service import ChangeService
+    from storage.changes import ChangeRequest
 
 CR = Group(
     "cr",
@@ -33,14 +26,26 @@ CR = Group(
 )
 DIGEST = Group(
     "digest",
-    "需求变更周报：预览下一期（或某一天那一期）",
-    "the weekly change-request digest: preview the next one (or that of a date)",
+    "需求变更周报：预览下一期（或某一天那一期），或现在就发送本周这一期",
+    "the weekly change-request digest: preview the next one (or that of a date), or post this week's now",
     aliases=("周报",),
     default="preview",
 )
 LIST_LIMIT = 30
-# The digest text for the week of a day (None: the next digest), as a Reply with its chart.
-DigestPreview = Callable[[date | None, str], Reply]
+
+
+class DigestDesk(Protocol):
+    """The digest as people ask for it (``handlers.changes.digest_job.DigestDesk``)."""
+
+    def preview(self, day: date | None, lang: str) -> Reply:
+        """The digest for the week of ``day`` (None: the next one), with its chart."""
+        ...
+
+    def send_now(self, lang: str) -> Reply:
+        """This week's digest posted now, once per channel; what happened per channel."""
+        ...
+
+
 _YES = {"yes", "y", "true", "1", "是", "override", "特批"}
 
 RequestId = Annotated[int, Positional(), Field(ge=1, le=2**31 - 1, description="The request's number, e.g. 12.")]
@@ -53,7 +58,7 @@ class NewArgs(Args):
 
 class AddArgs(Args):
     title: Annotated[str, Text(), Field(min_length=1, description="What changes, at most 200 characters.")]
-    size: Annotated[str, Field(description="big (大变更, 15 days' notice) or small (小变更, handled weekly).")]
+    size: Annotated[str, Field(description="big (大变更, needs the rule's notice) or small (小变更, handled weekly).")]
     effective: Annotated[str, Flags("--effective-date"), Field(description="Effective date, YYYY-MM-DD.")]
     description: Annotated[str, Text(), Flags("--desc"), Field(description="Details.")] = ""
     team: Annotated[str, Field(description="The requesting team.")] = ""
@@ -89,10 +94,20 @@ class DecideArgs(Args):
     lang: Lang = None
 
 
+class SendArgs(Args):
+    lang: Lang = None
+
+
 class DigestArgs(Args):
-    date: Annotated[str | None, Positional(), Field(description="A day in the digest's week, YYYY-MM-DD.")] = None
+    date: Annotated[
+        str | None, Positional(), Flags("--date"), Field(description="A day in the digest's week, YYYY-MM-DD.")
+    ] = None
+    # ``digest 2026-12-02 en`` in chat, ``--lang en`` too (the second spelling is the CLI's option).
     lang: Annotated[
-        Literal["zh", "en"] | None, Positional(), Field(description="Language of the digest: zh or en.")
+        Literal["zh", "en"] | None,
+        Positional(),
+        Flags("--lang"),
+        Field(description="Language of the digest: zh or en."),
     ] = None
 
     @field_validator("lang", mode="before")
@@ -107,9 +122,9 @@ class ChangeCommands:
     groups = (CR, DIGEST)
     actions: ClassVar[dict[str, str]] = {"cr": "on_action"}
 
-    def __init__(self, service: ChangeService, preview: DigestPreview) -> None:
+    def __init__(self, service: ChangeService, digest: DigestDesk) -> None:
         self.service = service
-        self.preview_digest = preview
+        self.digest_desk = digest
 
     @command(
         CR,
@@ -121,12 +136,12 @@ class ChangeCommands:
     )
     def new(self, ctx: Context, args: NewArgs) -> Reply:
         """Open the form to submit a change request."""
-        return Reply(text=t("form_title", ctx.lang), form=new_form(ctx.lang), private=True)
+        return Reply(text=t("form_title", ctx.lang), form=new_form(ctx.lang, self.service.rule), private=True)
 
     @command(
         CR,
         "add",
-        zh="提交需求变更（大变更须提前15天）",
+        zh="提交需求变更（大变更须按规定天数提前提出）",
         aliases=("提交",),
         effects=True,
         slots=("title", "size", "effective"),
@@ -151,7 +166,7 @@ class ChangeCommands:
         }
         source = "cli" if ctx.request.platform == "console" else "chat"
         created = self.service.create(values, ctx.user, ctx.lang, source=source)
-        return creation_reply(self.service, created, ctx.lang)
+        return self._created(created, ctx.lang)
 
     @command(
         CR,
@@ -163,9 +178,9 @@ class ChangeCommands:
     def list(self, ctx: Context, args: ListArgs) -> Reply:
         """List change requests (newest first)."""
         lang = ctx.lang
-        statuses = parse_statuses(args.status, lang)
-        since = rules.parse_date(args.since, lang, "since") if args.since else None
-        size = rules.parse_size(args.size, lang) if args.size else None
+        statuses = parse.parse_statuses(args.status, lang)
+        since = parse.parse_date(args.since, lang, "since") if args.since else None
+        size = parse.parse_size(args.size, lang, self.service.rule) if args.size else None
         mine = ctx.user if args.mine else None
         shown = self.service.list(statuses, since, size, mine, limit=args.limit)
         items = [as_dict(item) for item in shown]
@@ -173,7 +188,7 @@ class ChangeCommands:
             return Reply(text=t("list_empty", lang), private=True, data={"items": items})
         total = self.service.count(statuses, since, size, mine) if len(shown) == args.limit else len(shown)
         lines = [t("list_header", lang, count=total)]
-        lines += [f"• {card_line(item, lang)}" for item in shown]
+        lines += [f"• {card_line(item, lang, self.service.rule)}" for item in shown]
         if total > len(shown):
             lines.append(t("list_more", lang, more=total - len(shown)))
         return Reply(text="\n".join(lines), private=True, data={"items": items})
@@ -247,7 +262,6 @@ class ChangeCommands:
         "preview",
         zh="预览需求变更周报（digest [YYYY-MM-DD] [en]）",
         aliases=("预览",),
-        cli=False,  # `prbot digest --preview|--send-now` is the operator's command
         examples=(
             "这周的变更周报发我看看",
             "给我看一下这周的需求变更周报",
@@ -258,10 +272,23 @@ class ChangeCommands:
     def digest(self, ctx: Context, args: DigestArgs) -> Reply:
         """Preview the weekly change-request digest (of the week of DATE; default the next one)."""
         lang = args.lang or "zh"  # a date says nothing about the reader's language
-        day = rules.parse_date(args.date, lang, "date") if args.date else None
-        reply = self.preview_digest(day, lang)
+        day = parse.parse_date(args.date, lang, "date") if args.date else None
+        reply = self.digest_desk.preview(day, lang)
         reply.private = True
         return reply
+
+    @command(
+        DIGEST,
+        "send",
+        zh="现在就发送本周的需求变更周报（经理；每个频道只发一次）",
+        aliases=("发送", "send-now"),
+        effects=True,
+        examples=("现在就把这周的变更周报发出去", "send this week's change digest now"),
+    )
+    def send(self, ctx: Context, args: SendArgs) -> Reply:
+        """Post this week's change-request digest now (managers; still once per channel)."""
+        self.service.require_manager(ctx.user, ctx.lang)
+        return self.digest_desk.send_now(ctx.lang)
 
     # ---- buttons and forms
 
@@ -274,11 +301,11 @@ class ChangeCommands:
         kind = parts[1] if len(parts) > 1 else ""
         if kind == "create":
             created = self.service.create(action.values, request.user_id, lang, source="chat")
-            return creation_reply(self.service, created, lang)
+            return self._created(created, lang)
         if kind in ("approve", "reject") and len(parts) == 3 and parts[2].isdigit():
             self.service.require_manager(request.user_id, lang)
             target = self.service.get(int(parts[2]), lang)
-            return Reply(text="", form=decide_form(kind, target, lang), private=True)
+            return Reply(text="", form=decide_form(kind, target, lang, self.service.rule), private=True)
         if kind == "decide" and len(parts) == 4 and parts[3].isdigit():
             request_id, comment = int(parts[3]), action.values.get("comment", "")
             if parts[2] == "approve":
@@ -289,8 +316,13 @@ class ChangeCommands:
             return self._changed(changed, parts[2], lang)
         raise UserError(t("unknown_subcommand", lang, name=action.action))
 
+    def _created(self, created: ChangeRequest, lang: str) -> Reply:
+        service = self.service
+        return creation_reply(created, lang, service.rule, service.tz, service.next_digest_date())
+
     def _card(self, found: ChangeRequest, lang: str) -> Reply:
-        reply = card(found, self.service.comments(found.id), lang, self.service.tz)  # type: ignore[arg-type]
+        comments = self.service.comments(found.id) if found.id is not None else []
+        reply = card(found, comments, lang, self.service.tz, self.service.rule)
         reply.data = {"item": as_dict(found)}
         return reply
 

@@ -8,20 +8,22 @@ a Feishu card or plain text.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import logging
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from bot.core import Attachment, Notifier, Reply, UserError
+from bot.core import Attachment, Reply, UserError
 from bot.settings import Settings
 from handlers.changes.digest_calendar import DigestCalendar, Slot
-from handlers.changes.digest_chart import WeekCount, render_chart
+from handlers.changes.digest_chart import ChartLabels, WeekCount, render_chart
+from handlers.changes.rules import ChangeRule
 from handlers.changes.strings import t
-from storage.changes import ChangeRequest, created_between, late_between, open_requests
+from storage.changes import ChangeRequest, Engine, created_between, late_between, open_requests
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
 
 LIST_LIMIT = 20  # per section, so a digest of thousands of requests still fits one message
 WEEKS = 5  # this week and the previous four
@@ -43,6 +45,8 @@ def build_digest(
     late_since: datetime | None = None,
     note_shift: bool = True,
     retried: bool = False,
+    *,
+    rule: ChangeRule,
 ) -> Reply:
     """The digest of ``slot`` with everything known at ``as_of`` (its post time, or later if delayed).
     A delayed digest says why: the bot was offline, or (``retried``) a replica tried on time and failed.
@@ -52,14 +56,14 @@ def build_digest(
     assert isinstance(tz, ZoneInfo)
     today = as_of.astimezone(tz).date()
     week_start = late_since or as_of - timedelta(days=7)
-    with Session(engine) as session:
-        small_count, small = open_requests(session, "small", as_of, LIST_LIMIT)
-        big_count, big = open_requests(session, "big", as_of, LIST_LIMIT)
-        late_count, late = late_between(session, week_start, as_of, LIST_LIMIT)
+    with session_scope(engine) as session:
+        small_count, small = open_requests(session=session, size="small", created_before=as_of, limit=LIST_LIMIT)
+        big_count, big = open_requests(session=session, size="big", created_before=as_of, limit=LIST_LIMIT)
+        late_count, late = late_between(session=session, start=week_start, end=as_of, limit=LIST_LIMIT)
         counts = []
         for back in range(WEEKS - 1, -1, -1):
             end = as_of - timedelta(days=7 * back)
-            total, big_new, late_new = created_between(session, end - timedelta(days=7), end)
+            total, big_new, late_new = created_between(session=session, start=end - timedelta(days=7), end=end)
             counts.append(WeekCount(end.astimezone(tz).strftime("%m-%d"), total, big_new, late_new))
 
     year, week = slot.period.split("-W")
@@ -77,15 +81,15 @@ def build_digest(
     lines += _items(small, small_count, lang, lambda r: _small_line(r, lang))
     lines.append("")
     lines.append(f"**{t('digest_big', lang, count=big_count)}**")
-    lines += _items(big, big_count, lang, lambda r: _big_line(r, today, lang))
+    lines += _items(big, big_count, lang, lambda r: _big_line(r, today, lang, rule))
     lines.append("")
-    lines.append(f"**{t('digest_late', lang, count=late_count)}**")
+    lines.append(f"**{rule.say('digest_late', lang, count=late_count)}**")
     lines += _items(late, late_count, lang, lambda r: _late_line(r, tz, lang))
     lines.append("")
     lines.append(f"**{t('digest_trend', lang)}**")
     current, previous = counts[-1], counts[:-1]
     lines.append(
-        t(
+        rule.say(
             "digest_trend_line",
             lang,
             total=current.total,
@@ -96,12 +100,14 @@ def build_digest(
             avg_late=_avg([w.late for w in previous]),
         )
     )
-    lines.append(t("digest_trend_weeks", lang, weeks=" · ".join(f"{w.label}: {w.total}/{w.late}" for w in counts)))
+    lines.append(
+        rule.say("digest_trend_weeks", lang, weeks=" · ".join(f"{w.label}: {w.total}/{w.late}" for w in counts))
+    )
 
     files = []
     if chart:
-        png = render_chart(counts, t("digest_chart_title", "zh"), t("digest_chart_title", "en"))
-        files.append(Attachment(f"digest-{slot.period}.png", png, "image/png", t("digest_chart_title", lang)))
+        png = render_chart(counts, chart_labels(rule, "zh"), chart_labels(rule, "en"))
+        files.append(Attachment(f"digest-{slot.period}.png", png, "image/png", rule.say("digest_chart_title", lang)))
     data: dict[str, Any] = {
         "digest": {
             "period": slot.period,
@@ -119,7 +125,17 @@ def build_digest(
     return Reply(text="\n".join(lines), files=files, data=data)
 
 
-def _items(requests: list[ChangeRequest], total: int, lang: str, line: Any) -> list[str]:
+def chart_labels(rule: ChangeRule, lang: str) -> ChartLabels:
+    return ChartLabels(
+        title=rule.say("digest_chart_title", lang),
+        big=t("chart_big", lang),
+        small=t("chart_small", lang),
+        late=rule.say("chart_late", lang),
+        count=t("chart_count", lang),
+    )
+
+
+def _items(requests: list[ChangeRequest], total: int, lang: str, line: Callable[[ChangeRequest], str]) -> list[str]:
     if not requests:
         return [f"• {t('digest_none', lang)}"]
     shown = [f"• {line(request)}" for request in requests]
@@ -140,7 +156,7 @@ def _small_line(request: ChangeRequest, lang: str) -> str:
     )
 
 
-def _big_line(request: ChangeRequest, today: date, lang: str) -> str:
+def _big_line(request: ChangeRequest, today: date, lang: str, rule: ChangeRule) -> str:
     days = (request.effective_date - today).days
     if days > 0:
         when = t("digest_days_left", lang, days=days)
@@ -148,7 +164,7 @@ def _big_line(request: ChangeRequest, today: date, lang: str) -> str:
         when = t("digest_today", lang)
     else:
         when = t("digest_overdue", lang, days=-days)
-    flags = f" · ⚠{t('late_tag', lang)}" if request.late else ""
+    flags = f" · ⚠{rule.say('late_tag', lang)}" if request.late else ""
     if request.override:
         flags += f" · {t('override_tag', lang)}"
     return (
@@ -177,11 +193,18 @@ def _day(day: date, lang: str) -> str:
 
 
 def preview_digest(
-    engine: Engine, calendar: DigestCalendar, day: date | None, lang: str = "zh", chart: bool = True
+    engine: Engine,
+    calendar: DigestCalendar,
+    day: date | None,
+    lang: str = "zh",
+    chart: bool = True,
+    *,
+    rule: ChangeRule,
+    channels: Sequence[str],
 ) -> Reply:
     """Exactly what would be posted for the digest week of ``day`` (default: the next digest), built
     as of its post time; when a holiday merges it into a newer week's digest, that one (the only
-    one posted that day)."""
+    one posted that day). A first line says when and where it goes."""
     if day is not None and not 2000 <= day.year <= 2100:  # no calendar or digest week out there
         raise UserError(t("digest_date_out_of_range", lang, value=day.isoformat()))
     if day is None:
@@ -189,20 +212,15 @@ def preview_digest(
     else:
         slot = calendar.posted_instead(calendar.slot_for(day))
     previous = calendar.previous(slot)
-    return build_digest(engine, slot, slot.post_at, lang, chart=chart, late_since=previous.post_at)
-
-
-# ---- chat command and the scheduled job --------------------------------------------------------------
-
-
-def schedule(
-    engine: Engine,
-    settings: Settings,
-    notifiers: MutableMapping[str, Notifier],
-    job_providers: list[Any],
-) -> None:
-    """Adds the weekly digest job to what ``prbot run`` schedules (when the digest is enabled)."""
-    from handlers.changes.digest_job import DigestJob
-
-    if settings.digest.enabled:
-        job_providers.append(DigestJob(engine, settings, notifiers).provide)
+    reply = build_digest(engine, slot, slot.post_at, lang, chart=chart, late_since=previous.post_at, rule=rule)
+    where = ", ".join(channels) or t("digest_no_channels", lang)
+    meta = [
+        t("digest_preview_meta", lang, period=slot.period, when=slot.post_at.strftime("%Y-%m-%d %H:%M"), channels=where)
+    ]
+    asked = calendar.slot_for(day) if day is not None else None
+    if asked is not None and asked.period != slot.period:
+        meta.append(t("digest_merged", lang, asked=asked.period, posted=slot.period))
+    if not slot.calendar_known:
+        log.warning("the holiday calendar has no data for %s; only weekends are skipped", slot.post_date.year)
+    reply.text = "\n".join([*meta, "", reply.text])
+    return reply

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]  # ships no type information
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class DigestCalendar:
         return due if due is not None else slot
 
     def current(self, now: datetime) -> Slot:
-        """The slot of this ISO week (what ``--send-now`` and a preview without a date mean)."""
+        """The slot of this ISO week (what ``digest send`` and a preview without a date mean)."""
         return self.slot_for(now.astimezone(self.tz).date())
 
 

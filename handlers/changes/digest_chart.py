@@ -14,6 +14,17 @@ _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Si
 
 
 @dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words in one language (the strings catalogue fills them, with the rule's values)."""
+
+    title: str
+    big: str
+    small: str
+    late: str
+    count: str
+
+
+@dataclass(frozen=True)
 class WeekCount:
     label: str  # e.g. "10-09"
     total: int
@@ -29,7 +40,7 @@ class WeekCount:
         return self.late / self.total if self.total else 0.0
 
 
-def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> bytes:
+def render_chart(weeks: Sequence[WeekCount], zh_labels: ChartLabels, en_labels: ChartLabels) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -40,14 +51,7 @@ def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> by
     installed = {font.name for font in font_manager.fontManager.ttflist}
     cjk = next((name for name in _CJK_FONTS if name in installed), None)
     # Without a CJK font Chinese labels would render as boxes; fall back to English labels then.
-    zh = cjk is not None
-    labels = {
-        "title": title_zh if zh else title_en,
-        "big": "大变更" if zh else "big",
-        "small": "小变更" if zh else "small",
-        "late": "未提前15天占比" if zh else "late share",
-        "count": "数量" if zh else "requests",
-    }
+    labels = zh_labels if cjk is not None else en_labels
     figure = Figure(figsize=(6, 3), dpi=100)
     if cjk:
         matplotlib.rcParams["font.sans-serif"] = [cjk, *matplotlib.rcParams["font.sans-serif"]]
@@ -55,19 +59,20 @@ def render_chart(weeks: Sequence[WeekCount], title_zh: str, title_en: str) -> by
     positions = list(range(len(weeks)))
     big = [week.big for week in weeks]
     small = [week.small for week in weeks]
-    axes.bar(positions, big, color="#d9534f", label=labels["big"])
-    axes.bar(positions, small, bottom=big, color="#5b9bd5", label=labels["small"])
+    axes.bar(positions, big, color="#d9534f", label=labels.big)
+    axes.bar(positions, small, bottom=big, color="#5b9bd5", label=labels.small)
     axes.set_xticks(positions, [week.label for week in weeks])
-    axes.set_ylabel(labels["count"])
+    axes.set_ylabel(labels.count)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(0, max(1, *(week.total for week in weeks)) * 1.2)  # room for the legend; no negative axis
     share = axes.twinx()
-    share.plot(positions, [week.late_share * 100 for week in weeks], color="#333333", marker="o", label=labels["late"])
+    share.plot(positions, [week.late_share * 100 for week in weeks], color="#333333", marker="o", label=labels.late)
     share.set_ylim(0, 100)
     share.set_ylabel("%")
-    handles = axes.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
-    axes.legend(handles, [handle.get_label() for handle in handles], loc="upper left", fontsize=8)
-    axes.set_title(labels["title"])
+    bars, bar_names = axes.get_legend_handles_labels()
+    lines, line_names = share.get_legend_handles_labels()
+    axes.legend([*bars, *lines], [*bar_names, *line_names], loc="upper left", fontsize=8)
+    axes.set_title(labels.title)
     # Fixed margins: tight_layout would draw the figure twice.
     figure.subplots_adjust(left=0.12, right=0.9, top=0.88, bottom=0.12)
     buffer = io.BytesIO()

@@ -23,19 +23,20 @@ import os
 import socket
 import time as time_module
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Engine
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from bot.core import Destination, Notifier, NotifyError, Reply, UserError
 from bot.settings import Settings
-from handlers.changes.digest import build_digest, calendar_from
+from handlers.changes.digest import build_digest, calendar_from, preview_digest
 from handlers.changes.digest_calendar import Slot
+from handlers.changes.rules import ChangeRule
 from handlers.changes.strings import t
+from storage.changes import Engine
 from storage.claims import DEFAULT_LEASE, TAKEOVER_MARGIN, Claim, get_claim, post_key, run_claimed
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ CRON_ID = "digest.weekly"
 CATCHUP_ID = "digest.catchup"
 SWEEP_ID = "digest.sweep"
 # How often a replica looks for a digest claim abandoned by a process that died mid-post (a replica
-# or a `prbot digest --send-now`), so it is taken over within the lease plus this.
+# or a `prbot digest send`), so it is taken over within the lease plus this.
 SWEEP_SECONDS = 60.0
 SHIFTED_ID = "digest.shifted"
 RETRY_ID = "digest.retry"
@@ -116,6 +117,7 @@ class DigestJob:
         self.settings = settings
         self.notifiers = notifiers  # looked up at post time: adapters add theirs when they connect
         self.calendar = calendar_from(settings)
+        self.rule = ChangeRule.from_settings(settings)
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.sleep = sleep
@@ -231,7 +233,8 @@ class DigestJob:
             return []
 
     def send_now(self, lang: str | None = None) -> list[Outcome]:
-        """Post this week's digest now (``prbot digest --send-now``), still exactly once per channel."""
+        """Post this week's digest now (``digest send``, in chat or the terminal), still exactly once
+        per channel."""
         now = self.clock()
         slot = self.calendar.current(now)
         if not self.destinations():
@@ -266,6 +269,7 @@ class DigestJob:
             late_since=previous.post_at,
             note_shift=note_shift,
             retried=any(claim is not None for claim in claims),
+            rule=self.rule,
         )
         outcomes = [self._post_one(slot, destination, reply) for destination in destinations]
         if any(outcome.status == "failed" for outcome in outcomes):
@@ -338,3 +342,46 @@ class DigestJob:
         run_at = now + timedelta(minutes=self.settings.digest.retry_later_minutes)
         log.info("digest: another attempt at %s", run_at.isoformat())
         self._scheduler.at(RETRY_ID, self.run_due, run_at)
+
+
+def schedule(
+    engine: Engine,
+    settings: Settings,
+    notifiers: MutableMapping[str, Notifier],
+    job_providers: list[Callable[[JobScheduler], None]],
+) -> None:
+    """Adds the weekly digest job to what ``prbot run`` schedules (when the digest is enabled)."""
+    if settings.digest.enabled:
+        job_providers.append(DigestJob(engine, settings, notifiers).provide)
+
+
+_SENT = {"posted": "digest_sent", "already": "digest_sent_already", "failed": "digest_sent_failed"}
+
+
+class DigestDesk:
+    """What people ask of the digest, in chat or in the terminal: a preview, and posting it now."""
+
+    def __init__(self, engine: Engine, settings: Settings, notifiers: Mapping[str, Notifier]) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notifiers = notifiers  # looked up when posting: adapters add theirs when they connect
+        self.calendar = calendar_from(settings)
+        self.rule = ChangeRule.from_settings(settings)
+
+    def preview(self, day: date | None, lang: str) -> Reply:
+        channels = self.settings.digest.channels
+        return preview_digest(self.engine, self.calendar, day, lang, rule=self.rule, channels=channels)
+
+    def send_now(self, lang: str) -> Reply:
+        """This week's digest posted now, once per channel; one line per channel says what happened
+        (exit code 1 when a post failed)."""
+        outcomes = DigestJob(self.engine, self.settings, self.notifiers, lang=lang).send_now(lang)
+        lines = []
+        for outcome in outcomes:
+            line = t(_SENT.get(outcome.status, "digest_sent_held"), lang, destination=outcome.destination)
+            lines.append(line + (f" ({outcome.detail})" if outcome.detail else ""))
+        failed = any(outcome.status == "failed" for outcome in outcomes)
+        data: dict[str, Any] = {"outcomes": [{"destination": o.destination, "status": o.status} for o in outcomes]}
+        if failed:
+            data["exit_code"] = 1
+        return Reply(text="\n".join(lines), data=data)

@@ -1,43 +1,33 @@
 """The change-request rule (需求变更规则), as plain functions every entry point shares.
 
-Big changes must be raised at least 15 days before they take effect; a later one is accepted but
-marked late (未提前15天) and needs a manager's override to be approved. Days are counted in the
-team's calendar (Asia/Shanghai by default), not in UTC: a request made at 07:30 in Beijing on the
-2nd is made on the 2nd, even though it is still the 1st in UTC.
+Big changes must be raised a number of days before they take effect (``PRBOT_CHANGE_NOTICE_DAYS``,
+15 by default); a later one is accepted but marked late (未提前N天) and needs a manager's override
+to be approved. Small ones are handled together on the digest's weekday (``PRBOT_DIGEST_DAY``).
+Days are counted in the team's calendar (Asia/Shanghai by default), not in UTC: a request made at
+07:30 in Beijing on the 2nd is made on the 2nd, even though it is still the 1st in UTC. Values as
+people write them (sizes, dates) are read in ``parse``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import UserError
-from handlers.changes.strings import t
-from storage.changes import TITLE_MAX
+from bot.settings import Settings
+from handlers.changes.parse import InvalidValue, parse_date, parse_size
+from handlers.changes.strings import rule_values, t
+from storage.change_fields import TITLE_MAX
 from storage.text import clean_value
 
 # A change planned further ahead than this is a typo (9999-12-31), not a plan: refused with the limit.
 EFFECTIVE_HORIZON_DAYS = 730
 
-NOTICE_DAYS = 15
+NOTICE_DAYS = 15  # the default of PRBOT_CHANGE_NOTICE_DAYS
 DESCRIPTION_MAX = 5000
 FIELD_MAX = 200
-
-_SIZES = {
-    "big": "big",
-    "large": "big",
-    "大": "big",
-    "大变更": "big",
-    "大需求": "big",
-    "small": "small",
-    "小": "small",
-    "小变更": "small",
-    "小需求": "small",
-}
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 class InvalidChange(UserError):
@@ -50,8 +40,23 @@ class InvalidChange(UserError):
         )
 
 
-class InvalidValue(UserError):
-    """One value is wrong (a size, a date); the message says which and how to write it."""
+@dataclass(frozen=True)
+class ChangeRule:
+    """The rule's values, from settings: the notice a big change needs and the digest's weekday."""
+
+    notice_days: int = NOTICE_DAYS
+    digest_day: str = "wed"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChangeRule:
+        return cls(settings.change.notice_days, settings.digest.day)
+
+    def is_late(self, size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) -> bool:
+        return size == "big" and notice_days(submitted_at, effective, tz) < self.notice_days
+
+    def say(self, key: str, lang: str, /, **values: object) -> str:
+        """A text of the catalogue with the rule's values filled in (未提前{notice}天, 每{digest_day})."""
+        return t(key, lang, **rule_values(self.notice_days, self.digest_day, lang), **values)
 
 
 @dataclass(frozen=True)
@@ -74,33 +79,9 @@ def notice_days(submitted_at: datetime, effective: date, tz: ZoneInfo) -> int:
     return (effective - local_date(submitted_at, tz)).days
 
 
-def is_late(size: str, submitted_at: datetime, effective: date, tz: ZoneInfo) -> bool:
-    return size == "big" and notice_days(submitted_at, effective, tz) < NOTICE_DAYS
-
-
-def parse_size(value: object, lang: str) -> str:
-    size = _SIZES.get(str(value or "").strip().lower())
-    if size is None:
-        raise InvalidValue(t("bad_size", lang, value=str(value or "").strip()))
-    return size
-
-
-def parse_date(value: object, lang: str, field: str = "effective") -> date:
-    """A date from text (2026-12-20, 2026/12/20, 2026年12月20日) or a spreadsheet cell."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    match = _DATE.match(str(value or ""))
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    raise InvalidValue(t("bad_date", lang, field=t(f"field_{field}", lang), value=str(value or "").strip()))
-
-
-def validate(values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str) -> ChangeInput:
+def validate(
+    values: dict[str, object], requester: str, submitted_at: datetime, tz: ZoneInfo, lang: str, rule: ChangeRule
+) -> ChangeInput:
     """Check every field at once and report all problems together, so a form is fixed in one go."""
     problems: list[str] = []
     values = {name: clean_value(value) for name, value in values.items()}  # no control characters
@@ -111,7 +92,7 @@ def validate(values: dict[str, object], requester: str, submitted_at: datetime, 
         problems.append(t("title_too_long", lang, max=TITLE_MAX, length=len(title)))
     size = ""
     try:
-        size = parse_size(values.get("size"), lang)
+        size = parse_size(values.get("size"), lang, rule)
     except InvalidValue as exc:
         problems.append(str(exc))
     effective: date | None = None

@@ -16,7 +16,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "field_campaign": {"zh": "影响的活动/发布", "en": "campaign or launch"},
     "field_requester": {"zh": "提出人", "en": "requester"},
     "field_comment": {"zh": "意见", "en": "comment"},
-    "field_override": {"zh": "特批未提前15天的大变更", "en": "override the 15-day rule"},
+    "field_override": {"zh": "特批未提前{notice}天的大变更", "en": "override the {notice}-day rule"},
     "size_big": {"zh": "大变更", "en": "big"},
     "size_small": {"zh": "小变更", "en": "small"},
     "status_submitted": {"zh": "待审批", "en": "awaiting approval"},
@@ -24,7 +24,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "status_rejected": {"zh": "已驳回", "en": "rejected"},
     "status_done": {"zh": "已完成", "en": "done"},
     "status_withdrawn": {"zh": "已撤回", "en": "withdrawn"},
-    "late_tag": {"zh": "未提前15天", "en": "late: under 15 days' notice"},
+    "late_tag": {"zh": "未提前{notice}天", "en": "late: under {notice} days' notice"},
     "override_tag": {"zh": "经理特批", "en": "manager override"},
     "yes": {"zh": "是", "en": "yes"},
     "no": {"zh": "否", "en": "no"},
@@ -46,8 +46,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "field_too_long": {"zh": "{field}最多 {max} 个字符", "en": "the {field} may have at most {max} characters"},
     "bad_size": {
-        "zh": "大小「{value}」无效，只能是 big（大变更，需提前15天）或 small（小变更，每周三统一处理）",
-        "en": "size '{value}' is unknown; use big (needs 15 days' notice) or small (handled every Wednesday)",
+        "zh": "大小「{value}」无效，只能是 big（大变更，需提前{notice}天）或 small（小变更，每{digest_day}统一处理）",
+        "en": "size '{value}' is unknown; use big (needs {notice} days' notice) or small (handled every {digest_day})",
     },
     "bad_date": {
         "zh": "{field}「{value}」不是日期，请写成 YYYY-MM-DD，例如 2026-12-31",
@@ -66,39 +66,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "the effective date {date} is in the past (submitted on {today}); use today or a later date",
     },
     # ---- commands
-    "cr_usage": {
-        "zh": "变更申请命令：\n"
-        "• cr new — 填表提交\n"
-        "• cr add --title 标题 --size big|small --effective YYYY-MM-DD [--description …] [--team …] [--campaign …]\n"
-        "• cr list [--status submitted,approved] [--since YYYY-MM-DD] [--size big|small] [--mine]\n"
-        "• cr show 编号\n"
-        "• cr approve 编号 [--override] [意见]（经理）\n"
-        "• cr reject 编号 意见（经理）\n"
-        "• cr withdraw 编号 · cr done 编号\n"
-        "规则：大变更需提前15天提出，否则标记「未提前15天」，须经理特批；小变更每周三统一处理。",
-        "en": "Change-request commands:\n"
-        "• cr new — fill in a form\n"
-        "• cr add --title TITLE --size big|small --effective YYYY-MM-DD [--description …] [--team …] [--campaign …]\n"
-        "• cr list [--status submitted,approved] [--since YYYY-MM-DD] [--size big|small] [--mine]\n"
-        "• cr show ID\n"
-        "• cr approve ID [--override] [comment] (managers)\n"
-        "• cr reject ID COMMENT (managers)\n"
-        "• cr withdraw ID · cr done ID\n"
-        "The rule: big changes need 15 days' notice, or they are marked late and need a manager's override; "
-        "small changes are handled together every Wednesday.",
-    },
     "unknown_subcommand": {
         "zh": "未知的子命令「{name}」。可用：new, add, list, show, approve, reject, withdraw, done。",
         "en": "Unknown subcommand '{name}'. Valid: new, add, list, show, approve, reject, withdraw, done.",
-    },
-    "unknown_option": {
-        "zh": "未知的选项「{name}」。可用：{valid}",
-        "en": "Unknown option '{name}'. Valid: {valid}",
-    },
-    "option_needs_value": {"zh": "选项 {name} 需要一个值", "en": "option {name} needs a value"},
-    "bad_id": {
-        "zh": "请给出变更编号（数字），例如：cr {verb} 12",
-        "en": "Give the change request's number, e.g. cr {verb} 12",
     },
     "not_found": {"zh": "没有编号为 {id} 的变更申请。", "en": "There is no change request #{id}."},
     "bad_status": {
@@ -108,13 +78,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "form_title": {"zh": "提交需求变更", "en": "New change request"},
     "form_submit": {"zh": "提交", "en": "Submit"},
     "form_size_hint": {
-        "zh": "大变更需提前15天；小变更每周三统一处理",
-        "en": "big changes need 15 days' notice; small ones are handled every Wednesday",
+        "zh": "大变更需提前{notice}天；小变更每{digest_day}统一处理",
+        "en": "big changes need {notice} days' notice; small ones are handled every {digest_day}",
     },
     "created": {"zh": "已提交变更申请 #{id}：", "en": "Change request #{id} submitted:"},
     "created_late": {
-        "zh": "⚠ 这是大变更，距生效只有 {days} 天，未提前15天提出，已标记「未提前15天」；需要经理特批才能批准。",
-        "en": "⚠ This big change takes effect in {days} days, under the 15 days' notice the rule asks; "
+        "zh": "⚠ 这是大变更，距生效只有 {days} 天，未提前{notice}天提出，已标记「未提前{notice}天」；"
+        "需要经理特批才能批准。",
+        "en": "⚠ This big change takes effect in {days} days, under the {notice} days' notice the rule asks; "
         "it is marked late and needs a manager's override to be approved.",
     },
     "created_big": {
@@ -138,14 +109,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "none configured yet (PRBOT_ROLES_MANAGERS)",
     },
     "needs_override": {
-        "zh": "#{id} 是未提前15天的大变更，批准需要经理特批：加上 --override 并写明理由，"
+        "zh": "#{id} 是未提前{notice}天的大变更，批准需要经理特批：加上 --override 并写明理由，"
         "例如 cr approve {id} --override 发布会不能延期",
         "en": "#{id} is a late big change; approving it needs an override: add --override and a reason, "
         "e.g. cr approve {id} --override launch date is fixed",
     },
     "override_needs_comment": {
-        "zh": "特批未提前15天的大变更时请写明理由。",
-        "en": "Give a reason when overriding the 15-day rule.",
+        "zh": "特批未提前{notice}天的大变更时请写明理由。",
+        "en": "Give a reason when overriding the {notice}-day rule.",
     },
     "reject_needs_comment": {
         "zh": "驳回时请写明意见，例如：cr reject {id} 与发布会冲突，请改到下月",
@@ -183,7 +154,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "提出人：{requester}{team} · 活动：{campaign} · 提交于 {created}",
         "en": "Requested by {requester}{team} · campaign: {campaign} · submitted {created}",
     },
-    "card_decided": {"zh": "{status}：{by}，{at}", "en": "{status} by {by}, {at}"},
     # ---- import / export
     "import_missing_columns": {
         "zh": "表格缺少必需的列：{missing}。第一行应是表头，至少包含 title, size, effective_date"
@@ -250,7 +220,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "digest_small": {"zh": "本周统一处理的小变更（{count}）", "en": "Small changes to handle this week ({count})"},
     "digest_big": {"zh": "即将生效的大变更（{count}）", "en": "Big changes coming up ({count})"},
     "digest_late": {
-        "zh": "本周未提前15天提出的大变更（{count}）",
+        "zh": "本周未提前{notice}天提出的大变更（{count}）",
         "en": "Late big changes submitted this week ({count})",
     },
     "digest_none": {"zh": "无", "en": "none"},
@@ -260,16 +230,40 @@ STRINGS: dict[str, dict[str, str]] = {
     "digest_overdue": {"zh": "已过生效日 {days} 天", "en": "{days} days past its date"},
     "digest_trend": {"zh": "与前 4 周对比", "en": "Against the previous 4 weeks"},
     "digest_trend_line": {
-        "zh": "本周新增 {total} 条（大 {big} / 小 {small}），其中未提前15天 {late} 条；前 4 周平均每周 {avg_total} 条，"
-        "未提前15天 {avg_late} 条。",
+        "zh": "本周新增 {total} 条（大 {big} / 小 {small}），其中未提前{notice}天 {late} 条；"
+        "前 4 周平均每周 {avg_total} 条，未提前{notice}天 {avg_late} 条。",
         "en": "This week {total} new ({big} big / {small} small), {late} of them late; the previous 4 weeks "
         "averaged {avg_total} a week, {avg_late} late.",
     },
-    "digest_trend_weeks": {"zh": "逐周（新增/未提前15天）：{weeks}", "en": "Week by week (new/late): {weeks}"},
-    "digest_chart_title": {"zh": "每周变更量与未提前15天占比", "en": "Weekly changes and late share"},
+    "digest_trend_weeks": {"zh": "逐周（新增/未提前{notice}天）：{weeks}", "en": "Week by week (new/late): {weeks}"},
+    "digest_chart_title": {"zh": "每周变更量与未提前{notice}天占比", "en": "Weekly changes and late share"},
+    "chart_big": {"zh": "大变更", "en": "big"},
+    "chart_small": {"zh": "小变更", "en": "small"},
+    "chart_late": {"zh": "未提前{notice}天占比", "en": "late share"},
+    "chart_count": {"zh": "数量", "en": "requests"},
     "digest_preview_meta": {
         "zh": "预览：第 {period} 期周报，计划 {when} 发送到 {channels}",
         "en": "Preview: digest {period}, to be posted {when} to {channels}",
+    },
+    "digest_merged": {
+        "zh": "（{asked} → {posted}：两期都顺延到同一天，只发较新的一期）",
+        "en": "({asked} → {posted}: both moved to the same day; only the newer is posted)",
+    },
+    "digest_sent": {
+        "zh": "{destination}：✓ 已发送",
+        "en": "{destination}: ✓ posted",
+    },
+    "digest_sent_already": {
+        "zh": "{destination}：= 本周已发送过",
+        "en": "{destination}: = already posted this week",
+    },
+    "digest_sent_failed": {
+        "zh": "{destination}：✗ 发送失败",
+        "en": "{destination}: ✗ failed",
+    },
+    "digest_sent_held": {
+        "zh": "{destination}：… 另一个实例正在发送",
+        "en": "{destination}: … being posted by another replica",
     },
     "digest_no_channels": {
         "zh": "尚未配置周报发送频道（PRBOT_DIGEST_CHANNELS，例如 slack:C123,feishu:oc_xxx）",
@@ -286,4 +280,21 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# The weekday a digest is posted on, as the rule's texts say it (每周三 / every Wednesday).
+WEEKDAYS: dict[str, dict[str, str]] = {
+    "mon": {"zh": "周一", "en": "Monday"},
+    "tue": {"zh": "周二", "en": "Tuesday"},
+    "wed": {"zh": "周三", "en": "Wednesday"},
+    "thu": {"zh": "周四", "en": "Thursday"},
+    "fri": {"zh": "周五", "en": "Friday"},
+    "sat": {"zh": "周六", "en": "Saturday"},
+    "sun": {"zh": "周日", "en": "Sunday"},
+}
+
 t = i18n.catalogue("changes", STRINGS)
+
+
+def rule_values(notice_days: int, digest_day: str, lang: str) -> dict[str, object]:
+    """The rule's values as its texts' format fields: ``{notice}`` days, ``{digest_day}`` (周三)."""
+    names = WEEKDAYS[digest_day]
+    return {"notice": notice_days, "digest_day": names.get(lang) or names["zh"]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,14 +18,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from bot.core import UserError
 from handlers.changes import rules
 from handlers.changes.strings import t
-from storage.changes import STATUSES, ChangeComment, ChangeRequest, comments_for, existing_ids, list_requests
+from storage.changes import STATUSES, Engine, Row, comments_for, existing_ids, insert_rows, list_requests
 from storage.db import session_scope
 from storage.text import clean_value
 
@@ -65,7 +62,6 @@ ALIASES = {
     "影响的活动": "campaign",
     "活动": "campaign",
     "描述": "description",
-    "未提前15天": "late",
     "提前天数": "notice_days",
     "经理特批": "override",
     "审批人": "decided_by",
@@ -84,6 +80,8 @@ _STATUS_ALIASES = {
     "已完成": "done",
     "已撤回": "withdrawn",
 }
+# 未提前15天 (or the team's own notice period): the late flag, whatever number the header carries.
+_LATE_HEADER = re.compile(r"^未提前\s*\d+\s*天$")
 _TRUE = {"true", "yes", "y", "1", "是", "x", "✓"}
 _FALSE = {"", "false", "no", "n", "0", "否"}
 
@@ -146,7 +144,7 @@ def _read_csv(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, lis
 
 
 def _read_xlsx(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]  # ships no types; loaded only here
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -176,7 +174,7 @@ def normalise_header(header: Sequence[str]) -> tuple[list[str | None], list[str]
     ignored = []
     for raw in header:
         key = str(raw or "").strip()
-        name = ALIASES.get(key) or key.lower().replace(" ", "_")
+        name = "late" if _LATE_HEADER.match(key) else ALIASES.get(key) or key.lower().replace(" ", "_")
         if name in COLUMNS:
             names.append(name)
         else:
@@ -189,7 +187,9 @@ def normalise_header(header: Sequence[str]) -> tuple[list[str | None], list[str]
 # ---- import -----------------------------------------------------------------------------------------
 
 
-def import_table(engine: Engine, path: Path, user: str, tz: ZoneInfo, now: datetime, lang: str) -> ImportReport:
+def import_table(
+    engine: Engine, path: Path, user: str, tz: ZoneInfo, now: datetime, lang: str, *, rule: rules.ChangeRule
+) -> ImportReport:
     header, rows = read_rows(path, lang)
     names, ignored = normalise_header(header)
     missing = [name for name in REQUIRED if name not in names]
@@ -204,7 +204,7 @@ def import_table(engine: Engine, path: Path, user: str, tz: ZoneInfo, now: datet
         if all(_blank(value) for value in record.values()):
             continue
         try:
-            request, comments = parse_row(record, user, tz, now, lang)
+            request, comments = parse_row(record, user, tz, now, lang, rule)
         except UserError as exc:
             report.bad.append((number, _problems(exc, lang)))
             continue
@@ -216,53 +216,21 @@ def import_table(engine: Engine, path: Path, user: str, tz: ZoneInfo, now: datet
         parsed.append((number, request, comments))
 
     with session_scope(engine) as session:
-        present = existing_ids(session, list(seen_ids))
-        fresh = []
+        present = existing_ids(session=session, ids=list(seen_ids))
+        fresh: list[tuple[Row, Sequence[Row]]] = []
         for number, request, comments in parsed:
             if request["id"] is not None and request["id"] in present:
                 report.skipped.append((number, t("import_duplicate_id", lang, id=request["id"])))
                 continue
             fresh.append((request, comments))
-        _insert(session, fresh)
-        if seen_ids and engine.dialect.name == "postgresql":
-            # explicit ids do not move PostgreSQL's sequence; move it past them
-            session.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('change_requests', 'id'), "
-                    "(SELECT COALESCE(MAX(id), 1) FROM change_requests))"
-                )
-            )
+        insert_rows(session=session, rows=fresh)  # one transaction: never half-written
         report.imported = len(fresh)
     return report
 
 
-def _insert(session: Session, fresh: list[tuple[Row, list[Row]]]) -> None:
-    """Batched INSERTs in the caller's transaction; RETURNING (in parameter order) gives the ids the
-    comments point to."""
-    if not fresh:
-        return
-    requests = ChangeRequest.__table__  # type: ignore[attr-defined]
-    with_id = [request for request, _ in fresh if request["id"] is not None]
-    without_id = [{k: v for k, v in request.items() if k != "id"} for request, _ in fresh if request["id"] is None]
-    if with_id:
-        session.execute(insert(requests), with_id)
-    new_ids: list[int] = []
-    if without_id:
-        result = session.execute(insert(requests).returning(requests.c.id, sort_by_parameter_order=True), without_id)
-        new_ids = [row[0] for row in result]
-    assigned = iter(new_ids)
-    comment_rows = []
-    for request, comments in fresh:
-        request_id = request["id"] if request["id"] is not None else next(assigned)
-        comment_rows += [{**comment, "request_id": request_id} for comment in comments]
-    if comment_rows:
-        session.execute(insert(ChangeComment.__table__), comment_rows)  # type: ignore[attr-defined]
-
-
-Row = dict[str, Any]  # column values of one change_requests (or change_comments) row
-
-
-def parse_row(record: dict[str, Any], user: str, tz: ZoneInfo, now: datetime, lang: str) -> tuple[Row, list[Row]]:
+def parse_row(
+    record: dict[str, Any], user: str, tz: ZoneInfo, now: datetime, lang: str, rule: rules.ChangeRule
+) -> tuple[Row, list[Row]]:
     """Validate one spreadsheet row into column values (plain dicts: 10,000 ORM objects cost seconds)."""
     problems: list[str] = []
     request_id = None
@@ -282,11 +250,13 @@ def parse_row(record: dict[str, Any], user: str, tz: ZoneInfo, now: datetime, la
     if override is None:
         problems.append(t("import_bad_flag", lang, field="override", value=_text(record.get("override"))))
     comments = _parse_comments(record.get("comments"), tz, lang, problems)
-    values = {name: _cell_value(record.get(name)) for name in ("title", "size", "description", "team", "campaign")}
+    values: dict[str, object] = {
+        name: _cell_value(record.get(name)) for name in ("title", "size", "description", "team", "campaign")
+    }
     values["effective_date"] = record.get("effective_date")
     values["requester"] = _text(record.get("requester"))
     try:
-        data = rules.validate(values, user, created_at, tz, lang)
+        data = rules.validate(values, user, created_at, tz, lang, rule)
     except rules.InvalidChange as exc:
         problems = exc.problems + problems
         data = None
@@ -302,7 +272,7 @@ def parse_row(record: dict[str, Any], user: str, tz: ZoneInfo, now: datetime, la
         campaign=data.campaign,
         effective_date=data.effective_date,
         status=status,
-        late=rules.is_late(data.size, created_at, data.effective_date, tz),
+        late=rule.is_late(data.size, created_at, data.effective_date, tz),
         notice_days=rules.notice_days(created_at, data.effective_date, tz),
         override=bool(override),
         decided_by=_text(record.get("decided_by")),
@@ -405,9 +375,9 @@ def _parse_comments(value: object, tz: ZoneInfo, lang: str, problems: list[str])
 def export_rows(
     engine: Engine, tz: ZoneInfo, statuses: Sequence[str] = (), since: datetime | None = None
 ) -> Iterator[dict[str, Any]]:
-    with Session(engine) as session:
-        requests = list_requests(session, statuses, since)
-        comments = comments_for(session, [r.id for r in requests if r.id is not None])
+    with session_scope(engine) as session:
+        requests = list_requests(session=session, statuses=statuses, since=since)
+        comments = comments_for(session=session, request_ids=[r.id for r in requests if r.id is not None])
     for request in requests:
         yield {
             "id": request.id,

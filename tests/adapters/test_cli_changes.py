@@ -1,4 +1,4 @@
-"""``prbot cr …`` and ``prbot digest`` end to end through the real CLI (typer), app and SQLite."""
+"""``prbot cr …`` and ``prbot digest …`` end to end through the real CLI (typer), app and SQLite."""
 
 from __future__ import annotations
 
@@ -80,28 +80,35 @@ def test_import_reports_bad_rows_and_export_round_trips(cli, tmp_path: Path) -> 
 
 
 def test_digest_preview_for_a_holiday_and_send_now_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    chart = tmp_path / "chart.png"
-    preview = cli("digest", "--preview", "--date", "2025-10-01", "--chart", str(chart))
+    preview = cli("digest", "preview", "--date", "2025-10-01")
     assert preview.exit_code == 0, preview.output
-    assert preview.stdout.startswith("**📋 需求变更周报 · 2025年第41周（2025-10-09 周四）**")
+    meta, title = preview.stdout.splitlines()[0], preview.stdout.split("\n\n", 1)[1]
+    assert "2025-10-09 10:00" in meta and "console:managers" in meta
+    assert title.startswith("📋 需求变更周报 · 2025年第41周（2025-10-09 周四）")  # the terminal renders the bold
     assert "2025-10-08 周三 是法定节假日" in preview.stdout
-    assert "2025-10-09 10:00" in preview.stderr and "console:managers" in preview.stderr
-    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert "[附件 / file] digest-2025-W41.png" in preview.stdout
+    chart = tmp_path / "chart.png"
+    written = cli("digest", "chart", str(chart), "--date", "2025-10-01")
+    assert written.exit_code == 0 and chart.read_bytes().startswith(b"\x89PNG")
 
-    unknown = cli("digest", "--preview", "--date", "2030-10-02")
+    unknown = cli("digest", "preview", "2030-10-02")
     assert "节假日日历尚无 2030 年的数据" in unknown.stdout
+    english = cli("digest", "preview", "--date", "2025-10-15", "--lang", "en")
+    assert "week 42 of 2025" in english.stdout and "to be posted 2025-10-15 10:00" in english.stdout
 
-    first = cli("digest", "--send-now")
-    assert first.exit_code == 0 and "console:managers: ✓ posted" in first.stdout
-    assert "── 发往 / to console:managers ──" in first.stdout
-    second = cli("digest", "--send-now")
-    assert second.exit_code == 0 and "already posted" in second.stdout and "发往" not in second.stdout
+    refused = cli("digest", "send")  # cli:amy is not a manager
+    assert refused.exit_code == 2 and "只有经理" in refused.stderr
+    first = cli("digest", "send", "--as", "cli:boss")
+    assert first.exit_code == 0 and "console:managers：✓ 已发送" in first.stdout
+    assert "── 发往 / to console:managers ──" in first.stderr  # the post itself; stdout holds the reply
+    second = cli("digest", "send", "--as", "cli:boss", "--lang", "en")
+    assert second.exit_code == 0 and "already posted" in second.stdout and "发往" not in second.output
 
-    both = cli("digest", "--preview", "--send-now")
+    both = cli("digest", "preview", "2025-10-01", "--send-now")
     assert both.exit_code == 2
 
 
 def test_send_now_without_channels_says_how_to_configure(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PRBOT_DIGEST_CHANNELS", "")
-    result = cli("digest", "--send-now")
+    result = cli("digest", "send", "--as", "cli:boss")
     assert result.exit_code == 2 and "PRBOT_DIGEST_CHANNELS" in result.stderr

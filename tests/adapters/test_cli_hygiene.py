@@ -55,7 +55,7 @@ def test_an_unexpected_failure_shows_a_reference_and_logs_the_trace(
 
 def test_dates_far_outside_the_calendar_are_refused_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli.app, ["--data-dir", str(tmp_path / "d"), "digest", "--preview", "--date", "9999-12-31"]
+        cli.app, ["--data-dir", str(tmp_path / "d"), "digest", "preview", "--date", "9999-12-31"]
     )
     assert result.exit_code == 2 and "9999-12-31" in result.stderr and "Traceback" not in result.output
 

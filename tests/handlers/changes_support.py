@@ -16,9 +16,11 @@ from sqlalchemy.engine import Engine
 
 from bot.core import Destination, NotifyError, Reply
 from bot.settings import DigestSettings, Settings
+from handlers.changes.rules import ChangeRule
 from storage.db import make_engine, migrate
 
 SH = ZoneInfo("Asia/Shanghai")
+RULE = ChangeRule()  # the defaults: 15 days' notice, the digest on Wednesday
 MANAGER = "slack:UBOSS"
 REQUESTER = "slack:UAMY"
 

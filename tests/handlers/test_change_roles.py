@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core import Reply, Request
+from bot.core import Request
 from bot.router import Router
 from handlers.changes.commands import ChangeCommands
+from handlers.changes.digest_job import DigestDesk
 from handlers.changes.rules import is_listed
 from handlers.changes.service import ChangeService
 from tests.handlers import changes_support
@@ -43,7 +44,7 @@ def test_a_manager_configured_as_slack_umgr_approves_from_slack(db: tuple[Engine
     settings.roles.managers = ["slack:UMGR"]
     router = Router()
     service = ChangeService(engine, settings, Clock(sh(2026, 12, 1, 10, 0)))
-    router.scan(ChangeCommands(service, preview=lambda day, lang: Reply(text="")))
+    router.scan(ChangeCommands(service, DigestDesk(service.engine, service.settings, {})))
 
     def say(text: str, user: str) -> str:
         return router.handle(Request(text=text, user_id=user, platform="slack")).text

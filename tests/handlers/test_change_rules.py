@@ -9,6 +9,8 @@ import pytest
 from handlers.changes import rules
 from tests.handlers.changes_support import SH, sh
 
+RULE = rules.ChangeRule()  # the defaults: 15 days' notice, digest on Wednesday
+
 
 @pytest.mark.parametrize(
     ("days", "late"),
@@ -18,11 +20,29 @@ def test_big_change_is_late_under_15_days(days: int, late: bool) -> None:
     submitted = sh(2026, 12, 1, 15, 0)
     effective = date(2026, 12, 1) + timedelta(days=days)
     assert rules.notice_days(submitted, effective, SH) == days
-    assert rules.is_late("big", submitted, effective, SH) is late
+    assert RULE.is_late("big", submitted, effective, SH) is late
+
+
+@pytest.mark.parametrize(("days", "late"), [(9, True), (10, False), (14, False)])
+def test_the_notice_a_big_change_needs_is_the_settings(days: int, late: bool) -> None:
+    rule = rules.ChangeRule(notice_days=10, digest_day="thu")
+    submitted = sh(2026, 12, 1, 15, 0)
+    assert rule.is_late("big", submitted, date(2026, 12, 1) + timedelta(days=days), SH) is late
+
+
+def test_the_rules_texts_say_the_settings_values() -> None:
+    rule = rules.ChangeRule(notice_days=10, digest_day="thu")
+    with pytest.raises(rules.InvalidValue) as zh:
+        rules.parse_size("huge", "zh", rule)
+    assert "需提前10天" in str(zh.value) and "每周四统一处理" in str(zh.value) and "15" not in str(zh.value)
+    with pytest.raises(rules.InvalidValue) as en:
+        rules.parse_size("huge", "en", rule)
+    assert "needs 10 days' notice" in str(en.value) and "every Thursday" in str(en.value)
+    assert rule.say("late_tag", "zh") == "未提前10天"
 
 
 def test_small_changes_are_never_late() -> None:
-    assert rules.is_late("small", sh(2026, 12, 1, 9, 0), date(2026, 12, 2), SH) is False
+    assert RULE.is_late("small", sh(2026, 12, 1, 9, 0), date(2026, 12, 2), SH) is False
 
 
 def test_days_are_counted_in_shanghai_not_utc() -> None:
@@ -31,7 +51,7 @@ def test_days_are_counted_in_shanghai_not_utc() -> None:
     effective = date(2026, 12, 16)
     assert (effective - submitted.date()).days == 15  # what a UTC count would say
     assert rules.notice_days(submitted, effective, SH) == 14
-    assert rules.is_late("big", submitted, effective, SH) is True
+    assert RULE.is_late("big", submitted, effective, SH) is True
 
 
 def test_just_before_and_after_midnight_in_shanghai() -> None:
@@ -39,9 +59,9 @@ def test_just_before_and_after_midnight_in_shanghai() -> None:
     before = sh(2026, 11, 30, 23, 59, 59)  # still the 30th: 16 days
     after = sh(2026, 12, 2, 0, 0, 0)  # the 2nd: 14 days
     on_the_edge = sh(2026, 12, 1, 23, 59, 59)  # the 1st: exactly 15 days
-    assert rules.is_late("big", before, effective, SH) is False
-    assert rules.is_late("big", on_the_edge, effective, SH) is False
-    assert rules.is_late("big", after, effective, SH) is True
+    assert RULE.is_late("big", before, effective, SH) is False
+    assert RULE.is_late("big", on_the_edge, effective, SH) is False
+    assert RULE.is_late("big", after, effective, SH) is True
 
 
 def _valid(**overrides: object) -> dict[str, object]:
@@ -51,9 +71,11 @@ def _valid(**overrides: object) -> dict[str, object]:
 def test_validate_accepts_chinese_sizes_and_date_formats() -> None:
     now = sh(2026, 12, 1, 10, 0)
     for size, expected in (("大变更", "big"), ("小", "small"), ("SMALL", "small")):
-        assert rules.validate(_valid(size=size), "u", now, SH, "zh").size == expected
+        assert rules.validate(_valid(size=size), "u", now, SH, "zh", RULE).size == expected
     for text in ("2026/12/31", "2026年12月31日", "2026.12.31"):
-        assert rules.validate(_valid(effective_date=text), "u", now, SH, "zh").effective_date == date(2026, 12, 31)
+        assert rules.validate(_valid(effective_date=text), "u", now, SH, "zh", RULE).effective_date == date(
+            2026, 12, 31
+        )
 
 
 @pytest.mark.parametrize(
@@ -70,21 +92,23 @@ def test_validate_accepts_chinese_sizes_and_date_formats() -> None:
 )
 def test_validate_explains_each_problem(overrides: dict[str, object], expected: str) -> None:
     with pytest.raises(rules.InvalidChange) as caught:
-        rules.validate(_valid(**overrides), "u", sh(2026, 12, 1, 10, 0), SH, "zh")
+        rules.validate(_valid(**overrides), "u", sh(2026, 12, 1, 10, 0), SH, "zh", RULE)
     assert expected in str(caught.value)
 
 
 def test_validate_reports_every_problem_at_once_in_english() -> None:
     with pytest.raises(rules.InvalidChange) as caught:
-        rules.validate({"title": "x" * 250, "size": "huge", "effective_date": "soon"}, "u", sh(2026, 12, 1), SH, "en")
+        rules.validate(
+            {"title": "x" * 250, "size": "huge", "effective_date": "soon"}, "u", sh(2026, 12, 1), SH, "en", RULE
+        )
     message = str(caught.value)
     assert len(caught.value.problems) == 3
     assert "at most 200 characters" in message and "'huge' is unknown" in message and "not a date" in message
 
 
 def test_title_of_exactly_200_characters_is_fine() -> None:
-    assert len(rules.validate(_valid(title="标" * 200), "u", sh(2026, 12, 1), SH, "zh").title) == 200
+    assert len(rules.validate(_valid(title="标" * 200), "u", sh(2026, 12, 1), SH, "zh", RULE).title) == 200
 
 
 def test_effective_today_is_allowed() -> None:
-    assert rules.validate(_valid(effective_date="2026-12-01"), "u", sh(2026, 12, 1, 23, 0), SH, "zh")
+    assert rules.validate(_valid(effective_date="2026-12-01"), "u", sh(2026, 12, 1, 23, 0), SH, "zh", RULE)

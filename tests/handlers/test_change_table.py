@@ -17,7 +17,7 @@ from handlers.changes.service import ChangeService
 from handlers.changes.table import export_table, import_table
 from storage.changes import ChangeComment, ChangeRequest
 from tests.handlers import changes_support
-from tests.handlers.changes_support import MANAGER, SH, Clock, change_settings, fresh_engine, sh
+from tests.handlers.changes_support import MANAGER, RULE, SH, Clock, change_settings, fresh_engine, sh
 
 db = changes_support.db  # fixtures shared with the other change-request tests
 db_template = changes_support.db_template
@@ -63,7 +63,7 @@ def test_bad_rows_are_reported_by_row_and_good_rows_imported(writer, db: tuple[E
             ["直播", "big", "2026-12-10", "", ""],  # row 10: good, late
         ],
     )
-    report = import_table(engine, path, "cli:wang", SH, NOW, "zh")
+    report = import_table(engine, path, "cli:wang", SH, NOW, "zh", rule=RULE)
     assert report.imported == 3
     assert [row for row, _ in report.bad] == [4, 5, 6, 8, 9]
     problems = dict(report.bad)
@@ -87,7 +87,7 @@ def test_missing_columns_import_nothing(db: tuple[Engine, str], tmp_path: Path) 
     engine, _ = db
     path = write_csv(tmp_path / "t.csv", [["title", "effective_date"], ["官网改版", "2026-12-30"]])
     with pytest.raises(UserError, match="缺少必需的列：size"):
-        import_table(engine, path, "cli:wang", SH, NOW, "zh")
+        import_table(engine, path, "cli:wang", SH, NOW, "zh", rule=RULE)
     assert count(engine) == 0
 
 
@@ -96,16 +96,16 @@ def test_unreadable_and_unsupported_files(db: tuple[Engine, str], tmp_path: Path
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"this is not a zip file")
     with pytest.raises(UserError, match=r"无法读取 broken\.xlsx"):
-        import_table(engine, broken, "u", SH, NOW, "zh")
+        import_table(engine, broken, "u", SH, NOW, "zh", rule=RULE)
     with pytest.raises(UserError, match=r"不支持的文件类型 \.txt"):
-        import_table(engine, tmp_path / "x.txt", "u", SH, NOW, "zh")
+        import_table(engine, tmp_path / "x.txt", "u", SH, NOW, "zh", rule=RULE)
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("title,size,effective_date\ncaf\xe9,small,2026-12-30\n".encode("latin-1"))
     with pytest.raises(UserError, match="UTF-8"):
-        import_table(engine, latin1, "u", SH, NOW, "zh")
+        import_table(engine, latin1, "u", SH, NOW, "zh", rule=RULE)
     empty = write_csv(tmp_path / "empty.csv", [])
     with pytest.raises(UserError, match="空的"):
-        import_table(engine, empty, "u", SH, NOW, "zh")
+        import_table(engine, empty, "u", SH, NOW, "zh", rule=RULE)
 
 
 def test_a_database_failure_leaves_nothing_half_written(
@@ -127,7 +127,7 @@ def test_a_database_failure_leaves_nothing_half_written(
 
     monkeypatch.setattr(Session, "execute", failing_execute)
     with pytest.raises(RuntimeError):
-        import_table(engine, path, "u", SH, NOW, "zh")
+        import_table(engine, path, "u", SH, NOW, "zh", rule=RULE)
     assert count(engine) == 0
 
 
@@ -154,7 +154,7 @@ def test_export_imports_back_unchanged(suffix: str, db: tuple[Engine, str], db_t
 
     (tmp_path / "other").mkdir()
     other, _ = fresh_engine(db_template, tmp_path / "other")
-    report = import_table(other, first, "cli:someone", SH, sh(2027, 1, 1), "zh")
+    report = import_table(other, first, "cli:someone", SH, sh(2027, 1, 1), "zh", rule=RULE)
     assert (report.imported, report.bad, report.skipped) == (3, [], [])
     second = tmp_path / f"second{suffix}"
     export_table(other, second, SH)
@@ -165,7 +165,7 @@ def test_export_imports_back_unchanged(suffix: str, db: tuple[Engine, str], db_t
         assert late.description == "第一行\n第二行"
         assert session.exec(select(func.count()).select_from(ChangeComment)).one() == 6
 
-    again = import_table(other, first, "cli:someone", SH, sh(2027, 1, 1), "zh")
+    again = import_table(other, first, "cli:someone", SH, sh(2027, 1, 1), "zh", rule=RULE)
     # CSV rows are reported by the line they start on (row 2 spans lines 3-5); XLSX by sheet row.
     expected_rows = [2, 3, 6] if suffix == ".csv" else [2, 3, 4]
     assert again.imported == 0 and [row for row, _ in again.skipped] == expected_rows
@@ -206,7 +206,7 @@ def test_duplicate_ids_in_one_file_are_bad_rows(db: tuple[Engine, str], tmp_path
             ["9", "戊", "small", "2026-12-30", "", "maybe"],
         ],
     )
-    report = import_table(engine, path, "u", SH, NOW, "zh")
+    report = import_table(engine, path, "u", SH, NOW, "zh", rule=RULE)
     assert report.imported == 1
     assert [row for row, _ in report.bad] == [3, 4, 5, 6]
     with Session(engine) as session:

@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from bot.core import Action, Reply, Request
 from bot.router import Router
 from handlers.changes.commands import ChangeCommands
+from handlers.changes.digest_job import DigestDesk
 from handlers.changes.service import ChangeService
 from storage.changes import ChangeComment, ChangeRequest
 from tests.handlers import changes_support
@@ -27,7 +28,7 @@ def router(db: tuple[Engine, str], tmp_path: Path) -> Router:
     engine, url = db
     router = Router()
     service = ChangeService(engine, change_settings(tmp_path, url), Clock(NOW))
-    router.scan(ChangeCommands(service, preview=lambda day, lang: Reply(text="")))
+    router.scan(ChangeCommands(service, DigestDesk(service.engine, service.settings, {})))
     return router
 
 

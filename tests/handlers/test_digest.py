@@ -12,13 +12,13 @@ from sqlalchemy.engine import Engine
 from bot.core import Request
 from bot.router import Router
 from bot.settings import Settings
-from handlers.changes import digest
 from handlers.changes.commands import ChangeCommands
 from handlers.changes.digest import build_digest, preview_digest
 from handlers.changes.digest_calendar import DigestCalendar
+from handlers.changes.digest_job import DigestDesk
 from handlers.changes.service import ChangeService
 from tests.handlers import changes_support
-from tests.handlers.changes_support import MANAGER, Clock, change_settings, sh
+from tests.handlers.changes_support import MANAGER, RULE, Clock, change_settings, sh
 
 db = changes_support.db  # fixtures shared with the other change-request tests
 db_template = changes_support.db_template
@@ -109,7 +109,7 @@ def test_digest_contents(db: tuple[Engine, str], tmp_path: Path) -> None:
     engine, url = db
     _seed(engine, tmp_path, url)
     slot = calendar.slot(2025, 42)
-    reply = build_digest(engine, slot, slot.post_at, "zh", late_since=calendar.previous(slot).post_at)
+    reply = build_digest(engine, slot, slot.post_at, "zh", late_since=calendar.previous(slot).post_at, rule=RULE)
     text = reply.text
     assert text.startswith("**📋 需求变更周报 · 2025年第42周（2025-10-15 周三）**")
     small = text.split("本周统一处理的小变更（4）")[1].split("即将生效的大变更")[0]
@@ -133,7 +133,9 @@ def test_digest_contents(db: tuple[Engine, str], tmp_path: Path) -> None:
 def test_english_digest_and_notes(db: tuple[Engine, str], tmp_path: Path) -> None:
     engine, url = db
     _seed(engine, tmp_path, url)
-    reply = build_digest(engine, calendar.slot(2025, 41), sh(2025, 10, 9, 15, 0), "en", delayed=True, chart=False)
+    reply = build_digest(
+        engine, calendar.slot(2025, 41), sh(2025, 10, 9, 15, 0), "en", delayed=True, chart=False, rule=RULE
+    )
     assert "Change-request digest · week 41 of 2025 (2025-10-09 Thu)" in reply.text
     assert "2025-10-08 Wed is a public holiday" in reply.text
     assert "Delayed: it was due 2025-10-09 10:00" in reply.text
@@ -142,7 +144,7 @@ def test_english_digest_and_notes(db: tuple[Engine, str], tmp_path: Path) -> Non
 
 def test_preview_of_a_holiday_date_shows_what_goes_out_instead(db: tuple[Engine, str]) -> None:
     engine, _ = db
-    reply = preview_digest(engine, calendar, date(2025, 10, 1), "zh", chart=False)
+    reply = preview_digest(engine, calendar, date(2025, 10, 1), "zh", chart=False, rule=RULE, channels=[])
     assert reply.data["digest"]["period"] == "2025-W41"
     assert "2025-10-08 周三 是法定节假日，周报顺延到下一个工作日 2025-10-09 周四" in reply.text
     assert "• 无" in reply.text
@@ -150,7 +152,7 @@ def test_preview_of_a_holiday_date_shows_what_goes_out_instead(db: tuple[Engine,
 
 def test_preview_in_an_unknown_year_says_so(db: tuple[Engine, str]) -> None:
     engine, _ = db
-    reply = preview_digest(engine, calendar, date(2030, 10, 2), "zh", chart=False)
+    reply = preview_digest(engine, calendar, date(2030, 10, 2), "zh", chart=False, rule=RULE, channels=[])
     assert "节假日日历尚无 2030 年的数据，本期只按周末顺延" in reply.text
 
 
@@ -158,9 +160,7 @@ def test_digest_command_in_chat(db: tuple[Engine, str], tmp_path: Path) -> None:
     engine, url = db
     router = Router()
     settings = change_settings(tmp_path, url)
-    calendar = digest.calendar_from(settings)
-    preview = lambda day, lang: digest.preview_digest(engine, calendar, day, lang)  # noqa: E731
-    router.scan(ChangeCommands(ChangeService(engine, settings), preview))
+    router.scan(ChangeCommands(ChangeService(engine, settings), DigestDesk(engine, settings, {})))
     reply = router.handle(Request(text="digest 2025-10-15", user_id="slack:UA"))
     assert "2025年第42周" in reply.text and reply.private and reply.files
     bad = router.handle(Request(text="digest 下周三", user_id="slack:UA"))
@@ -175,7 +175,7 @@ def test_long_sections_are_cut_with_a_count(db: tuple[Engine, str], tmp_path: Pa
     for n in range(25):
         service.create({"title": f"小改动{n}", "size": "small", "effective_date": "2025-10-20"}, "u", "zh")
     slot = calendar.slot(2025, 42)
-    reply = build_digest(engine, slot, slot.post_at, "zh", chart=False)
+    reply = build_digest(engine, slot, slot.post_at, "zh", chart=False, rule=RULE)
     assert "本周统一处理的小变更（25）" in reply.text and "……另有 5 条" in reply.text
     assert reply.text.count("• #") == 20
     assert reply.data["digest"]["counts"] == {"small": 25, "big": 0, "late": 0}

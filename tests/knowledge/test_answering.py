@@ -174,3 +174,11 @@ def _extra_case(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_a_question_naming_only_metadata_is_answered_from_the_document_it_picks(list_services: Services) -> None:
+    # Only one case is 教育 in 2023; the rest of the question says nothing the case's text could match.
+    reply = ask(list_services, "教育行业2023年做的那个项目是干什么的？")
+    answer = reply.data["answer"]
+    assert answer["confident"] is True
+    assert [c["id"] for c in answer["citations"]] == ["lc-8"]

@@ -19,7 +19,7 @@ from storage.changes import ChangeRequest
 from storage.db import make_engine, migrate
 from storage.library import Chunk, Document
 from storage.text import clean, clean_value
-from tests.handlers.changes_support import MANAGER, Clock, change_settings, sh
+from tests.handlers.changes_support import MANAGER, RULE, Clock, change_settings, sh
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = sh(2026, 12, 1, 10, 0)
@@ -117,7 +117,7 @@ def test_cr_import_accepts_a_gbk_csv_as_ingest_does(tmp_path: Path) -> None:
     migrate(engine)
     path = tmp_path / "excel-gbk.csv"
     path.write_bytes("标题,大小,生效日期\n官网首页改版,小变更,2026-12-30\n".encode("gbk"))
-    report = import_table(engine, path, "cli:wang", SH, NOW, "zh")
+    report = import_table(engine, path, "cli:wang", SH, NOW, "zh", rule=RULE)
     assert report.ok, report.bad
     with Session(engine) as session:
         row = session.get(ChangeRequest, 1)

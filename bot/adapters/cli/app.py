@@ -15,8 +15,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import messages as msg
 from bot.adapters.cli import log_file as cli_logging
 from bot.adapters.cli import run as run_cli
+from bot.adapters.cli.changes import Terminal
 from bot.adapters.cli.changes import register as register_changes
-from bot.adapters.cli.context import State, cli_user, console, err, load_settings, run_registry_command, services
+from bot.adapters.cli.context import (
+    State,
+    cli_user,
+    console,
+    err,
+    guarded_services,
+    load_settings,
+    run_registry_command,
+    services,
+)
 from bot.adapters.cli.draft import register as register_drafting
 from bot.adapters.cli.drills import register as register_drills
 from bot.adapters.cli.registry import add_commands, describe
@@ -38,12 +48,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 run_cli.register(app)  # prbot run
-register_changes(app)  # prbot cr …, prbot digest, prbot bench digest
 register_drafting(app)  # prbot note submit, notes stats
 register_drills(app)  # prbot drill …, prbot incident … (their --lang)
 register_watch(app)  # prbot watch import|replay|poll, prbot kpi
 
-DEMO_LIBRARY = Path(__file__).resolve().parents[2] / "demo" / "library"
+DEMO_LIBRARY = Path(__file__).resolve().parents[3] / "demo" / "library"
 DEMO_QUESTIONS = (
     "有没有金融行业用智能客服降本的案例？",
     "Do we have a hospital case?",
@@ -277,6 +286,11 @@ def db_check() -> None:
 # ---- commands generated from the registry -------------------------------------------------------
 
 
+# prbot cr import|export, prbot digest chart; handed what they need from here.
+register_changes(
+    app,
+    Terminal(guarded_services, cli_user, lambda text: err.print(text, highlight=False, markup=False, soft_wrap=True)),
+)
 add_commands(app, describe(command_classes()), run_registry_command)  # every chat command, e.g. prbot cr add
 
 
