@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -37,6 +37,10 @@ from handlers.changes.digest_calendar import Slot
 from handlers.changes.rules import ChangeRule
 from handlers.changes.strings import t
 from storage.changes import Engine
+
+if TYPE_CHECKING:
+    from bot.scheduler import JobProvider
+
 from storage.claims import DEFAULT_LEASE, TAKEOVER_MARGIN, Claim, get_claim, post_key, run_claimed
 
 log = logging.getLogger(__name__)
@@ -348,7 +352,7 @@ def schedule(
     engine: Engine,
     settings: Settings,
     notifiers: MutableMapping[str, Notifier],
-    job_providers: list[Callable[[JobScheduler], None]],
+    job_providers: list[JobProvider],
 ) -> None:
     """Adds the weekly digest job to what ``prbot run`` schedules (when the digest is enabled)."""
     if settings.digest.enabled:
