@@ -1,15 +1,16 @@
-"""The weekly digest driven through the real scheduler (APScheduler) with a controllable clock
-(time-machine): on time, exactly once, holiday-aware, caught up after downtime, retried on failure.
+"""The weekly digest on the real scheduler (APScheduler) with a controllable clock (time-machine):
+on time, exactly once, holiday-aware, caught up after downtime, retried on failure.
 
-Each test travels to just before (or after) a fire time with the clock ticking, starts a scheduler
-with the digest's job provider, and waits for the job to run."""
+Each test travels to a moment, starts a scheduler (paused) with the digest's job provider, checks
+which jobs it registered and when they are due, and calls the job at that moment. No test waits on
+the scheduler's clock."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from handlers.changes.digest_job import CATCHUP_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
+from handlers.changes.digest_job import CATCHUP_ID, CRON_ID, RETRY_ID, SHIFTED_ID, DigestJob, Outcome
 from storage.claims import TAKEOVER_MARGIN, get_claim, try_claim
 from storage.db import make_engine
 from tests.handlers import changes_support
@@ -27,39 +28,26 @@ from tests.handlers.changes_support import Recorder, change_settings, sh
 
 db = changes_support.db  # fixtures shared with the other change-request tests
 db_template = changes_support.db_template
-WAIT_S = 15  # generous: the scheduler fires within a second of the travel target on an idle machine
 
 
 @dataclass
 class Running:
     scheduler: Scheduler
     job: DigestJob
-    runs: list[list[Outcome]] = field(default_factory=list)
-    ran: threading.Event = field(default_factory=threading.Event)
 
-    def wait_run(self, count: int = 1) -> list[Outcome]:
-        for _ in range(count):
-            assert self.ran.wait(WAIT_S), "the digest job did not run"
-            self.ran.clear()
-        return self.runs[-1]
+    def run_at(self, job_id: str, moment: datetime) -> list[Outcome]:
+        """The job the scheduler holds for ``moment``, run then (as APScheduler would)."""
+        assert self.scheduler.next_run(job_id) == moment, self.scheduler.job_ids()
+        with travel(moment):
+            return self.job.run_due()
 
 
 def start(engine: Engine, settings: Settings, notifier: Recorder, owner: str = "replica-a") -> Running:
     job = DigestJob(engine, settings, {"slack": notifier}, owner=owner, sleep=lambda _s: None)
     scheduler = Scheduler("Asia/Shanghai")
-    running = Running(scheduler, job)
-    run_due = job.run_due
-
-    def recorded() -> list[Outcome]:
-        outcomes = run_due()
-        running.runs.append(outcomes)
-        running.ran.set()
-        return outcomes
-
-    job.run_due = recorded  # type: ignore[method-assign]
     scheduler.add_provider(job.provide)
-    scheduler.start()
-    return running
+    scheduler.start(paused=True)  # the jobs are registered with their times; none runs by itself
+    return Running(scheduler, job)
 
 
 @pytest.fixture
@@ -72,11 +60,11 @@ def setup(db: tuple[Engine, str], tmp_path: Path) -> Iterator[tuple[Engine, Sett
 
 
 def travel(moment: datetime) -> time_machine.travel:
-    return time_machine.travel(moment, tick=True)
+    return time_machine.travel(moment, tick=False)
 
 
 def just_before(*args: int) -> datetime:
-    """A moment 0.3 s before a fire time: the scheduler starts, then the clock ticks into it."""
+    """A moment 0.3 s before a fire time."""
     return sh(*args) - timedelta(milliseconds=300)
 
 
@@ -85,8 +73,7 @@ def test_an_ordinary_wednesday_posts_once_at_ten(setup) -> None:  # type: ignore
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier)
         started.append(running)
-        assert running.scheduler.next_run("digest.weekly") == sh(2025, 10, 15, 10, 0)
-        outcomes = running.wait_run()
+    outcomes = running.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))
     assert [o.status for o in outcomes] == ["posted"]
     [reply] = notifier.to("CMGR")
     assert "2025年第42周（2025-10-15 周三）" in reply.text and "延迟" not in reply.text
@@ -100,19 +87,19 @@ def test_a_wednesday_in_the_national_day_holiday_moves_to_the_next_working_day(s
     with travel(just_before(2025, 10, 1, 10, 0)):
         first = start(engine, settings, notifier)
         started.append(first)
-        assert first.wait_run() == []  # the cron fired on 1 October: a holiday, nothing posted
         assert first.scheduler.next_run(SHIFTED_ID) == sh(2025, 10, 9, 10, 0)
-        first.scheduler.shutdown()
+    assert first.run_at(CRON_ID, sh(2025, 10, 1, 10, 0)) == []  # 1 October: a holiday, nothing posted
+    first.scheduler.shutdown()
     with travel(just_before(2025, 10, 8, 10, 0)):
         second = start(engine, settings, notifier)
         started.append(second)
-        assert second.wait_run() == []  # 8 October is still 国庆
-        second.scheduler.shutdown()
+    assert second.run_at(CRON_ID, sh(2025, 10, 8, 10, 0)) == []  # 8 October is still 国庆
+    second.scheduler.shutdown()
     assert notifier.posts == []
     with travel(just_before(2025, 10, 9, 10, 0)):
         third = start(engine, settings, notifier)
         started.append(third)
-        assert [o.status for o in third.wait_run()] == ["posted"]
+    assert [o.status for o in third.run_at(SHIFTED_ID, sh(2025, 10, 9, 10, 0))] == ["posted"]
     [reply] = notifier.to("CMGR")
     assert "2025年第41周（2025-10-09 周四）" in reply.text
     assert "2025-10-08 周三 是法定节假日，周报顺延到下一个工作日 2025-10-09 周四" in reply.text
@@ -124,8 +111,8 @@ def test_a_restart_right_after_the_fire_time_does_not_post_again(setup) -> None:
     with travel(just_before(2025, 10, 15, 10, 0)):
         before = start(engine, settings, notifier)
         started.append(before)
-        before.wait_run()
-        before.scheduler.shutdown()
+    before.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))
+    before.scheduler.shutdown()
     with travel(sh(2025, 10, 15, 10, 0, 30)):
         after = start(engine, settings, notifier, owner="replica-a-restarted")
         started.append(after)
@@ -139,8 +126,8 @@ def test_a_bot_down_at_ten_posts_once_when_it_comes_back_marked_delayed(setup) -
     with travel(sh(2025, 10, 15, 14, 0)):
         back = start(engine, settings, notifier)
         started.append(back)
-        assert [o.status for o in back.wait_run()] == ["posted"]
-        back.scheduler.shutdown()
+    assert [o.status for o in back.run_at(CATCHUP_ID, sh(2025, 10, 15, 14, 0))] == ["posted"]
+    back.scheduler.shutdown()
     [reply] = notifier.to("CMGR")
     assert "延迟发送：原定 2025-10-15 10:00" in reply.text
     with travel(sh(2025, 10, 15, 14, 5)):
@@ -160,7 +147,7 @@ def test_a_bot_down_for_weeks_posts_only_the_current_digest(setup) -> None:  # t
     with travel(sh(2025, 10, 22, 16, 0)):  # down since September; back on a Wednesday afternoon
         back = start(engine, settings, notifier)
         started.append(back)
-        assert [o.status for o in back.wait_run()] == ["posted"]
+    assert [o.status for o in back.run_at(CATCHUP_ID, sh(2025, 10, 22, 16, 0))] == ["posted"]
     [reply] = notifier.to("CMGR")
     assert "2025年第43周" in reply.text and "延迟发送" in reply.text
     for stale in ("2025-W40", "2025-W41", "2025-W42"):
@@ -175,9 +162,16 @@ def test_two_schedulers_on_one_database_post_exactly_once(setup, tmp_path: Path)
             one = start(engine, settings, notifier, owner="replica-1")
             two = start(other_engine, settings, notifier, owner="replica-2")
             started.extend([one, two])
-            statuses = sorted([one.wait_run()[0].status, two.wait_run()[0].status])
-            one.scheduler.shutdown()
-            two.scheduler.shutdown()
+        results: list[list[Outcome]] = []
+        runs = [
+            threading.Thread(target=lambda r=r: results.append(r.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))))
+            for r in (one, two)
+        ]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        statuses = sorted(outcomes[0].status for outcomes in results)
     finally:
         other_engine.dispose()
     assert statuses == ["already", "posted"]
@@ -192,7 +186,8 @@ def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pyte
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier)
         started.append(running)
-        outcomes = running.wait_run()
+    outcomes = running.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))
+    with travel(sh(2025, 10, 15, 10, 0)):
         assert {o.destination: o.status for o in outcomes} == {"slack:CMGR": "posted", "slack:CDOWN": "failed"}
         assert notifier.attempts == 1 + 3  # one for CMGR, three attempts for CDOWN
         released = get_claim(engine, "digest", "2025-W42/slack:CDOWN")
@@ -215,7 +210,7 @@ def test_a_transient_failure_succeeds_on_a_later_attempt(setup) -> None:  # type
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier)
         started.append(running)
-        assert [o.status for o in running.wait_run()] == ["posted"]
+    assert [o.status for o in running.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))] == ["posted"]
     assert notifier.attempts == 3 and len(notifier.posts) == 1
 
 
@@ -266,9 +261,9 @@ def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -
         running = start(engine, settings, notifier, owner="survivor")
         started.append(running)
         lease_end = sh(2025, 10, 15, 10, 4, 59, 900000) + TAKEOVER_MARGIN
-        assert [(o.status, o.retry_at) for o in running.wait_run()] == [("held", lease_end)]
-        assert running.scheduler.next_run(RETRY_ID) == lease_end
-        running.scheduler.shutdown()
+    assert [(o.status, o.retry_at) for o in running.run_at(CRON_ID, sh(2025, 10, 15, 10, 0))] == [("held", lease_end)]
+    assert running.scheduler.next_run(RETRY_ID) == lease_end
+    running.scheduler.shutdown()
     assert notifier.posts == []
     with travel(lease_end):  # what the retry job runs
         assert [o.status for o in running.job.run_due()] == ["posted"]
