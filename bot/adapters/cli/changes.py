@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.settings import Settings
-
 if TYPE_CHECKING:
     from bot.app import Services
+    from bot.settings import Settings
 
 cr_app = typer.Typer(
     help="需求变更管理表 / the change-request table: big changes need notice (PRBOT_CHANGE_NOTICE_DAYS), "
