@@ -73,6 +73,8 @@ def migrate(engine: Engine) -> None:
     0002, so upgrading to "heads" applies them all."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
+        if applied_revisions(engine) == head_revisions():
+            return  # the usual start: nothing to apply, so no lock and no migration environment
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 # Released at commit; PostgreSQL DDL is transactional, so the waiter sees it all or nothing.
