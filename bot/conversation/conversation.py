@@ -26,10 +26,11 @@ from bot.conversation import cues, followups, plans
 from bot.conversation.intents import IntentRouter, Route
 from bot.conversation.memory import MemoryStore, Thread, new_token
 from bot.conversation.strings import t
-from bot.core import Button, Reply, Request, UserError
+from bot.core import Button, Reply, Request, ThreadContext, UserError
 from bot.router import Router, Words
 from knowledge.embed import Embedder
-from knowledge.filters import Vocabulary
+from knowledge.filters import Filters, Vocabulary, infer_filters
+from knowledge.glossary import expand_query
 from storage import library
 from storage.db import session_scope
 
@@ -141,7 +142,7 @@ class Conversation:
         if ruled == "help":
             self.last_command = "help"
             return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
-        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread))
+        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)
         elliptical = re.search(r"呢\s*[?？]?$|^(不对|我是说)", text)
@@ -184,12 +185,21 @@ class Conversation:
     # ---- answers from the library
 
     def ask(
-        self, request: Request, question: str, lang: str, thread: Thread, *, exclude: list[str] | None = None
+        self,
+        request: Request,
+        question: str,
+        lang: str,
+        thread: Thread,
+        *,
+        exclude: list[str] | None = None,
+        within: list[str] | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> Reply:
+        """Answer from the library; a follow-up passes the scope it resolved to (the thread's documents,
+        the last question's filters, what was already shown), so it is searched and judged as scoped."""
         self.last_command = "ask"
-        if self.condenser is not None and thread.history() and question != request.text.strip():
-            pass  # already rewritten from memory; the model's rewrite is for raw follow-ups
-        elif self.condenser is not None and thread.history():
+        if self.condenser is not None and thread.history() and question == request.text.strip():
+            # The model's rewrite is for raw follow-ups; one rewritten from memory already stands alone.
             condensed = self.condenser(question, thread.history())
             if condensed:
                 question = condensed
@@ -197,33 +207,56 @@ class Conversation:
         if spec is None:
             return self.router.ask(request)
         values: dict[str, Any] = {"question": question}
-        if exclude:
-            values["k"] = min(10, 3 + len(exclude))
-        reply = self.router.run_values(spec, replace(request, text=question), values)
-        if exclude:
-            kept = [c for c in reply.citations if c.id.split("#")[0] not in set(exclude)]
-            if not kept:
-                return Reply(text=t("no_more_similar", lang), data=reply.data)
-            reply.citations = kept[:3]
-        self._remember_answer(thread, question, reply)
+        if filters:
+            values["filter"] = [f"{key}={value}" for key, value in filters.items()]
+        context = ThreadContext(frozenset(within or ()), frozenset(exclude or ()), tuple(thread.history()))
+        reply = self.router.run_values(spec, replace(request, text=question, context=context), values)
+        self._remember_answer(thread, question, reply, filters or {}, keep_list=bool(within))
         return reply
 
-    def _remember_answer(self, thread: Thread, question: str, reply: Reply) -> None:
+    def _remember_answer(
+        self, thread: Thread, question: str, reply: Reply, given: dict[str, Any], *, keep_list: bool = False
+    ) -> None:
+        """``keep_list``: an answer about documents of the thread (「第二个详细说说」) leaves the last
+        list as it was, so 「第三个呢」 still means its third item."""
         confident = _confident(reply)
         cited = [c.id.split("#")[0] for c in reply.citations]
         thread.state["question"] = question
         if not confident:
+            if given:  # 「2023年金融」 found nothing; 「2024年的呢？」 next still means 金融
+                thread.state["filters"] = dict(given)
             return
         thread.state["cited"] = cited
-        listed = list_ids_of(reply) or cited
-        thread.state["list"] = listed
-        thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
-        if cited:
-            thread.state["topic"] = cited[0]
-            with session_scope(self.engine) as session:
-                doc = library.get_document(session, cited[0])
-                year = (doc.meta or {}).get("year") if doc else None
-            thread.state["topic_year"] = year
+        if list_ids_of(reply) or not keep_list or not thread.list_ids:
+            listed = list_ids_of(reply) or cited
+            thread.state["list"] = listed
+            thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
+        listing = reply.data.get("list") if isinstance(reply.data, dict) else None
+        said = listing.get("filters") if isinstance(listing, dict) else None
+        if not cited:
+            return
+        thread.state["topic"] = cited[0]
+        with session_scope(self.engine) as session:
+            doc = library.get_document(session, cited[0])
+            meta = dict(doc.meta or {}) if doc else {}
+            doc_type = doc.type if doc else ""
+        thread.state["topic_year"] = meta.get("year")
+        thread.state["topic_customer"] = meta.get("customer") if isinstance(meta.get("customer"), str) else None
+        if isinstance(said, dict):
+            thread.state["filters"] = dict(said)
+            return
+        # What the question named that its answer bears out: a follow-up replacing one of them keeps
+        # the others (「那教育行业呢？」 after 「医疗行业有数字人的案例吗？」 keeps the product).
+        named = infer_filters(expand_query(question), self.vocabulary()).values
+        kept = {k: v for k, v in named.items() if Filters({k: v}).matches(doc_type, meta)}
+        thread.state["filters"] = {**kept, **given}
+
+    def _topic_text(self, thread: Thread) -> str:
+        if not thread.topic:
+            return ""
+        with session_scope(self.engine) as session:
+            doc = library.get_document(session, thread.topic)
+            return f"{doc.title}\n{doc.body}" if doc is not None else ""
 
     def _titles(self, thread: Thread) -> dict[str, str]:
         ids = list(
@@ -258,11 +291,32 @@ class Conversation:
             plan.values["text"] = re.sub(r"这个案例|这个项目|这篇|它", "", request.text)
             plans.refresh(plan)
             return self._run_plan(request, plan, lang, thread, inferred=False)
-        title = (self._titles(thread).get(follow.doc or "", "") if follow.doc else "").split(" ")[0]
-        question = follow.question
-        if follow.doc and title:
-            question = question.replace(self._titles(thread).get(follow.doc, ""), title)
-        reply = self.ask(request, question, lang, thread, exclude=follow.exclude or None)
+        titles = self._titles(thread)
+        full = titles.get(follow.doc or "", "") if follow.doc else ""
+        title = full.split(" ")[0]
+        question = follow.question.replace(full, title) if full and title else follow.question
+        reply = self.ask(
+            request,
+            question,
+            lang,
+            thread,
+            exclude=follow.exclude or None,
+            within=follow.within or None,
+            filters=follow.filters or None,
+        )
+        if not _confident(reply):
+            if follow.kind == "compare" and follow.values.get("alone"):
+                return self.ask(request, str(follow.values["alone"]), lang, thread)
+            if follow.kind == "elliptical":
+                # Nothing in the words pointed back: asked as it stands, it may be a new question.
+                return self.ask(request, request.text.strip(), lang, thread)
+            if follow.within and title:
+                return Reply(text=t("not_in_document", lang, title=title), data=reply.data)
+            if follow.exclude:
+                return Reply(text=t("no_more_similar", lang), data=reply.data)
+            if follow.filters:
+                scope = "、".join(str(v) for k, v in follow.filters.items() if k != "type")
+                return Reply(text=t("nothing_in_scope", lang, scope=scope), data=reply.data)
         if follow.doc and follow.kind in ("item", "pick", "reference", "elliptical"):
             thread.state["topic"] = follow.doc
         return reply
@@ -485,9 +539,11 @@ class Conversation:
 
 def list_ids_of(reply: Reply) -> list[str]:
     """The complete ordered list of ids a list answer carries in ``Reply.data`` (read defensively)."""
-    data = reply.data if isinstance(reply.data, dict) else {}
+    data: dict[str, Any] = reply.data if isinstance(reply.data, dict) else {}
+    answer = data.get("answer")
     candidates: list[Any] = []
-    for holder in (data, data.get("answer") if isinstance(data.get("answer"), dict) else {}):
+    holders: list[dict[str, Any]] = [data, answer if isinstance(answer, dict) else {}]
+    for holder in holders:
         for key in ("list", "ids", "all_ids", "list_ids", "items"):
             value = holder.get(key)
             if isinstance(value, dict):

@@ -67,6 +67,14 @@ STRINGS = {
         "zh": "除了已经给出的，没有找到其他符合的资料。",
         "en": "Apart from the ones already given, nothing else matches.",
     },
+    "not_in_document": {
+        "zh": "《{title}》里没有说到这一点。可以换个问法，或问问别的案例。",
+        "en": "“{title}” does not say; try other words, or ask about another case.",
+    },
+    "nothing_in_scope": {
+        "zh": "没有同时符合「{scope}」的资料。",
+        "en": "Nothing in the library matches all of: {scope}.",
+    },
     "no_draft": {
         "zh": "这个对话里还没有草稿。把要检查的文案贴在后面，例如「这段文案合规吗：我们是行业第一」",
         "en": "There is no draft in this conversation yet; paste the copy, "
