@@ -138,6 +138,12 @@ class Conversation:
             answered = self._answer_pending(request, text, lang, thread, pending)
             if answered is not None:
                 return answered
+        word = text.strip().strip("。.!！").lower()
+        if (word in YES or word in NO) and not cues.GREETING.match(text.strip()):
+            # 「是」 with nothing waiting: a second 「是」 after a confirmation does nothing again.
+            settled = thread.get("settled")
+            self.last_command = str(settled or "help")
+            return Reply(text=t("already_done" if settled else "nothing_to_confirm", lang), private=True)
         ruled = self.intents.rule(text)
         if ruled == "help":
             self.last_command = "help"
@@ -384,13 +390,27 @@ class Conversation:
         what = t(f"slot_{slot}", lang) if f"slot_{slot}" in _slot_keys() else slot
         example = t(f"slot_{slot}_example", lang) if f"slot_{slot}_example" in _slot_keys() else "…"
         if bad:
-            kept = "，".join(f"{k}={v}" for k, v in plan.values.items() if v not in (None, "", False) and k != "text")
+            kept = self._kept(plan, lang)
             text = t(
                 "ask_slot_again", lang, words=bad, what=what, example=example, kept=kept or t("nothing_kept", lang)
             )
         else:
             text = t("ask_slot", lang, what=what, example=example)
         return Reply(text=text, private=True, data={"conversation": {"awaiting": slot, "command": plan.command}})
+
+    def _kept(self, plan: plans.Plan, lang: str) -> str:
+        """What was already given, in words: 「内容「客服热线换号码」、小变更」."""
+        parts = []
+        for key, value in plan.values.items():
+            if value in (None, "", False) or key == "text":
+                continue
+            if key == "size" and value in ("big", "small"):
+                parts.append(t(str(value), lang))
+            elif f"kept_{key}" in _slot_keys():
+                parts.append(t(f"kept_{key}", lang, value=value))
+            else:
+                parts.append(f"{key}={value}")
+        return t("kept_joiner", lang).join(parts)
 
     def _confirmation(self, plan: plans.Plan, lang: str, token: str) -> Reply:
         action = self.describe(plan, lang)
@@ -432,6 +452,7 @@ class Conversation:
                 return Reply(text=t("already_done", lang), private=True)
             thread.state.pop("pending", None)
             thread.pending_token = None
+            thread.state["settled"] = plan.capability
             if word in NO:
                 return Reply(text=t("cancelled", lang), private=True)
             return self.execute(plan, request, thread)
@@ -468,6 +489,8 @@ class Conversation:
         plan = _plan_from(pending.get("plan"))
         thread.state.pop("pending", None)
         thread.pending_token = None
+        if plan is not None:
+            thread.state["settled"] = plan.capability
         if plan is None or verb != "yes":
             self.memory.save(thread)
             return Reply(text=t("cancelled", lang), private=True)

@@ -31,6 +31,18 @@ STRINGS = {
         "en": "I couldn't read “{words}”. {what}? e.g. {example} (kept so far: {kept})",
     },
     "nothing_kept": {"zh": "暂无", "en": "nothing yet"},
+    "kept_joiner": {"zh": "、", "en": ", "},
+    "kept_title": {"zh": "内容「{value}」", "en": "“{value}”"},
+    "kept_effective": {"zh": "{value} 生效", "en": "effective {value}"},
+    "kept_level": {"zh": "{value}级", "en": "level {value}"},
+    "kept_description": {"zh": "事件「{value}」", "en": "incident “{value}”"},
+    "kept_copy": {"zh": "文案「{value}」", "en": "copy “{value}”"},
+    "kept_id": {"zh": "{value} 号", "en": "number {value}"},
+    "kept_comment": {"zh": "理由「{value}」", "en": "reason “{value}”"},
+    "nothing_to_confirm": {
+        "zh": "现在没有等你确认的操作。直接告诉我要做什么就行，例如「帮我规划明年的危机演练」。",
+        "en": "Nothing is waiting for your confirmation; just tell me what you need.",
+    },
     "confirm": {
         "zh": "我将{action}。确认吗？（回复「是」或「否」）",
         "en": "I will {action}. Go ahead? (reply yes or no)",

@@ -72,7 +72,7 @@ def test_an_inferred_change_request_is_confirmed_once_and_a_second_click_does_no
     assert "不会重复执行" in second.text
     assert len(changes(conv)) == before + 1
     # typing 是 after the click does not submit again either
-    say(conv, "是", thread="click")
+    assert "不会重复执行" in say(conv, "是", thread="click").text
     assert len(changes(conv)) == before + 1
 
 
@@ -94,11 +94,22 @@ def test_a_missing_slot_is_asked_for_and_a_bad_answer_is_asked_again_keeping_the
     second = say(conv, "小变更", thread="slots")
     assert "哪天" in second.text
     bad = say(conv, "下下下周八", thread="slots")
-    assert "下下下周八" in bad.text and "size=small" in bad.text and "例如" in bad.text
+    assert "下下下周八" in bad.text and "例如" in bad.text
+    # what was given is kept, in words
+    assert "小变更" in bad.text and "内容「把客服热线换成新号码」" in bad.text and "size=" not in bad.text
     confirm = say(conv, "明天起", thread="slots")
     assert "确认吗" in confirm.text and "小变更" in confirm.text
     say(conv, "是", thread="slots")
     assert len(changes(conv)) == before + 1
+    # a second 「是」 acts no more, and says so
+    again = say(conv, "是", thread="slots")
+    assert "不会重复执行" in again.text and command_of(again) == "cr"
+    assert len(changes(conv)) == before + 1
+
+
+def test_a_yes_with_nothing_to_confirm_says_so(conv: Services) -> None:
+    reply = say(conv, "是", thread="nothing-pending")
+    assert "没有等你确认的操作" in reply.text
 
 
 def test_an_incident_level_is_a_rule_and_starting_asks_first(conv: Services) -> None:
