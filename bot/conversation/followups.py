@@ -127,8 +127,8 @@ def resolve(
     customer = str(thread.get("topic_customer") or "")
     if topic and customer and _CUSTOMER_REF.search(stripped) and _OTHER.search(stripped) and len(stripped) <= 40:
         question = f"{customer}有哪些项目？" if _HAN.search(stripped) else f"Which projects for {customer}?"
-        shown = _unique([topic, *thread.get("cited", [])])
-        return FollowUp("customer", question=question, doc=topic, exclude=shown, filters={"customer": customer})
+        # Besides the one the thread is about (others cited beside it are still this customer's projects).
+        return FollowUp("customer", question=question, doc=topic, exclude=[topic], filters={"customer": customer})
     if _SIMILAR.search(stripped) and len(stripped) <= 30:
         question = _merge(last, stripped, vocab, thread)
         return FollowUp("similar", question=question, exclude=_unique([*thread.get("cited", []), *ids]))
