@@ -41,6 +41,11 @@ NO = {"否", "不", "不是", "取消", "算了", "不要", "no", "n", "cancel",
 OVERVIEW = ("ask", "draft", "check", "personas", "cr", "digest", "drill", "incident", "note")
 _THANKS = re.compile(r"谢|辛苦|感谢|thank|thx|cheers", re.IGNORECASE)
 _LIST_PAGE = 5
+# Platforms that show a form (a Slack modal behind a button, a Feishu form card), and the command whose
+# form asks for a command's details. A form has no prefilled values, so only a request that gave none
+# opens it; a partly given one is completed by questions.
+FORM_PLATFORMS = ("slack", "feishu")
+FORMS = {"cr add": "cr new"}
 
 # A model's choice of command (from ``bot.conversation.tools``): (full name, values) or None.
 ToolPicker = Callable[[str, list[tuple[str, str]], list[CommandSpec]], tuple[str, dict[str, Any]] | None]
@@ -347,6 +352,12 @@ class Conversation:
         if spec is None:
             return self.nearest(None, lang)
         missing = plan.missing + [m for m in self._structured_missing(spec, plan) if m not in plan.missing]
+        given = any(plan.values.get(slot) for slot in plans.REQUIRED.get(plan.command, ()))
+        form = self.router.registry.get(FORMS.get(plan.command, ""))
+        if missing and not given and form is not None and request.platform in FORM_PLATFORMS:
+            # Nothing given but the request itself: the command's form asks for everything at once.
+            thread.state.pop("pending", None)
+            return self.router.run_values(form, request, {})
         if missing:
             thread.state["pending"] = {"kind": "slot", "plan": asdict(plan), "slot": missing[0]}
             return self._ask_for(missing[0], lang, plan)

@@ -195,3 +195,14 @@ def test_more_without_a_list_and_similar_cases_without_those_shown(conv: Service
     more = say(conv, "还有别的类似案例吗？", thread="similar")
     assert command_of(more) == "ask"
     assert "fx-hospital" not in cited(more)
+
+
+def test_a_change_request_with_no_details_opens_the_form_where_there_are_forms(conv: Services) -> None:
+    on_slack = say(conv, "帮我填一个变更申请表", thread="form")
+    assert on_slack.form is not None and on_slack.form.action == "cr:create"
+    assert command_of(on_slack) == "cr"
+    # the terminal asks in words, and so does Slack once some detail was given (forms are not prefilled)
+    terminal = conv.router.handle(Request(text="我要提一个需求变更", channel_id="console", thread_id="form-cli"))
+    assert terminal.form is None and "要变更的是什么" in terminal.text
+    partial = say(conv, "提一个小变更：客服热线换号码", thread="form-partial")
+    assert partial.form is None and "哪天" in partial.text
