@@ -326,7 +326,7 @@ class Conversation:
             if follow.exclude:
                 return Reply(text=t("no_more_similar", lang), data=reply.data)
             if follow.filters:
-                scope = "、".join(str(v) for k, v in follow.filters.items() if k != "type")
+                scope = t("kept_joiner", lang).join(str(v) for k, v in follow.filters.items() if k != "type")
                 return Reply(text=t("nothing_in_scope", lang, scope=scope), data=reply.data)
         if follow.doc and follow.kind in ("item", "pick", "reference", "elliptical"):
             thread.state["topic"] = follow.doc
