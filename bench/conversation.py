@@ -12,6 +12,7 @@ path on the same questions in the same run, the query-vector cache cleared befor
 from __future__ import annotations
 
 import json
+import secrets
 import statistics
 import tempfile
 import time
@@ -42,7 +43,8 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def routing(conversation: Conversation, intents: list[dict[str, Any]]) -> dict[str, Any]:
     def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        right, total = Counter(), Counter()
+        right: Counter[str] = Counter()
+        total: Counter[str] = Counter()
         wrong = []
         for row in rows:
             got = conversation.classify(row["text"])
@@ -84,14 +86,14 @@ def completeness(reply: Reply, expect: list[str]) -> float:
     return len(carried & set(expect)) / len(expect) if expect else 1.0
 
 
-def followups(svc: Services, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
+def followups(svc: Services, dialogues: list[dict[str, Any]], run_id: str = "") -> dict[str, Any]:
     hits, alone_hits, turns, lists = 0, 0, 0, []
     misses = []
     for number, dialogue in enumerate(dialogues):
         for index, turn in enumerate(dialogue["turns"]):
-            inbound = Inbound("console", "bench:user", "bench", turn["question"], thread_id=f"d{number}")
+            inbound = Inbound("console", "bench:user", "bench", turn["question"], thread_id=f"{run_id}d{number}")
             reply = respond(svc.router, inbound)
-            alone = svc.router.ask(Request(text=turn["question"], channel_id="bench-alone"))
+            alone = svc.router.ask(Request(text=turn["question"], channel_id="bench-alone", thread_id=run_id))
             turns += 1
             hit = turn_hit(reply, turn["expect"])
             hits += hit
@@ -109,15 +111,17 @@ def followups(svc: Services, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def list_questions(svc: Services, questions: list[dict[str, Any]]) -> dict[str, Any]:
+def list_questions(svc: Services, questions: list[dict[str, Any]], run_id: str = "") -> dict[str, Any]:
     shares = []
     for number, question in enumerate(q for q in questions if q.get("kind") == "list"):
-        inbound = Inbound("console", "bench:user", "bench", question["question"], thread_id=f"l{number}")
+        inbound = Inbound("console", "bench:user", "bench", question["question"], thread_id=f"{run_id}l{number}")
         shares.append(completeness(respond(svc.router, inbound), question["expect"]))
     return {"n": len(shares), "complete": round(statistics.mean(shares), 3) if shares else None}
 
 
-def latency(svc: Services, questions: list[dict[str, Any]], conversation: Conversation) -> dict[str, Any]:
+def latency(
+    svc: Services, questions: list[dict[str, Any]], conversation: Conversation, run_id: str = ""
+) -> dict[str, Any]:
     """Milliseconds per message: the plain ask path, the routed path, and what routing adds.
 
     The question's vector is computed once before both (the routed path computes it to route and the
@@ -144,11 +148,11 @@ def latency(svc: Services, questions: list[dict[str, Any]], conversation: Conver
             if isinstance(cache, QueryCache):
                 cache.embed_query(text)
             start = time.perf_counter()
-            svc.router.ask(Request(text=text, channel_id="bench-plain", thread_id=f"t{number}"))
+            svc.router.ask(Request(text=text, channel_id="bench-plain", thread_id=f"{run_id}t{number}"))
             plain.append((time.perf_counter() - start) * 1000)
             inside.clear()
             start = time.perf_counter()
-            svc.router.handle(Request(text=text, channel_id="bench-routed", thread_id=f"t{number}"))
+            svc.router.handle(Request(text=text, channel_id="bench-routed", thread_id=f"{run_id}t{number}"))
             total = time.perf_counter() - start
             routed.append(total * 1000)
             added.append((total - sum(inside)) * 1000)
@@ -187,11 +191,13 @@ def run(
             if not isinstance(conversation, Conversation):
                 raise SystemExit("the conversation layer is off (PRBOT_CONVERSATION_ENABLED=false)")
             conversation.intents.warm()
+            # Threads of this run only: a kept data dir also keeps the memory of earlier runs' threads.
+            run_id = secrets.token_hex(4) + "-"
             result = {
                 "routing": routing(conversation, intents),
-                "followups": followups(svc, [q for q in questions if q.get("kind") == "followup"]),
-                "lists": list_questions(svc, questions),
-                "latency": latency(svc, questions, conversation),
+                "followups": followups(svc, [q for q in questions if q.get("kind") == "followup"], run_id),
+                "lists": list_questions(svc, questions, run_id),
+                "latency": latency(svc, questions, conversation, run_id),
             }
         finally:
             svc.engine.dispose()

@@ -80,6 +80,16 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ThreadContext:
+    """What the conversation knows about a message that its words do not say (set by the conversation
+    layer, never by the user): the documents a follow-up is about, those already shown, earlier turns."""
+
+    within: frozenset[str] = frozenset()
+    exclude: frozenset[str] = frozenset()
+    history: tuple[tuple[str, str], ...] = ()  # (role, text), oldest first; role is "user" or "bot"
+
+
+@dataclass(frozen=True)
 class Request:
     text: str
     user_id: str = "cli:local"
@@ -89,6 +99,7 @@ class Request:
     event_id: str | None = None
     action: Action | None = None
     private: bool = False
+    context: ThreadContext | None = None
 
     @property
     def lang(self) -> str:

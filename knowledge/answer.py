@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.filters import Filters, filter_mentions
@@ -225,7 +226,14 @@ class Answerer:
         filters: Filters | None = None,
         lang: str = "zh",
         exclude: frozenset[str] = frozenset(),
+        within: frozenset[str] = frozenset(),
+        history: Sequence[tuple[str, str]] = (),
     ) -> Answer:
+        """``within``: only these documents are searched (a follow-up about the thread's documents), and
+        the question is judged as scoped; ``exclude``: these are left out (those already shown);
+        ``history``: the thread's earlier turns (role, text), shown to the model as data."""
+        if within:
+            exclude = exclude | {d.id for d in self.retriever.documents_matching(Filters()) if d.id not in within}
         result = self.retriever.search(question, k=k, filters=filters, exclude=exclude)
         hits = result.hits
         base = Answer(
@@ -258,7 +266,7 @@ class Answerer:
             return self._closest(base, hits)
         if not hits:
             return base
-        scoped = bool(result.explicit)
+        scoped = bool(result.explicit) or bool(within)
         verdict = judge(hits[0], lang, scoped, confident=self.min_relevance, closest=self.closest_relevance)
         base.probability = round(verdict.probability, 3)
         if verdict.outcome is Outcome.DECLINE:
@@ -273,7 +281,7 @@ class Answerer:
         ]
         if self.chat_model is not None:
             try:
-                return self._llm_answer(base, question, cited, lang)
+                return self._llm_answer(base, question, cited, lang, history)
             except ChatModelError as exc:
                 log.warning("chat model unavailable, answering offline: %s", exc)
                 base.fell_back = True
@@ -332,7 +340,9 @@ class Answerer:
         )
         return base
 
-    def _llm_answer(self, base: Answer, question: str, hits: list[DocumentHit], lang: str) -> Answer:
+    def _llm_answer(
+        self, base: Answer, question: str, hits: list[DocumentHit], lang: str, history: Sequence[tuple[str, str]] = ()
+    ) -> Answer:
         assert self.chat_model is not None
         excerpts = ["\n".join(c.text for c in _ordered_chunks(h, question)[:3]) for h in hits]
         # Numbers may also come from the document's metadata (its year), which the source block shows.
@@ -341,6 +351,7 @@ class Answerer:
             question=delimit_question(question),
             sources=render_sources([(h.title, h.id, text) for h, text in zip(hits, checkable, strict=True)]),
             language="简体中文" if lang == "zh" else "English",
+            history=render_history(history),
         )
         reply = self.chat_model.complete(system, user, max_tokens=self.max_tokens)
         if is_refusal(reply):
@@ -354,6 +365,28 @@ class Answerer:
         base.citations = [_source(hits[n - 1], _best_snippet(excerpts[n - 1], checked.text)) for n in checked.used]
         base.mode, base.dropped_sentences = "llm", checked.dropped
         return base
+
+
+# The thread's turns in the answer prompt: the newest that fit, each cut short (history helps read the
+# question; the sources, not the history, carry the facts).
+HISTORY_TURN_CHARS = 300
+HISTORY_CHARS = 1500
+_TAG_OPEN = re.compile(r"<\s*/?\s*(turn|history|question|sources?)\b", re.IGNORECASE)
+
+
+def render_history(history: Sequence[tuple[str, str]]) -> str:
+    """Earlier turns as <turn role="…"> blocks, newest kept within the bound; no turn can close its block
+    or open another (a ``<`` starting any of the prompt's tags becomes ``＜``)."""
+    blocks: list[str] = []
+    used = 0
+    for role, text in reversed(history):
+        body = _TAG_OPEN.sub(lambda m: "＜" + m.group(0)[1:], clip(text.strip(), HISTORY_TURN_CHARS))
+        block = f'<turn role="{"user" if role == "user" else "assistant"}">\n{body}\n</turn>'
+        if used + len(block) > HISTORY_CHARS:
+            break
+        blocks.append(block)
+        used += len(block) + 1  # and its line break
+    return "\n".join(reversed(blocks)) if blocks else "（无 / none）"
 
 
 def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[Source]]:

@@ -26,10 +26,11 @@ from bot.conversation import cues, followups, plans
 from bot.conversation.intents import IntentRouter, Route
 from bot.conversation.memory import MemoryStore, Thread, new_token
 from bot.conversation.strings import t
-from bot.core import Button, Reply, Request, UserError
+from bot.core import Button, Reply, Request, ThreadContext, UserError
 from bot.router import Router, Words
 from knowledge.embed import Embedder
-from knowledge.filters import Vocabulary
+from knowledge.filters import Filters, Vocabulary, infer_filters
+from knowledge.glossary import expand_query
 from storage import library
 from storage.db import session_scope
 
@@ -40,6 +41,11 @@ NO = {"否", "不", "不是", "取消", "算了", "不要", "no", "n", "cancel",
 OVERVIEW = ("ask", "draft", "check", "personas", "cr", "digest", "drill", "incident", "note")
 _THANKS = re.compile(r"谢|辛苦|感谢|thank|thx|cheers", re.IGNORECASE)
 _LIST_PAGE = 5
+# Platforms that show a form (a Slack modal behind a button, a Feishu form card), and the command whose
+# form asks for a command's details. A form has no prefilled values, so only a request that gave none
+# opens it; a partly given one is completed by questions.
+FORM_PLATFORMS = ("slack", "feishu")
+FORMS = {"cr add": "cr new"}
 
 # A model's choice of command (from ``bot.conversation.tools``): (full name, values) or None.
 ToolPicker = Callable[[str, list[tuple[str, str]], list[CommandSpec]], tuple[str, dict[str, Any]] | None]
@@ -137,11 +143,17 @@ class Conversation:
             answered = self._answer_pending(request, text, lang, thread, pending)
             if answered is not None:
                 return answered
+        word = text.strip().strip("。.!！").lower()
+        if (word in YES or word in NO) and not cues.GREETING.match(text.strip()):
+            # 「是」 with nothing waiting: a second 「是」 after a confirmation does nothing again.
+            settled = thread.get("settled")
+            self.last_command = str(settled or "help")
+            return Reply(text=t("already_done" if settled else "nothing_to_confirm", lang), private=True)
         ruled = self.intents.rule(text)
         if ruled == "help":
             self.last_command = "help"
             return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
-        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread))
+        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)
         elliptical = re.search(r"呢\s*[?？]?$|^(不对|我是说)", text)
@@ -184,12 +196,21 @@ class Conversation:
     # ---- answers from the library
 
     def ask(
-        self, request: Request, question: str, lang: str, thread: Thread, *, exclude: list[str] | None = None
+        self,
+        request: Request,
+        question: str,
+        lang: str,
+        thread: Thread,
+        *,
+        exclude: list[str] | None = None,
+        within: list[str] | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> Reply:
+        """Answer from the library; a follow-up passes the scope it resolved to (the thread's documents,
+        the last question's filters, what was already shown), so it is searched and judged as scoped."""
         self.last_command = "ask"
-        if self.condenser is not None and thread.history() and question != request.text.strip():
-            pass  # already rewritten from memory; the model's rewrite is for raw follow-ups
-        elif self.condenser is not None and thread.history():
+        if self.condenser is not None and thread.history() and question == request.text.strip():
+            # The model's rewrite is for raw follow-ups; one rewritten from memory already stands alone.
             condensed = self.condenser(question, thread.history())
             if condensed:
                 question = condensed
@@ -197,33 +218,56 @@ class Conversation:
         if spec is None:
             return self.router.ask(request)
         values: dict[str, Any] = {"question": question}
-        if exclude:
-            values["k"] = min(10, 3 + len(exclude))
-        reply = self.router.run_values(spec, replace(request, text=question), values)
-        if exclude:
-            kept = [c for c in reply.citations if c.id.split("#")[0] not in set(exclude)]
-            if not kept:
-                return Reply(text=t("no_more_similar", lang), data=reply.data)
-            reply.citations = kept[:3]
-        self._remember_answer(thread, question, reply)
+        if filters:
+            values["filter"] = [f"{key}={value}" for key, value in filters.items()]
+        context = ThreadContext(frozenset(within or ()), frozenset(exclude or ()), tuple(thread.history()))
+        reply = self.router.run_values(spec, replace(request, text=question, context=context), values)
+        self._remember_answer(thread, question, reply, filters or {}, keep_list=bool(within))
         return reply
 
-    def _remember_answer(self, thread: Thread, question: str, reply: Reply) -> None:
+    def _remember_answer(
+        self, thread: Thread, question: str, reply: Reply, given: dict[str, Any], *, keep_list: bool = False
+    ) -> None:
+        """``keep_list``: an answer about documents of the thread (「第二个详细说说」) leaves the last
+        list as it was, so 「第三个呢」 still means its third item."""
         confident = _confident(reply)
         cited = [c.id.split("#")[0] for c in reply.citations]
         thread.state["question"] = question
         if not confident:
+            if given:  # 「2023年金融」 found nothing; 「2024年的呢？」 next still means 金融
+                thread.state["filters"] = dict(given)
             return
         thread.state["cited"] = cited
-        listed = list_ids_of(reply) or cited
-        thread.state["list"] = listed
-        thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
-        if cited:
-            thread.state["topic"] = cited[0]
-            with session_scope(self.engine) as session:
-                doc = library.get_document(session, cited[0])
-                year = (doc.meta or {}).get("year") if doc else None
-            thread.state["topic_year"] = year
+        if list_ids_of(reply) or not keep_list or not thread.list_ids:
+            listed = list_ids_of(reply) or cited
+            thread.state["list"] = listed
+            thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
+        listing = reply.data.get("list") if isinstance(reply.data, dict) else None
+        said = listing.get("filters") if isinstance(listing, dict) else None
+        if not cited:
+            return
+        thread.state["topic"] = cited[0]
+        with session_scope(self.engine) as session:
+            doc = library.get_document(session, cited[0])
+            meta = dict(doc.meta or {}) if doc else {}
+            doc_type = doc.type if doc else ""
+        thread.state["topic_year"] = meta.get("year")
+        thread.state["topic_customer"] = meta.get("customer") if isinstance(meta.get("customer"), str) else None
+        if isinstance(said, dict):
+            thread.state["filters"] = dict(said)
+            return
+        # What the question named that its answer bears out: a follow-up replacing one of them keeps
+        # the others (「那教育行业呢？」 after 「医疗行业有数字人的案例吗？」 keeps the product).
+        named = infer_filters(expand_query(question), self.vocabulary()).values
+        kept = {k: v for k, v in named.items() if Filters({k: v}).matches(doc_type, meta)}
+        thread.state["filters"] = {**kept, **given}
+
+    def _topic_text(self, thread: Thread) -> str:
+        if not thread.topic:
+            return ""
+        with session_scope(self.engine) as session:
+            doc = library.get_document(session, thread.topic)
+            return f"{doc.title}\n{doc.body}" if doc is not None else ""
 
     def _titles(self, thread: Thread) -> dict[str, str]:
         ids = list(
@@ -258,11 +302,32 @@ class Conversation:
             plan.values["text"] = re.sub(r"这个案例|这个项目|这篇|它", "", request.text)
             plans.refresh(plan)
             return self._run_plan(request, plan, lang, thread, inferred=False)
-        title = (self._titles(thread).get(follow.doc or "", "") if follow.doc else "").split(" ")[0]
-        question = follow.question
-        if follow.doc and title:
-            question = question.replace(self._titles(thread).get(follow.doc, ""), title)
-        reply = self.ask(request, question, lang, thread, exclude=follow.exclude or None)
+        titles = self._titles(thread)
+        full = titles.get(follow.doc or "", "") if follow.doc else ""
+        title = full.split(" ")[0]
+        question = follow.question.replace(full, title) if full and title else follow.question
+        reply = self.ask(
+            request,
+            question,
+            lang,
+            thread,
+            exclude=follow.exclude or None,
+            within=follow.within or None,
+            filters=follow.filters or None,
+        )
+        if not _confident(reply):
+            if follow.kind == "compare" and follow.values.get("alone"):
+                return self.ask(request, str(follow.values["alone"]), lang, thread)
+            if follow.kind == "elliptical":
+                # Nothing in the words pointed back: asked as it stands, it may be a new question.
+                return self.ask(request, request.text.strip(), lang, thread)
+            if follow.within and title:
+                return Reply(text=t("not_in_document", lang, title=title), data=reply.data)
+            if follow.exclude:
+                return Reply(text=t("no_more_similar", lang), data=reply.data)
+            if follow.filters:
+                scope = t("kept_joiner", lang).join(str(v) for k, v in follow.filters.items() if k != "type")
+                return Reply(text=t("nothing_in_scope", lang, scope=scope), data=reply.data)
         if follow.doc and follow.kind in ("item", "pick", "reference", "elliptical"):
             thread.state["topic"] = follow.doc
         return reply
@@ -287,6 +352,12 @@ class Conversation:
         if spec is None:
             return self.nearest(None, lang)
         missing = plan.missing + [m for m in self._structured_missing(spec, plan) if m not in plan.missing]
+        given = any(plan.values.get(slot) for slot in plans.REQUIRED.get(plan.command, ()))
+        form = self.router.registry.get(FORMS.get(plan.command, ""))
+        if missing and not given and form is not None and request.platform in FORM_PLATFORMS:
+            # Nothing given but the request itself: the command's form asks for everything at once.
+            thread.state.pop("pending", None)
+            return self.router.run_values(form, request, {})
         if missing:
             thread.state["pending"] = {"kind": "slot", "plan": asdict(plan), "slot": missing[0]}
             return self._ask_for(missing[0], lang, plan)
@@ -330,13 +401,27 @@ class Conversation:
         what = t(f"slot_{slot}", lang) if f"slot_{slot}" in _slot_keys() else slot
         example = t(f"slot_{slot}_example", lang) if f"slot_{slot}_example" in _slot_keys() else "…"
         if bad:
-            kept = "，".join(f"{k}={v}" for k, v in plan.values.items() if v not in (None, "", False) and k != "text")
+            kept = self._kept(plan, lang)
             text = t(
                 "ask_slot_again", lang, words=bad, what=what, example=example, kept=kept or t("nothing_kept", lang)
             )
         else:
             text = t("ask_slot", lang, what=what, example=example)
         return Reply(text=text, private=True, data={"conversation": {"awaiting": slot, "command": plan.command}})
+
+    def _kept(self, plan: plans.Plan, lang: str) -> str:
+        """What was already given, in words: 「内容「客服热线换号码」、小变更」."""
+        parts = []
+        for key, value in plan.values.items():
+            if value in (None, "", False) or key == "text":
+                continue
+            if key == "size" and value in ("big", "small"):
+                parts.append(t(str(value), lang))
+            elif f"kept_{key}" in _slot_keys():
+                parts.append(t(f"kept_{key}", lang, value=value))
+            else:
+                parts.append(f"{key}={value}")
+        return t("kept_joiner", lang).join(parts)
 
     def _confirmation(self, plan: plans.Plan, lang: str, token: str) -> Reply:
         action = self.describe(plan, lang)
@@ -378,6 +463,7 @@ class Conversation:
                 return Reply(text=t("already_done", lang), private=True)
             thread.state.pop("pending", None)
             thread.pending_token = None
+            thread.state["settled"] = plan.capability
             if word in NO:
                 return Reply(text=t("cancelled", lang), private=True)
             return self.execute(plan, request, thread)
@@ -414,6 +500,8 @@ class Conversation:
         plan = _plan_from(pending.get("plan"))
         thread.state.pop("pending", None)
         thread.pending_token = None
+        if plan is not None:
+            thread.state["settled"] = plan.capability
         if plan is None or verb != "yes":
             self.memory.save(thread)
             return Reply(text=t("cancelled", lang), private=True)
@@ -485,9 +573,11 @@ class Conversation:
 
 def list_ids_of(reply: Reply) -> list[str]:
     """The complete ordered list of ids a list answer carries in ``Reply.data`` (read defensively)."""
-    data = reply.data if isinstance(reply.data, dict) else {}
+    data: dict[str, Any] = reply.data if isinstance(reply.data, dict) else {}
+    answer = data.get("answer")
     candidates: list[Any] = []
-    for holder in (data, data.get("answer") if isinstance(data.get("answer"), dict) else {}):
+    holders: list[dict[str, Any]] = [data, answer if isinstance(answer, dict) else {}]
+    for holder in holders:
         for key in ("list", "ids", "all_ids", "list_ids", "items"):
             value = holder.get(key)
             if isinstance(value, dict):

@@ -98,6 +98,18 @@ QUESTION = re.compile(
 )
 
 
+# Words two jobs share: a drill rehearses an incident, so its scenario is told in incident words; notes
+# are reviewed and approved like change requests, so approval words say nothing about which one.
+_CR_APPROVAL = CUES["cr"][3]
+_NOTE_WORD = re.compile(r"笔记|那篇|这篇|技术说明|技术解读|explainer|\bnotes?\b", re.IGNORECASE)
+_CR_WORD = re.compile(r"变更|change|\bCR-?\d", re.IGNORECASE)
+
+
 def cue_hits(text: str) -> dict[str, int]:
-    """How many of each capability's cue patterns the text matches."""
-    return {group: sum(1 for p in patterns if re.search(p, text, re.IGNORECASE)) for group, patterns in CUES.items()}
+    """How many of each capability's cue patterns the text matches (shared words counted for one)."""
+    hits = {group: sum(1 for p in patterns if re.search(p, text, re.IGNORECASE)) for group, patterns in CUES.items()}
+    if DRILL_WORD.search(text):
+        hits["incident"] = 0
+    if _NOTE_WORD.search(text) and not _CR_WORD.search(text) and re.search(_CR_APPROVAL, text, re.IGNORECASE):
+        hits["cr"] -= 1
+    return hits

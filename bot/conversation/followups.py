@@ -47,17 +47,37 @@ _CHAINED_CHECK = re.compile(
     r"(is|check) (this|that|it)",
     re.IGNORECASE,
 )
+# 「这家客户后来还跟我们合作过别的项目吗？」: the thread's customer, its other documents.
+_CUSTOMER_REF = re.compile(
+    r"这家客户|这个客户|该客户|这家公司|这个公司|该公司|这家单位|他们|对方|"
+    r"\b(this|that|the same) (customer|client|company)\b|\bthey\b|\bthem\b",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(r"别的|其他|其它|另外|另一个|还.{0,8}(合作|做|签)过|\b(other|another|else)\b", re.IGNORECASE)
+# 「那多方安全计算又是怎么回事？跟它比有啥不同」: a subject of its own after 那; 它 is what it is compared with.
+_NEW_SUBJECT = re.compile(
+    r"^(那|那么|而|那如果是|what about|how about|and)\s*(?P<subject>[^，,。？?！!\s]{2,20}?)\s*"
+    r"(又是|又|呢|是|怎么|有|和|跟|与|，|,|\?|？|$)",
+    re.IGNORECASE,
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]{1,7}(?![A-Za-z])")
 ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is about the thread's document
 
 
 @dataclass
 class FollowUp:
-    kind: str  # replace | pick | item | more | similar | reference | plain | elliptical | draft | check
+    # replace | pick | item | more | similar | customer | compare | reference | plain | elliptical | draft | check
+    kind: str
     question: str = ""  # the standalone question to answer (ask kinds)
     doc: str | None = None  # the document meant
     exclude: list[str] = field(default_factory=list)
     problem: str = ""  # a strings key when the follow-up cannot be served (no list, past the end …)
     values: dict[str, Any] = field(default_factory=dict)
+    # The scope the standalone question is asked in: only these documents (the ones the thread points
+    # at), and these filters (the last question's, with the new words' in their place).
+    within: list[str] = field(default_factory=list)
+    filters: dict[str, Any] = field(default_factory=dict)
 
 
 def looks_like_followup(text: str) -> bool:
@@ -73,8 +93,11 @@ def looks_like_followup(text: str) -> bool:
     )
 
 
-def resolve(text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str]) -> FollowUp | None:
-    """What the message means in this thread; None when it stands on its own."""
+def resolve(
+    text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str], topic_text: str = ""
+) -> FollowUp | None:
+    """What the message means in this thread; None when it stands on its own. ``topic_text``: the
+    thread's document (its title and body), to tell a question about it from a new one."""
     stripped = text.strip()
     last = str(thread.get("question") or "")
     ids = thread.list_ids
@@ -93,7 +116,7 @@ def resolve(text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str]
         rest = re.sub(
             r"第\s*\S{1,3}?\s*(个|条|篇|项|家)|\b(the )?(first|second|third|fourth|fifth|last)( one)?\b", "", stripped
         )
-        return FollowUp("item", question=_about(titles.get(doc, doc), rest), doc=doc)
+        return FollowUp("item", question=_about(titles.get(doc, doc), rest), doc=doc, within=[doc])
     if thread.get("draft") and _CHAINED_CHECK.search(stripped) and not slots.read_copy(stripped):
         return FollowUp("check", values={"copy": str(thread.get("draft"))})
     topic = thread.topic
@@ -101,6 +124,11 @@ def resolve(text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str]
         return FollowUp("draft", doc=topic)
     if not last:
         return None
+    customer = str(thread.get("topic_customer") or "")
+    if topic and customer and _CUSTOMER_REF.search(stripped) and _OTHER.search(stripped) and len(stripped) <= 40:
+        question = f"{customer}有哪些项目？" if _HAN.search(stripped) else f"Which projects for {customer}?"
+        # Besides the one the thread is about (others cited beside it are still this customer's projects).
+        return FollowUp("customer", question=question, doc=topic, exclude=[topic], filters={"customer": customer})
     if _SIMILAR.search(stripped) and len(stripped) <= 30:
         question = _merge(last, stripped, vocab, thread)
         return FollowUp("similar", question=question, exclude=_unique([*thread.get("cited", []), *ids]))
@@ -109,27 +137,70 @@ def resolve(text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str]
         said = stripped[correction.end() :] if correction else stripped
         replaced = _replace(last, said, vocab)
         if replaced != last:
-            return FollowUp("replace", question=replaced)
+            return FollowUp("replace", question=replaced, filters=_replaced_filters(thread, said, vocab))
     if _PLAIN.search(stripped) and len(stripped) <= 20:
-        return FollowUp("plain", question=f"{last} {stripped}")
+        cited = _unique(thread.get("cited") or ([topic] if topic else []))
+        return FollowUp("plain", question=f"{last} {stripped}", within=cited)
     pick = _PICK.match(stripped)
     if pick and ids:
-        doc = _best_title(pick.group(2), ids, titles)
-        if doc:
-            return FollowUp("pick", question=_about(titles.get(doc, doc), pick.group(5) or stripped), doc=doc)
+        picked = _best_title(pick.group(2), ids, titles)
+        if picked:
+            question = _about(titles.get(picked, picked), pick.group(5) or stripped)
+            return FollowUp("pick", question=question, doc=picked, within=[picked])
     if stripped.startswith("其中") and ids:
-        doc = _best_title(stripped[2:], ids, titles)
-        if doc:
-            return FollowUp("pick", question=_about(titles.get(doc, doc), stripped[2:]), doc=doc)
+        picked = _best_title(stripped[2:], ids, titles)
+        if picked:
+            question = _about(titles.get(picked, picked), stripped[2:])
+            return FollowUp("pick", question=question, doc=picked, within=[picked])
+    if topic and _own_subject(stripped, titles.get(topic, topic)):
+        if not _REFERENCE.search(stripped):
+            return None  # a new question that happens to start like a follow-up
+        # 「跟它比」: the thread's document by name, so both sides of the comparison are searched.
+        name = re.split(r"[：:（(]", titles.get(topic, topic))[0].strip() or topic
+        question = _REFERENCE.sub(name, re.sub(r"^(那么|那)", "", stripped), count=1)
+        # If the comparison finds nothing confident, the part naming the subject is asked alone.
+        alone = re.split(r"[，,。？?！!]", re.sub(r"^(那么|那)", "", stripped))[0]
+        return FollowUp("compare", question=question, doc=topic, values={"alone": alone})
     if topic and _REFERENCE.search(stripped):
-        return FollowUp("reference", question=_about(titles.get(topic, topic), stripped), doc=topic)
-    if topic and _is_elliptical(stripped, vocab):
-        return FollowUp("elliptical", question=_about(titles.get(topic, topic), stripped), doc=topic)
+        return FollowUp("reference", question=_about(titles.get(topic, topic), stripped), doc=topic, within=[topic])
+    elliptical = topic and _is_elliptical(stripped, vocab)
+    if elliptical and topic and not _names_elsewhere(stripped, topic_text or titles.get(topic, "")):
+        # A guess (nothing in the words points back): the caller asks it as it stands if the document
+        # has nothing on it.
+        question = _about(titles.get(topic, topic), stripped)
+        return FollowUp("elliptical", question=question, doc=topic, within=[topic])
     return None
 
 
+def _names_elsewhere(text: str, topic_text: str) -> bool:
+    """「RAG的原理是什么？」 after a hospital case: an acronym the thread's document never uses."""
+    acronyms = {a for a in _ACRONYM.findall(text) if a.upper() not in ("OK", "AI")}
+    return bool(topic_text) and any(a.lower() not in topic_text.lower() for a in acronyms)
+
+
+def _own_subject(text: str, title: str) -> bool:
+    """「那多方安全计算又是怎么回事」 names a subject that is not the thread's document."""
+    found = _NEW_SUBJECT.match(text)
+    if not found:
+        return False
+    subject = found.group("subject")
+    if _REFERENCE.search(subject) or _QUESTION_WORD.search(subject) or slots.read_ordinal(subject) is not None:
+        return False
+    shared = set(subject) & set(title)
+    return len(shared) * 2 < len(set(subject))
+
+
+def _replaced_filters(thread: Thread, said: str, vocab: Vocabulary) -> dict[str, Any]:
+    """The last question's filters with those the new words name in their place (「2025年的呢？」)."""
+    new = {k: v for k, v in infer_filters(said, vocab).values.items() if k != "type"}
+    if not new:
+        return {}
+    last = thread.get("filters")
+    return {**(last if isinstance(last, dict) else {}), **new}
+
+
 def _about(title: str, rest: str) -> str:
-    rest = _REFERENCE.sub("", rest).strip(" ，,。")
+    rest = _REFERENCE.sub("", rest).strip(" ，,。").removeprefix("的")
     return f"{title}：{rest}" if rest else title
 
 

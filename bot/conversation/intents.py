@@ -23,6 +23,10 @@ ASK_PRIOR = 0.01  # a tie goes to the library: a wrong search costs less than a 
 # Without a domain cue, only a close paraphrase of an example counts (off-topic chat scores ~0.84-0.87).
 STRONG = 0.90
 NEAREST = 2  # examples averaged per capability
+# A capability whose domain words the message uses wins over an uncued one scoring at most this much
+# more: a close example without any of its job's words (「边缘计算的原理是什么」 beside the note example
+# 「边缘计算那篇笔记…发布吧」) shares the topic, not the request.
+CUED_LEAD = 0.02
 
 # The examples are constants of the code, so their vectors are memoised per process and embedder:
 # rebuilding the app (a reload, each test) does not embed them again.
@@ -127,6 +131,11 @@ class IntentRouter:
             scores["ask"] += ASK_PRIOR
         ranked = tuple(sorted(scores.items(), key=lambda item: item[1], reverse=True))
         best, score = ranked[0]
+        if not hits.get(best):
+            cued = [(group, value) for group, value in ranked[1:] if hits.get(group) and score - value <= CUED_LEAD]
+            if cued:
+                best, score = cued[0]
+                ranked = ((best, score), *[item for item in ranked if item[0] != best])
         return Route(best, score, ranked=ranked, cued=hits.get(best, 0) > 0)
 
 

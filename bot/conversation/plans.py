@@ -191,7 +191,9 @@ def _change_title(text: str) -> str:
         r"(我想|我要|帮我|请|麻烦)?(加|提|登记|新增|记)(一个|个|一下|一笔)?(小|大)?(需求)?(变更|change)[：:，,]?|"
         r"(小|大)变更|(这个|得|要)?(要)?走(个)?变更(流程)?|帮我提一下|记一笔|"
         r"[，,]?\s*(从)?(下+周.|明天|后天|\d+月\d+[日号]|20\d\d-\d\d-\d\d)(起)?生效|(please )?log a change( to)?:?|"
-        r"add a (small|big) change:?",
+        r"add a (small|big) change:?|"
+        r"(帮我|我要|我想)?(填|开|打开)(一个|个|一下|一份|份)?(需求)?(变更)?(申请)?(表单|表|单)|"
+        r"(i want to |i'd like to |please )?(submit|file|raise|open) a (new )?change( request)?( form)?",
         "",
         title,
         flags=re.IGNORECASE,

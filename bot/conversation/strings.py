@@ -31,6 +31,18 @@ STRINGS = {
         "en": "I couldn't read “{words}”. {what}? e.g. {example} (kept so far: {kept})",
     },
     "nothing_kept": {"zh": "暂无", "en": "nothing yet"},
+    "kept_joiner": {"zh": "、", "en": ", "},
+    "kept_title": {"zh": "内容「{value}」", "en": "“{value}”"},
+    "kept_effective": {"zh": "{value} 生效", "en": "effective {value}"},
+    "kept_level": {"zh": "{value}级", "en": "level {value}"},
+    "kept_description": {"zh": "事件「{value}」", "en": "incident “{value}”"},
+    "kept_copy": {"zh": "文案「{value}」", "en": "copy “{value}”"},
+    "kept_id": {"zh": "{value} 号", "en": "number {value}"},
+    "kept_comment": {"zh": "理由「{value}」", "en": "reason “{value}”"},
+    "nothing_to_confirm": {
+        "zh": "现在没有等你确认的操作。直接告诉我要做什么就行，例如「帮我规划明年的危机演练」。",
+        "en": "Nothing is waiting for your confirmation; just tell me what you need.",
+    },
     "confirm": {
         "zh": "我将{action}。确认吗？（回复「是」或「否」）",
         "en": "I will {action}. Go ahead? (reply yes or no)",
@@ -66,6 +78,14 @@ STRINGS = {
     "no_more_similar": {
         "zh": "除了已经给出的，没有找到其他符合的资料。",
         "en": "Apart from the ones already given, nothing else matches.",
+    },
+    "not_in_document": {
+        "zh": "《{title}》里没有说到这一点。可以换个问法，或问问别的案例。",
+        "en": "“{title}” does not say; try other words, or ask about another case.",
+    },
+    "nothing_in_scope": {
+        "zh": "没有同时符合「{scope}」的资料。",
+        "en": "Nothing in the library matches all of: {scope}.",
     },
     "no_draft": {
         "zh": "这个对话里还没有草稿。把要检查的文案贴在后面，例如「这段文案合规吗：我们是行业第一」",

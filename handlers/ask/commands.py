@@ -57,5 +57,6 @@ class AskCommands:
         """Ask a question; answered from the case library and notes, with sources."""
         # In chat a long list shows its first page; Reply.data["list"] holds the rest for 「更多」.
         page = self.service.settings.list_page_size
-        reply = self.service.ask(args.question, k=args.k, filter_pairs=args.filter, page_size=page)
+        thread = ctx.request.context  # a follow-up's scope and the thread's turns, from the conversation
+        reply = self.service.ask(args.question, k=args.k, filter_pairs=args.filter, page_size=page, thread=thread)
         return self.decorate(reply, ctx.lang) if self.decorate else reply

