@@ -22,6 +22,7 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/prbot db check
 	$(BIN)/python -m pytest
 
@@ -33,6 +34,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/prbot bench retrieval --squad ../shared/bench/cmrc2018_trial.json

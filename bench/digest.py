@@ -80,7 +80,7 @@ def time_digest(url: str, now: datetime) -> dict[str, float]:
 
 
 def write_xlsx(path: Path, rows: int) -> None:
-    from openpyxl import Workbook  # type: ignore[import-untyped]  # ships no type information
+    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("变更申请")

