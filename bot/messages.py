@@ -14,6 +14,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "I'm prbot, the PR assistant. Ask a question and I answer from the case library and "
         "technical notes, with sources. Commands:",
     },
+    "help_more": {
+        "zh": "输入 `help 命令`（如 `help cr`）查看它的子命令和参数。",
+        "en": "Type `help WORD` (e.g. `help cr`) for its sub-commands and options.",
+    },
+    "help_unknown_word": {
+        "zh": "没有「{word}」这个命令。可用的命令：{words}",
+        "en": 'There is no command "{word}". The commands are: {words}',
+    },
     "empty_question": {
         "zh": "问题是空的。请直接输入问题，例如：「有没有金融行业用智能客服降本的案例？」",
         "en": 'The question is empty. Type a question, for example: "Do we have a hospital case?"',
