@@ -99,6 +99,7 @@ class CommandMeta:
     cli: bool
     slots: tuple[str, ...]
     usage: str = ""  # for a command that reads its words itself: its usage line as written
+    role: str = "managers"  # the role setting (PRBOT_ROLES_<ROLE>) that restricts a command with effects
 
 
 Handler = Callable[["Context", Any], Reply]
@@ -143,6 +144,7 @@ class CommandSpec:
     slots: tuple[str, ...]
     handler: Handler
     usage_line: str = ""
+    role: str = "managers"
 
     @property
     def full_name(self) -> str:
@@ -198,19 +200,21 @@ def command(
     chat: bool = True,
     cli: bool = True,
     slots: Sequence[str] = (),
+    role: str = "managers",
 ) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
     """Declare a method ``(self, ctx: Context, args: SomeArgs) -> Reply`` as a command.
 
     ``zh`` is the Chinese one-line help (the docstring's first line is the English one);
     ``examples`` are requests people type for it, in their own words (the conversation layer learns
     from them); ``effects`` marks a command that changes something, so an inferred request asks for
-    confirmation first; ``slots`` names the arguments that can be filled from plain words.
+    confirmation first; ``slots`` names the arguments that can be filled from plain words; ``role``
+    is the role setting that restricts it (the terminal says so while that role is not configured).
     """
     group_name = group.name if isinstance(group, Group) else group
 
     def decorate(method: Callable[..., Reply]) -> Callable[..., Reply]:
         method._prbot_command = CommandMeta(  # type: ignore[attr-defined]
-            group_name, name, zh, tuple(aliases), tuple(examples), effects, chat, cli, tuple(slots)
+            group_name, name, zh, tuple(aliases), tuple(examples), effects, chat, cli, tuple(slots), role=role
         )
         return method
 
@@ -273,6 +277,7 @@ class Registry:
             slots=meta.slots,
             handler=handler,
             usage_line=meta.usage,
+            role=meta.role,
         )
         self._specs[(group.name, meta.name)] = spec
         if meta.name is not None:

@@ -165,9 +165,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Unknown sub-command '{word}'.",
     },
     "operator_note": {
-        "zh": "（尚未配置经理：终端用户作为本机管理员执行。设置 PRBOT_ROLES_MANAGERS 可限定谁能审批和管理。）",
-        "en": "(No managers configured: the terminal user acts as this installation's operator. "
-        "Set PRBOT_ROLES_MANAGERS to restrict who may approve and manage.)",
+        "zh": "（尚未设置 {setting}：终端用户作为本机管理员执行。设置它可限定谁能做这件事。）",
+        "en": "({setting} is not set: the terminal user acts as this installation's operator. "
+        "Set it to restrict who may do this.)",
     },
     "bad_lang": {"zh": "语言「{value}」无效：只能是 zh 或 en。", "en": "Language '{value}' is invalid: use zh or en."},
     "arg_missing": {"zh": "缺少 {arg}", "en": "{arg} is missing"},

@@ -310,6 +310,7 @@ class NoteCommands:
         zh="提交技术原理解读，机器人起草用户价值说明（不带内容时打开表单）",
         aliases=("提交", "new"),
         effects=True,
+        role="reviewers",
         cli=False,  # `prbot note submit` reads a note file or asks field by field (bot/adapters/cli/draft.py)
         examples=("我写了一篇联邦学习的技术笔记，帮我提交", "帮我把这段技术原理改写成用户能看懂的话"),
     )
@@ -341,7 +342,14 @@ class NoteCommands:
         """Show a note's current version and state."""
         return self.service.show(args.note, ctx.lang)
 
-    @command(NOTE, "edit", zh="修改用户价值说明（存为新版本；不带内容时打开表单）", aliases=("修改",), effects=True)
+    @command(
+        NOTE,
+        "edit",
+        zh="修改用户价值说明（存为新版本；不带内容时打开表单）",
+        aliases=("修改",),
+        effects=True,
+        role="reviewers",
+    )
     def edit(self, ctx: Context, args: EditArgs) -> Reply:
         """Save a new version of the plain-language 用户价值说明 (without the text: open the form)."""
         text = local_text(ctx, args.file, args.user_value)
@@ -349,7 +357,7 @@ class NoteCommands:
             return self.service.edit_form(args.note, ctx.user, ctx.lang)
         return self.service.edit(args.note, ctx.user, text, ctx.lang)
 
-    @command(NOTE, "review", zh="提交审核（作者或审核人）", aliases=("送审",), effects=True)
+    @command(NOTE, "review", zh="提交审核（作者或审核人）", aliases=("送审",), effects=True, role="reviewers")
     def review(self, ctx: Context, args: NoteArgs) -> Reply:
         """Send a note to review (its author or a reviewer)."""
         return self.service.submit_for_review(args.note, ctx.user, ctx.lang)
@@ -360,13 +368,14 @@ class NoteCommands:
         zh="发布到案例库并立即索引（审核人）",
         aliases=("发布",),
         effects=True,
+        role="reviewers",
         examples=("边缘计算那篇笔记我看过了，没问题，发布吧", "publish the edge computing note"),
     )
     def publish(self, ctx: Context, args: NoteArgs) -> Reply:
         """Publish a note in review to the library and index it (reviewers)."""
         return self.service.publish(args.note, ctx.user, ctx.lang)
 
-    @command(NOTE, "return", zh="退回作者并附意见（审核人）", aliases=("退回",), effects=True)
+    @command(NOTE, "return", zh="退回作者并附意见（审核人）", aliases=("退回",), effects=True, role="reviewers")
     def return_note(self, ctx: Context, args: ReturnArgs) -> Reply:
         """Return a note in review to its author with a comment (reviewers)."""
         return self.service.return_note(args.note, ctx.user, args.comment, ctx.lang)

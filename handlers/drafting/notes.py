@@ -53,6 +53,10 @@ class NotesService:
         return self.settings.drafting.notes_dir or self.settings.data_dir / "library" / "notes"
 
     def is_reviewer(self, user_id: str) -> bool:
+        """A configured reviewer; with none configured, the person at the terminal (``cli:…``, the
+        installation's operator), as for managers — chat users are then refused with the setting named."""
+        if not self.settings.roles.reviewers:
+            return user_id.startswith("cli:")
         return user_id in self.settings.roles.reviewers
 
     # -- router -----------------------------------------------------------------------------------

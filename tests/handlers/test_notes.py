@@ -230,3 +230,22 @@ def test_llm_drafts_the_value_text_and_falls_back_when_it_fails(svc: Services) -
         )
     assert reply.data["note"]["drafted_by"] == "offline"
     assert "大模型暂不可用" in reply.text
+
+
+def test_with_no_reviewers_configured_the_terminal_operator_reviews_and_chat_users_are_told_the_setting(
+    settings: Settings,
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.roles.reviewers = []
+    services = build_services(settings, embedder=embedder, use_configured_chat_model=False)
+    try:
+        doc_id = submit(services)
+        send(services, "修改", action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+        reviewed = send(services, f"note review {doc_id}")
+        assert state(services, doc_id) == "in_review", reviewed.text
+        refused = services.router.handle(Request(text=f"note publish {doc_id}", user_id="U1", platform="slack"))
+        assert "PRBOT_ROLES_REVIEWERS" in refused.text and state(services, doc_id) == "in_review"
+        send(services, f"note publish {doc_id}", user=OTHER)  # at the terminal: the installation's operator
+        assert state(services, doc_id) == "published"
+    finally:
+        services.engine.dispose()

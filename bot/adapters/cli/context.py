@@ -131,8 +131,9 @@ def run_registry_command(
         user = cli_user(svc.settings, as_user)
         request = Request(text=full_name, user_id=user, platform="console", channel_id="cli")
         spec = svc.router.registry.get(full_name)
-        if spec is not None and spec.effects and not svc.settings.roles.managers:
-            err.print(msg.t("operator_note", "zh"), highlight=False, markup=False, soft_wrap=True)
+        if spec is not None and spec.effects and not getattr(svc.settings.roles, spec.role, ["?"]):
+            setting = f"PRBOT_ROLES_{spec.role.upper()}"
+            err.print(msg.t("operator_note", "zh", setting=setting), highlight=False, markup=False, soft_wrap=True)
         try:
             reply = run_spec(svc.router.registry, full_name, request, dict(values))
         except UserError as exc:
