@@ -93,6 +93,13 @@ def test_near_miss_is_not_answered_confidently(list_services: Services) -> None:
     assert "没有同时满足" in reply.text and "最接近的是" in reply.text
 
 
+def test_asking_whether_a_case_exists_is_a_near_miss_when_its_parts_never_meet(list_services: Services) -> None:
+    # 2019 exists (金融), 教育 exists (2022, 2023), never together; not phrased as a list.
+    reply = ask(list_services, "2019年教育行业有新案例吗？")
+    assert reply.data["answer"]["confident"] is False
+    assert reply.data["answer"]["outcome"] == "closest"
+
+
 def test_english_near_miss_reply_is_framed_in_english(list_services: Services) -> None:
     reply = ask(list_services, "Do we have any bank case with a digital human?")
     assert reply.data["answer"]["confident"] is False
