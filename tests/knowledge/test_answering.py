@@ -10,6 +10,8 @@ import pytest
 from bot.app import Services, build_services
 from handlers.ask import AskService
 from knowledge.chunk import chunk_document
+from knowledge.offline_writer import results_quote
+from knowledge.retrieve import ChunkHit
 from knowledge.text import clip
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
@@ -181,3 +183,19 @@ def _extra_case(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_a_list_entry_quotes_the_results_of_a_body_without_headings() -> None:
+    # A spreadsheet row: background, plan and results as plain lines, no headings or labels.
+    body = [
+        ChunkHit(
+            "r#0",
+            "",
+            "该公司辖区有配电房 3,600 座，依靠人工每月巡检一次。\n部署传感器和边缘网关，统一接入监测平台。",
+            0,
+            0,
+            0,
+        ),
+        ChunkHit("r#1", "", "设备故障发现时间由 3 天缩短到 15 分钟，巡检人力减少 40%。", 0, 0, 0),
+    ]
+    assert results_quote("2021年有哪些案例？", body).startswith("设备故障发现时间由 3 天缩短到 15 分钟")
