@@ -64,6 +64,15 @@ _LIST_WORDS = frozenset(
         "做过",
         "介绍",
         "讲讲",
+        "简单",
+        "简单讲讲",
+        "大概",
+        "干什么",
+        "做什么",
+        "那个",
+        "那些",
+        "项目",
+        "案例",
         "哪几个",
         "几",
         "口",
@@ -268,22 +277,32 @@ class Answerer:
         if not hits:
             return base
         scoped = bool(result.explicit)
-        verdict = judge(
-            hits[0], lang, scoped, self.weights, confident=self.min_relevance, closest=self.closest_relevance
-        )
-        base.probability = round(verdict.probability, 3)
-        if verdict.outcome is Outcome.DECLINE:
-            return base
-        if verdict.outcome is Outcome.CLOSEST:
-            return self._closest(base, hits)
-        base.confident, base.outcome = True, "confident"
-        # Documents matching what the question names (「2021年零售」) are the only ones cited beside it.
         pool = hits[: result.preferred] if result.preferred else hits
-        cited = [hits[0]] + [
-            h
-            for h in pool[1:k]
-            if judge(h, lang, scoped, self.weights, self.min_relevance).outcome is Outcome.CONFIDENT
-        ]
+        if (
+            0 < result.preferred <= k
+            and any(key in scope.values for key in _LIST_FILTER_KEYS)
+            and not (self._topic_words(question))
+        ):
+            # 「能源行业2025年做的那个项目是干什么的？」: the question names nothing but metadata, and the
+            # metadata picks the documents; the words around it carry no evidence either way.
+            base.confident, base.outcome, base.probability = True, "confident", 1.0
+            cited = pool
+        else:
+            verdict = judge(
+                hits[0], lang, scoped, self.weights, confident=self.min_relevance, closest=self.closest_relevance
+            )
+            base.probability = round(verdict.probability, 3)
+            if verdict.outcome is Outcome.DECLINE:
+                return base
+            if verdict.outcome is Outcome.CLOSEST:
+                return self._closest(base, hits)
+            base.confident, base.outcome = True, "confident"
+            # Documents matching what the question names (「2021年零售」) are the only ones cited beside it.
+            cited = [hits[0]] + [
+                h
+                for h in pool[1:k]
+                if judge(h, lang, scoped, self.weights, self.min_relevance).outcome is Outcome.CONFIDENT
+            ]
         if self.chat_model is not None:
             try:
                 return self._llm_answer(base, question, cited, lang)

@@ -199,3 +199,11 @@ def test_a_list_entry_quotes_the_results_of_a_body_without_headings() -> None:
         ChunkHit("r#1", "", "设备故障发现时间由 3 天缩短到 15 分钟，巡检人力减少 40%。", 0, 0, 0),
     ]
     assert results_quote("2021年有哪些案例？", body).startswith("设备故障发现时间由 3 天缩短到 15 分钟")
+
+
+def test_a_question_naming_only_metadata_is_answered_from_the_document_it_picks(list_services: Services) -> None:
+    # Only one case is 教育 in 2023; the rest of the question says nothing the case's text could match.
+    reply = ask(list_services, "教育行业2023年做的那个项目是干什么的？")
+    answer = reply.data["answer"]
+    assert answer["confident"] is True
+    assert [c["id"] for c in answer["citations"]] == ["lc-8"]
