@@ -212,6 +212,9 @@ class Retriever:
     def profile(self) -> LibraryProfile:
         """The current library's profile: stored with the index state, computed when it is missing."""
         self.refresh()
+        return self._current_profile()
+
+    def _current_profile(self) -> LibraryProfile:
         if self._profile is not None:
             return self._profile
         generation = self._state[0] if self._state else None
@@ -361,7 +364,7 @@ class Retriever:
             hits = self._notes_first(query, explicit, hits, k_docs=max(k, 5) * 2)
         hits = hits[: max(k, 1) * 2]
         absent = self._absent_share(query)
-        profile = self.profile()
+        profile = self._current_profile()  # refreshed above
         for hit in hits:
             hit.absent = absent
             hit.dense_rel, hit.lead_rel = profile.relative(hit.dense, hit.dense_lead)
