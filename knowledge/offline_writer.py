@@ -32,6 +32,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CHAR_STOPS = set("的了是在有和与及或吗呢吧么什哪几多少怎样为谁个这那其之也都就还被把对从到以而并上中下等能会用做")
 _LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,4})[：:]")
 _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results?|outcomes?|impact", re.IGNORECASE)
+# What came of a project, in a body without headings or labels (a spreadsheet row): a change stated.
+_RESULT_CUE = re.compile(r"提升|提高|下降|降低|降至|降到|缩短|减少|节省|节约|增长|增加|达到|由.{1,20}[到至]")
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
 _LIST_ASK = re.compile(
     r"哪些|列出|列一下|列举|都列|一共|总共|几个|多少个|所有|全部|有什么(案例|项目)|做过(什么|哪)|有没有|有吗|有无|"
@@ -67,6 +69,8 @@ def results_quote(question: str, chunks: list, limit: int = 90) -> str:  # type:
             results = in_results or bool(labelled and _RESULT_SECTION.search(labelled.group(1)))
             # 背景/方案 tell the problem and the plan, not what came of it.
             score = -0.5 if labelled and not results else 1.0 if results else 0.0
+            if not results and not labelled and _RESULT_CUE.search(sentence):
+                score += 0.7
             score += 0.6 if has_digit(sentence) else 0.0
             score += 0.3 * len(q_terms & bigrams(sentence)) / (len(q_terms) or 1) - 0.01 * position
             if score > best_score:

@@ -1,19 +1,22 @@
 """Cite or decline: a small logistic model over evidence that transfers across libraries and languages.
 
-An absolute similarity threshold does not transfer (a library of long encyclopaedic paragraphs sits
-lower than one of short cases; English questions on Chinese text sit 0.10-0.15 lower). What does
-transfer is relative evidence:
+An absolute similarity threshold does not transfer (a library of look-alike PR cases sits in a narrow
+band where encyclopaedic paragraphs spread out; English questions on Chinese text sit 0.10-0.15
+lower). What the decision uses instead:
 
-- ``gap``: how far the document's dense similarity stands above the library's typical similarity to
-  this question (the median of its nearest chunks);
-- ``coverage`` / ``soft``: the share of the question's rare terms the document holds (soft coverage
-  credits shared characters, and English terms through the glossary);
-- ``absent``: the share of the question's rare terms that no document in the library holds at all
-  (「宠物医院」 in a library without pets: a near miss, however close the neighbour);
+- ``dense_rel`` / ``lead_rel``: the document's dense similarity, and its lead over the best other
+  document, against the library's own profile (knowledge/retrieve.py: what questions the library
+  certainly answers score there), in units of that profile's typical standing and lead;
+- ``soft``: the share of the question's rare terms the document holds, with partial credit for shared
+  characters and English terms matched through the glossary;
 - ``dense_top`` / ``lexical_top``: whether dense search and BM25 each rank the document first.
 
-The weights are fitted by ``prbot bench calibrate`` on labelled questions (the demo set, a PR-style
-dev library, and the CMRC reading-comprehension set with answers taken away for unanswerable
+``features`` also reports evidence the model was offered but that did not transfer (the absolute
+similarity, the share of the question's terms absent from the whole library, exact coverage): fitted
+without a PR-style library, those taught the model that a colloquial paraphrase is off-topic.
+
+The weights are fitted by ``prbot bench calibrate --fit`` on labelled questions (the demo set, a
+PR-style dev library, and the CMRC reading-comprehension set with answers taken away for unanswerable
 questions) and checked on the sets left out of each fit. Three outcomes: confident (cite it),
 closest (show the nearest documents, marked ``confident: false``), decline.
 """
@@ -28,34 +31,18 @@ import numpy as np
 
 from knowledge.retrieve import DocumentHit
 
-FEATURES = (
-    "dense",
-    "gap",
-    "lead",
-    "zscore",
-    "coverage",
-    "soft",
-    "absent",
-    "dense_top",
-    "lexical_top",
-    "english",
-    "scoped",
-)
+FEATURES = ("dense_rel", "lead_rel", "soft", "dense_top", "lexical_top", "english", "scoped")
 
 # Fitted by `prbot bench calibrate --fit` on all three labelled sets (each set, and within it answerable
 # and unanswerable questions, weighted equally).
 WEIGHTS: dict[str, float] = {
-    "bias": -47.409,
-    "dense": 46.747,
-    "gap": -13.329,
-    "lead": 48.336,
-    "zscore": 0.113,
-    "coverage": -0.193,
-    "soft": 6.815,
-    "absent": 1.536,
-    "dense_top": 0.686,
-    "lexical_top": 1.194,
-    "english": 6.107,
+    "bias": -4.227,
+    "dense_rel": 1.707,
+    "lead_rel": 1.606,
+    "soft": 5.903,
+    "dense_top": 0.767,
+    "lexical_top": 1.127,
+    "english": 5.405,
     "scoped": 0.0,
 }
 # Probability cut-offs: at or above CONFIDENT the answer is cited; between CLOSEST and CONFIDENT the
@@ -77,18 +64,21 @@ class Judgement:
 
 
 def features(hit: DocumentHit, lang: str, scoped: bool = False) -> dict[str, float]:
+    """The model's features, then diagnostics it does not use (kept for calibration dumps)."""
     return {
+        "dense_rel": hit.dense_rel,
+        "lead_rel": hit.lead_rel,
+        "soft": hit.soft_coverage,
+        "dense_top": 1.0 if hit.dense_rank == 1 else 0.0,
+        "lexical_top": 1.0 if hit.lexical_rank == 1 else 0.0,
+        "english": 1.0 if lang == "en" else 0.0,
+        "scoped": 1.0 if scoped else 0.0,
         "dense": hit.dense,
         "gap": hit.dense - hit.library_median,
         "lead": hit.dense_lead,
         "zscore": hit.dense_z,
         "coverage": hit.coverage,
-        "soft": hit.soft_coverage,
         "absent": hit.absent,
-        "dense_top": 1.0 if hit.dense_rank == 1 else 0.0,
-        "lexical_top": 1.0 if hit.lexical_rank == 1 else 0.0,
-        "english": 1.0 if lang == "en" else 0.0,
-        "scoped": 1.0 if scoped else 0.0,
     }
 
 

@@ -6,6 +6,13 @@ relevance decision needs (knowledge/relevance.py): its dense similarity against 
 similarity to the question, exact and soft coverage of the question's key terms, whether dense and
 lexical search agree on it, and how much of the question the whole library never mentions.
 
+Similarities mean different things in different libraries (a library of look-alike PR cases crowds
+its documents together; encyclopaedic paragraphs stand apart), so each library gets a profile: the
+typical top similarity, standing over the nearest chunks and lead over the runner-up of questions
+the library certainly answers (sentences taken from a sample of its own chunks). A hit's dense
+evidence is also given relative to that profile, which is what lets one fitted decision serve any
+library.
+
 The BM25 files live in the data dir; a replica that lacks them (or holds them for an older library)
 rebuilds them from the database's chunks, so every replica searches lexically.
 """
@@ -16,6 +23,7 @@ import json
 import logging
 import re
 import threading
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +36,7 @@ from knowledge.filters import ID_KEYS, Filters, Vocabulary, infer_filters
 from knowledge.glossary import expand_query
 from knowledge.lexical import LexicalIndex
 from knowledge.sections import asks_for_note
-from knowledge.text import add_words, tokenize
+from knowledge.text import add_words, split_sentences, tokenize
 from knowledge.vectors import VectorStore
 from storage import library
 from storage.db import session_scope
@@ -39,6 +47,12 @@ log = logging.getLogger(__name__)
 LIBRARY_KEY = "library_generation"
 LEXICAL_FILES_KEY = "lexical_files"
 VOCABULARY_KEY = "vocabulary"
+PROFILE_KEY = "relevance_profile"
+# Self-questions sampled for a library's profile (each one query embedding and one search, once per
+# library change; the profile is stored, so replicas and one-shot processes reuse it).
+PROFILE_SAMPLES = 32
+# Floors for the profile's spreads: a library of one or two documents has no runner-up to speak of.
+_MIN_SPREAD = 0.005
 # How much closer a case may be than the best note before a question asking for an explanation
 # (plain words, principle) is answered from the case instead.
 NOTE_PREFERENCE = 0.03
@@ -76,6 +90,28 @@ class DocumentHit:
     dense_lead: float = 0.0  # dense similarity minus the best other document's
     dense_z: float = 0.0  # dense similarity in standard deviations above the other candidates'
     absent: float = 0.0  # share of the question's key-term weight that no document contains
+    # The dense evidence relative to the library's profile: (dense - its typical top similarity) and
+    # the lead over the runner-up, each in units of the profile's typical standing and lead.
+    dense_rel: float = 0.0
+    lead_rel: float = 0.0
+
+
+@dataclass(frozen=True)
+class LibraryProfile:
+    """Medians over questions the library answers (sentences of its own chunks, asked back)."""
+
+    dense: float
+    gap: float
+    lead: float
+    samples: int
+
+    def relative(self, dense: float, lead: float) -> tuple[float, float]:
+        return (dense - self.dense) / max(self.gap, _MIN_SPREAD), lead / max(self.lead, _MIN_SPREAD)
+
+
+# Before a library has a profile (or when it is too small to sample), the median of the benchmark
+# libraries' profiles stands in.
+DEFAULT_PROFILE = LibraryProfile(dense=0.92, gap=0.047, lead=0.028, samples=0)
 
 
 @dataclass
@@ -136,6 +172,7 @@ class Retriever:
         self._masks: dict[tuple, np.ndarray] = {}
         self._matching: dict[tuple, list[str]] = {}
         self._last_terms: tuple[tuple[str, ...], dict[str, float], LexicalIndex | None] = ((), {}, None)
+        self._profile: LibraryProfile | None = None
         self.vocabulary = Vocabulary()
 
     # -- index state -----------------------------------------------------------------------------
@@ -167,7 +204,70 @@ class Retriever:
             self._masks = {}
             self._matching = {}
             self.vocabulary = Vocabulary.from_documents([(d.type, d.meta) for d in docs.values()])
+            self._profile = None
             self._state = state
+
+    # -- the library's profile -------------------------------------------------------------------
+
+    def profile(self) -> LibraryProfile:
+        """The current library's profile: stored with the index state, computed when it is missing."""
+        self.refresh()
+        return self._current_profile()
+
+    def _current_profile(self) -> LibraryProfile:
+        if self._profile is not None:
+            return self._profile
+        generation = self._state[0] if self._state else None
+        with session_scope(self._engine) as session:
+            stored = library.get_state(session, PROFILE_KEY)
+        if stored:
+            data = json.loads(stored)
+            if data.get("for") == generation:
+                self._profile = LibraryProfile(data["dense"], data["gap"], data["lead"], data["samples"])
+                return self._profile
+        profile = self._measure_profile()
+        with session_scope(self._engine) as session:
+            library.set_state(session, PROFILE_KEY, json.dumps({"for": generation, **profile.__dict__}))
+        self._profile = profile
+        return profile
+
+    def _measure_profile(self) -> LibraryProfile:
+        """Ask the library sentences of its own chunks (a spread-out, fixed sample) and take the medians
+        of the top document's similarity, its standing over the nearest chunks and its lead."""
+        assert self._lexical is not None
+        chunk_ids = sorted(self._lexical.chunk_ids, key=lambda c: zlib.crc32(c.encode("utf-8")))
+        questions: list[str] = []
+        with session_scope(self._engine) as session:
+            rows = library.chunks_by_ids(session, chunk_ids[: PROFILE_SAMPLES * 2])
+        seen_docs: set[str] = set()
+        for cid in chunk_ids[: PROFILE_SAMPLES * 2]:
+            if cid not in rows or rows[cid][1].id in seen_docs:
+                continue
+            sentences = [s for s in split_sentences(rows[cid][0].text) if 12 <= len(s) <= 80]
+            if sentences:
+                questions.append(sentences[len(sentences) // 2])
+                seen_docs.add(rows[cid][1].id)
+            if len(questions) >= PROFILE_SAMPLES:
+                break
+        if len(seen_docs) < 3:
+            return DEFAULT_PROFILE
+        dense, gap, lead = [], [], []
+        for question in questions:
+            query = _Query(self._embedder.embed_query(question), tokenize(question))
+            query.bm25 = self._lexical.scores(query.tokens)
+            hits = self._search(query, Filters(), k_docs=2)
+            if hits:
+                dense.append(hits[0].dense)
+                gap.append(hits[0].dense - hits[0].library_median)
+                lead.append(hits[0].dense_lead)
+        if not dense:
+            return DEFAULT_PROFILE
+        return LibraryProfile(
+            round(float(np.median(dense)), 4),
+            round(float(np.median(gap)), 4),
+            round(float(np.median(lead)), 4),
+            len(dense),
+        )
 
     def _rebuild_lexical(self, library_generation: str | None) -> LexicalIndex:
         with session_scope(self._engine) as session:
@@ -264,8 +364,10 @@ class Retriever:
             hits = self._notes_first(query, explicit, hits, k_docs=max(k, 5) * 2)
         hits = hits[: max(k, 1) * 2]
         absent = self._absent_share(query)
+        profile = self._current_profile()  # refreshed above
         for hit in hits:
             hit.absent = absent
+            hit.dense_rel, hit.lead_rel = profile.relative(hit.dense, hit.dense_lead)
         self._complete_chunks(hits[: max(k, 3)])
         return SearchResult(hits, explicit, inferred, matched_nothing, preferred_count, conflict, absent)
 

@@ -10,6 +10,8 @@ import pytest
 from bot.app import Services, build_services
 from handlers.ask.service import AskService
 from knowledge.chunk import chunk_document
+from knowledge.offline_writer import results_quote
+from knowledge.retrieve import ChunkHit
 from knowledge.text import clip
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
@@ -93,6 +95,13 @@ def test_near_miss_is_not_answered_confidently(list_services: Services) -> None:
     assert "没有同时满足" in reply.text and "最接近的是" in reply.text
 
 
+def test_asking_whether_a_case_exists_is_a_near_miss_when_its_parts_never_meet(list_services: Services) -> None:
+    # 2019 exists (金融), 教育 exists (2022, 2023), never together; not phrased as a list.
+    reply = ask(list_services, "2019年教育行业有新案例吗？")
+    assert reply.data["answer"]["confident"] is False
+    assert reply.data["answer"]["outcome"] == "closest"
+
+
 def test_english_near_miss_reply_is_framed_in_english(list_services: Services) -> None:
     reply = ask(list_services, "Do we have any bank case with a digital human?")
     assert reply.data["answer"]["confident"] is False
@@ -174,6 +183,22 @@ def _extra_case(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_a_list_entry_quotes_the_results_of_a_body_without_headings() -> None:
+    # A spreadsheet row: background, plan and results as plain lines, no headings or labels.
+    body = [
+        ChunkHit(
+            "r#0",
+            "",
+            "该公司辖区有配电房 3,600 座，依靠人工每月巡检一次。\n部署传感器和边缘网关，统一接入监测平台。",
+            0,
+            0,
+            0,
+        ),
+        ChunkHit("r#1", "", "设备故障发现时间由 3 天缩短到 15 分钟，巡检人力减少 40%。", 0, 0, 0),
+    ]
+    assert results_quote("2021年有哪些案例？", body).startswith("设备故障发现时间由 3 天缩短到 15 分钟")
 
 
 def test_a_question_naming_only_metadata_is_answered_from_the_document_it_picks(list_services: Services) -> None:
