@@ -22,7 +22,7 @@ from knowledge.grounding import check_answer, delimit_question, is_refusal, rend
 from knowledge.llm import ChatModel, ChatModelError
 from knowledge.offline_writer import is_list_question, results_quote, select_quotes, wanted_section
 from knowledge.relevance import CLOSEST, CONFIDENT, Outcome, judge
-from knowledge.retrieve import DocumentHit, DocumentInfo, Retriever
+from knowledge.retrieve import ChunkHit, DocumentHit, DocumentInfo, Retriever
 from knowledge.text import clip, tokenize
 from prompts import load_prompt
 
@@ -440,7 +440,7 @@ def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[So
     return ("\n".join(lines) if listing else "".join(lines)), citations
 
 
-def _ordered_chunks(hit: DocumentHit, question: str) -> list:  # type: ignore[type-arg]
+def _ordered_chunks(hit: DocumentHit, question: str) -> list[ChunkHit]:
     """The hit's chunks, the section the question asks for (plain words / principle) first."""
     section = wanted_section(question)
     if not section:

@@ -25,7 +25,7 @@ class TextChunk:
 def sections(body: str) -> list[tuple[str, str]]:
     """(heading, text) pairs in order; text before the first heading has an empty heading."""
     result: list[tuple[str, str]] = []
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for line in body.splitlines():
         match = _HEADING_LINE.match(line)
         if match:

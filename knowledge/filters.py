@@ -72,7 +72,7 @@ class Filters:
         return True
 
     def chroma_where(self) -> dict[str, Any] | None:
-        clauses = []
+        clauses: list[dict[str, object]] = []
         for key, value in self.values.items():
             if key in ID_KEYS:
                 continue
@@ -195,8 +195,8 @@ def _infer(question: str, vocab: Vocabulary) -> tuple[dict[str, Any], list[str]]
         values["customer"] = customer
         mentions.append(customer)
     for doc_type, words in TYPE_WORDS.items():
-        word = next((w for w in words if _contains_word(text, w)), None)
-        if word:
+        found = next((w for w in words if _contains_word(text, w)), None)
+        if found:
             values["type"] = doc_type
             mentions.append(word)
             break
@@ -227,9 +227,9 @@ def _find_industry(text: str, industries: set[str]) -> tuple[str, str] | None:
         for industry in industries:
             if not _same_industry(industry, canonical, words):
                 continue
-            word = next((w for w in words if _contains_word(text, w)), None)
-            if word:
-                return industry, word
+            found = next((w for w in words if _contains_word(text, w)), None)
+            if found:
+                return industry, found
     return None
 
 

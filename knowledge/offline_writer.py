@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.glossary import expand_query
-from knowledge.retrieve import DocumentHit
+from knowledge.retrieve import ChunkHit, DocumentHit
 from knowledge.sections import wanted_section
 from knowledge.text import bigrams, clip, has_digit, split_sentences, tokenize
 
@@ -54,7 +54,7 @@ def is_list_question(question: str) -> bool:
     return bool(_LIST_ASK.search(question))
 
 
-def results_quote(question: str, chunks: list, limit: int = 90) -> str:  # type: ignore[type-arg]
+def results_quote(question: str, chunks: list[ChunkHit], limit: int = 90) -> str:
     """One sentence telling a case's results (成效, with a figure), for a list entry."""
     core = _QUESTION_WORDS.sub(" ", question)
     q_terms = bigrams(core)

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,7 +264,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _check_header(header: list[str]) -> None:
+def _check_header(header: Sequence[str]) -> None:
     names = {h.strip().lower() for h in header if h}
     missing = [c for c in ("id", "title", "body") if c not in names]
     if missing:
