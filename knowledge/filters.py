@@ -198,7 +198,7 @@ def _infer(question: str, vocab: Vocabulary) -> tuple[dict[str, Any], list[str]]
         found = next((w for w in words if _contains_word(text, w)), None)
         if found:
             values["type"] = doc_type
-            mentions.append(word)
+            mentions.append(found)
             break
     return values, mentions
 
