@@ -302,7 +302,9 @@ class Answerer:
             base.probability = round(verdict.probability, 3)
             if verdict.outcome is Outcome.DECLINE:
                 return base
-            if verdict.outcome is Outcome.CLOSEST:
+            # A follow-up about the thread's own documents (「用大白话再讲一遍」) names the document
+            # already; weak evidence is then enough to quote it (no evidence still declines).
+            if verdict.outcome is Outcome.CLOSEST and not (within and hits[0].id in within):
                 return self._closest(base, hits)
             base.confident, base.outcome = True, "confident"
             # Documents matching what the question names (「2021年零售」) are the only ones cited beside it.
