@@ -118,6 +118,8 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     # The request was refused (a UserError) and nothing changed: a form can stay open to be fixed.
     refused: bool = False
+    # The reader's language when the text alone would mislead (an English frame around Chinese quotes).
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

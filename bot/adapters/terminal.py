@@ -26,7 +26,7 @@ def plain(text: str) -> str:
 def render(reply: Reply) -> str:
     lines = [plain(reply.text)] if reply.text else []
     if reply.citations:
-        lang = msg.detect_language(reply.text)
+        lang = reply.lang or msg.detect_language(reply.text)
         lines.append(f"\n{msg.t('sources', lang)}:")
         for number, c in enumerate(reply.citations, start=1):
             lines.append(f"  [{number}] {c.id} 《{c.title}》 — {c.snippet[:80]}")

@@ -98,7 +98,7 @@ def to_reply(answer: Answer, lang: str, notices: list[str], page_size: int | Non
     text = "\n".join(parts)
     reply_citations = [Citation(c.id, c.title, c.type, c.source, c.snippet, c.score) for c in citations]
     data["answer"] = as_json(answer, text, citations)
-    return Reply(text=text, citations=reply_citations, data=data)
+    return Reply(text=text, citations=reply_citations, data=data, lang=lang)
 
 
 def list_text(listing: Listing, shown: int, lang: str) -> str:

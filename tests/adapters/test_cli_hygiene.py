@@ -71,3 +71,13 @@ def test_db_check_passes_on_a_fresh_data_dir_and_names_the_database(tmp_path: Pa
     result = CliRunner().invoke(cli.app, ["--data-dir", str(tmp_path / "fresh"), "db", "check"])
     assert result.exit_code == 0, result.output
     assert "matches the models" in result.stdout and "prbot.db" in result.stdout
+
+
+def test_an_english_answer_quoting_chinese_sources_is_labelled_in_english() -> None:
+    from bot.adapters.terminal import render
+    from bot.core import Citation, Reply
+
+    quote = "《西南某三甲医院智能导诊与预约》挂错科室比例降至 4.5%，咨询台人工接待量下降 41%。"
+    cited = [Citation("case-005", "西南某三甲医院智能导诊与预约", "case", "case-005.md", quote, 0.9)]
+    assert "Sources:" in render(Reply(text=f"(Quoted from Chinese sources.) {quote}", citations=cited, lang="en"))
+    assert "来源" in render(Reply(text=quote, citations=cited))
