@@ -64,7 +64,8 @@ def library_services(services: Services) -> Services:
 
 _FULL_FIXTURES = {"embedder", "services", "library_services"}
 # Modules whose tests start replica or CLI processes (kill, crash, concurrent start-up).
-_FULL_MODULES = {"test_cli_foundation", "test_crash_recovery", "test_isolation"}
+# And modules that load an embedding backend or Chroma of their own.
+_FULL_MODULES = {"test_cli_foundation", "test_crash_recovery", "test_isolation", "test_embedding_backends"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

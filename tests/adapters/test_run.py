@@ -246,6 +246,7 @@ def test_block_kit_respects_slack_limits() -> None:
     assert "第59段" in joined and "case-059" in joined  # split, not cut
 
 
+@pytest.mark.full  # a fresh interpreter
 def test_cli_and_slack_do_not_import_lark() -> None:
     """lark-oapi takes seconds to import: only the Feishu adapter loads it, and only when used."""
     import subprocess
