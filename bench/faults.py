@@ -95,10 +95,10 @@ def replica(url: str, api_url: str, owner: str, lease_s: float, sweep_s: float, 
     elif crash == "before_done":
         real_finish = claims.finish
 
-        def finish(engine: Any, lease: claims.Lease, detail: str = "") -> bool:
+        def finish(*, engine: Any, lease: claims.Lease, detail: str = "") -> bool:
             if lease.job.startswith(JOB_PREFIX):
                 _crash(report, lease.job, crash)
-            return real_finish(engine, lease, detail)
+            return real_finish(engine=engine, lease=lease, detail=detail)
 
         claims.finish = finish  # run_claimed looks the name up at call time
     timers = TimerService(engine, {"slack": notifier}, owner=owner, lease=timedelta(seconds=lease_s), sweep_s=sweep_s)

@@ -95,7 +95,7 @@ def build(svc, size: int, words: list[str], rng: random.Random) -> float:  # typ
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         svc.vectors.upsert(ids, vectors, metas)
     with session_scope(svc.engine) as session:
-        library.set_state(session, "library_generation", f"synthetic-{size}")
+        library.set_state(session=session, key="library_generation", value=f"synthetic-{size}")
     svc.ingestor.refresh_lexical(force=True)
     return time.perf_counter() - started
 

@@ -131,22 +131,22 @@ class Ingestor:
     def refresh_lexical(self, force: bool = False) -> None:
         """Rebuild BM25 when the library changed since the last build (or a build was interrupted)."""
         with session_scope(self._engine) as session:
-            built_for = library.get_state(session, LEXICAL_KEY)
-            current = library.get_state(session, LIBRARY_KEY)
+            built_for = library.get_state(session=session, key=LEXICAL_KEY)
+            current = library.get_state(session=session, key=LIBRARY_KEY)
             if not force and built_for == current and (self._lexical_dir / "ids.json").exists():
                 return
             rows = [
                 (c.id, c.document_id, c.tokens.split(" ") if c.tokens else [])
-                for c, _ in library.indexed_chunks(session)
+                for c, _ in library.indexed_chunks(session=session)
             ]
         index = LexicalIndex.build(rows)
         index.save(self._lexical_dir)
         with session_scope(self._engine) as session:
             if current is None:
                 current = index.generation
-                library.set_state(session, LIBRARY_KEY, current)
-            library.set_state(session, LEXICAL_KEY, current)
-            library.set_state(session, "lexical_files", index.generation)
+                library.set_state(session=session, key=LIBRARY_KEY, value=current)
+            library.set_state(session=session, key=LEXICAL_KEY, value=current)
+            library.set_state(session=session, key="lexical_files", value=index.generation)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ class Ingestor:
         that this run did not read) is reported, not indexed."""
         parsed_sources = {str(r.path) for r in parsed}
         with session_scope(self._engine) as session:
-            owner_in_db = {d.id: d.source_path for d in library.indexed_documents(session)}
+            owner_in_db = {d.id: d.source_path for d in library.indexed_documents(session=session)}
         # An id the library already has stays with its file when that file still holds it, whatever
         # order this run reads the files in: the newcomer is the duplicate.
         still_held = {(doc.id, doc.source_path) for result in parsed for doc in result.documents}
@@ -238,10 +238,12 @@ class Ingestor:
 
     def _learn_words(self, docs: list[ParsedDocument]) -> None:
         with session_scope(self._engine) as session:
-            known = set(json.loads(library.get_state(session, VOCABULARY_KEY) or "[]"))
+            known = set(json.loads(library.get_state(session=session, key=VOCABULARY_KEY) or "[]"))
             new = domain_words(docs) - known
             if new:
-                library.set_state(session, VOCABULARY_KEY, json.dumps(sorted(known | new), ensure_ascii=False))
+                library.set_state(
+                    session=session, key=VOCABULARY_KEY, value=json.dumps(sorted(known | new), ensure_ascii=False)
+                )
         add_words(known | new)
 
     def fingerprint(self, doc: ParsedDocument) -> str:
@@ -254,7 +256,7 @@ class Ingestor:
         todo = []
         with session_scope(self._engine) as session:
             for doc in docs:
-                existing = library.get_document(session, doc.id)
+                existing = library.get_document(session=session, doc_id=doc.id)
                 if existing and existing.indexed and existing.content_hash == self.fingerprint(doc):
                     if existing.source_path != doc.source_path:
                         existing.source_path = doc.source_path
@@ -313,7 +315,7 @@ class Ingestor:
 
     def _write_document(self, doc: ParsedDocument, pieces, texts: list[str], vectors) -> None:  # type: ignore[no-untyped-def]
         with session_scope(self._engine) as session:
-            existing = library.get_document(session, doc.id)
+            existing = library.get_document(session=session, doc_id=doc.id)
             if existing is not None and existing.indexed:
                 existing.indexed = False
                 session.add(existing)
@@ -323,7 +325,7 @@ class Ingestor:
             meta = chroma_metadata(doc.id, doc.type, doc.meta)
             self._vectors.upsert(chunk_ids, vectors, [meta] * len(chunk_ids))
         with session_scope(self._engine) as session:
-            row = library.get_document(session, doc.id) or library.Document(
+            row = library.get_document(session=session, doc_id=doc.id) or library.Document(
                 id=doc.id, type=doc.type, title=doc.title, source_path=doc.source_path, content_hash=""
             )
             row.type, row.title, row.meta, row.body = doc.type, doc.title, doc.meta, doc.body
@@ -332,9 +334,9 @@ class Ingestor:
             session.add(row)
             session.flush()
             library.replace_chunks(
-                session,
-                row,
-                [
+                session=session,
+                doc=row,
+                chunks=[
                     library.Chunk(
                         id=cid,
                         document_id=doc.id,
@@ -346,13 +348,15 @@ class Ingestor:
                     for cid, p, text in zip(chunk_ids, pieces, texts, strict=True)
                 ],
             )
-            library.set_state(session, LIBRARY_KEY, library.utcnow().isoformat() + doc.content_hash[:8])
+            library.set_state(
+                session=session, key=LIBRARY_KEY, value=library.utcnow().isoformat() + doc.content_hash[:8]
+            )
 
     def _remove_vanished(self, parsed: list[FileResult], report: IngestReport, prune: bool) -> None:
         """Drop rows removed from a re-read file, and with ``prune`` documents whose file is gone."""
         cleanly_parsed = {str(r.path): {d.id for d in r.documents} for r in parsed if not r.errors}
         with session_scope(self._engine) as session:
-            by_source = library.documents_by_source(session)
+            by_source = library.documents_by_source(session=session)
         doomed = []
         for source, docs in by_source.items():
             if source in cleanly_parsed:
@@ -365,11 +369,11 @@ class Ingestor:
 
     def remove(self, doc_id: str) -> None:
         with session_scope(self._engine) as session:
-            row = library.get_document(session, doc_id)
+            row = library.get_document(session=session, doc_id=doc_id)
             if row is not None:
                 row.indexed = False
                 session.add(row)
         self._vectors.delete_document(doc_id)
         with session_scope(self._engine) as session:
-            library.delete_document(session, doc_id)
-            library.set_state(session, LIBRARY_KEY, library.utcnow().isoformat() + "-" + doc_id)
+            library.delete_document(session=session, doc_id=doc_id)
+            library.set_state(session=session, key=LIBRARY_KEY, value=library.utcnow().isoformat() + "-" + doc_id)

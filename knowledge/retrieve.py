@@ -181,13 +181,16 @@ class Retriever:
         """Reload BM25 and the vocabulary when the library changed; rebuild BM25 here when this data
         dir lacks files for the current library (a replica that did not run the ingest)."""
         with session_scope(self._engine) as session:
-            state = (library.get_state(session, LIBRARY_KEY), library.get_state(session, LEXICAL_FILES_KEY))
+            state = (
+                library.get_state(session=session, key=LIBRARY_KEY),
+                library.get_state(session=session, key=LEXICAL_FILES_KEY),
+            )
             if state == self._state and self._lexical is not None:
                 return
-            words = library.get_state(session, VOCABULARY_KEY)
+            words = library.get_state(session=session, key=VOCABULARY_KEY)
             docs = {
                 d.id: DocumentInfo(d.id, d.title, d.type, d.source_path, dict(d.meta))
-                for d in library.indexed_documents(session)
+                for d in library.indexed_documents(session=session)
             }
         with self._lock:
             if words:
@@ -219,7 +222,7 @@ class Retriever:
             return self._profile
         generation = self._state[0] if self._state else None
         with session_scope(self._engine) as session:
-            stored = library.get_state(session, PROFILE_KEY)
+            stored = library.get_state(session=session, key=PROFILE_KEY)
         if stored:
             data = json.loads(stored)
             if data.get("for") == generation:
@@ -227,7 +230,9 @@ class Retriever:
                 return self._profile
         profile = self._measure_profile()
         with session_scope(self._engine) as session:
-            library.set_state(session, PROFILE_KEY, json.dumps({"for": generation, **profile.__dict__}))
+            library.set_state(
+                session=session, key=PROFILE_KEY, value=json.dumps({"for": generation, **profile.__dict__})
+            )
         self._profile = profile
         return profile
 
@@ -238,7 +243,7 @@ class Retriever:
         chunk_ids = sorted(self._lexical.chunk_ids, key=lambda c: zlib.crc32(c.encode("utf-8")))
         questions: list[str] = []
         with session_scope(self._engine) as session:
-            rows = library.chunks_by_ids(session, chunk_ids[: PROFILE_SAMPLES * 2])
+            rows = library.chunks_by_ids(session=session, ids=chunk_ids[: PROFILE_SAMPLES * 2])
         seen_docs: set[str] = set()
         for cid in chunk_ids[: PROFILE_SAMPLES * 2]:
             if cid not in rows or rows[cid][1].id in seen_docs:
@@ -273,7 +278,7 @@ class Retriever:
         with session_scope(self._engine) as session:
             rows = [
                 (c.id, c.document_id, c.tokens.split(" ") if c.tokens else [])
-                for c, _ in library.indexed_chunks(session)
+                for c, _ in library.indexed_chunks(session=session)
             ]
         index = LexicalIndex.build(rows, built_for=library_generation)
         try:
@@ -289,7 +294,7 @@ class Retriever:
         except Exception:  # the database is unreachable: not ready either way
             return False
         with session_scope(self._engine) as session:
-            chunk_count = library.indexed_chunk_count(session)
+            chunk_count = library.indexed_chunk_count(session=session)
         return self._lexical is not None and len(self._lexical.chunk_ids) == chunk_count
 
     def term_known(self, term: str) -> bool:
@@ -310,7 +315,7 @@ class Retriever:
     def chunks_of(self, doc_ids: list[str]) -> dict[str, list[ChunkHit]]:
         """Every chunk of the given documents, in reading order (scores are 0: nothing was searched)."""
         with session_scope(self._engine) as session:
-            chunks = library.chunks_of_documents(session, doc_ids)
+            chunks = library.chunks_of_documents(session=session, doc_ids=doc_ids)
         out: dict[str, list[ChunkHit]] = {}
         for c in chunks:
             out.setdefault(c.document_id, []).append(ChunkHit(c.id, c.section, c.text, 0.0, 0.0, 0.0))
@@ -425,7 +430,7 @@ class Retriever:
         """Give the top documents all their chunks (unretrieved ones score 0), so the answer writer can
         quote a sentence that retrieval did not surface."""
         with session_scope(self._engine) as session:
-            chunks = library.chunks_of_documents(session, [h.id for h in hits])
+            chunks = library.chunks_of_documents(session=session, doc_ids=[h.id for h in hits])
         by_doc: dict[str, list[library.Chunk]] = {}
         for chunk in chunks:
             by_doc.setdefault(chunk.document_id, []).append(chunk)
@@ -468,7 +473,7 @@ class Retriever:
 
         candidate_ids = list(dict.fromkeys([*dense.keys(), *lexical_ids]))
         with session_scope(self._engine) as session:
-            rows = library.chunks_by_ids(session, candidate_ids)
+            rows = library.chunks_by_ids(session=session, ids=candidate_ids)
         candidate_ids = [
             cid for cid in candidate_ids if cid in rows and cid in dense and rows[cid][1].id not in query.exclude
         ]

@@ -88,7 +88,7 @@ def post_key(job: str, period: str) -> str:
 
 
 def acquire(
-    engine: Engine, job: str, period: str, owner: str, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
+    *, engine: Engine, job: str, period: str, owner: str, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
 ) -> Lease | None:
     """Take (job, period) for ``owner``: a new claim, a released one, or one whose lease ran out.
     None if it is done or a live owner holds it."""
@@ -137,7 +137,7 @@ def _fenced(lease: Lease) -> list[ColumnElement[bool]]:
 
 
 def renew(
-    engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE, now: datetime | None = None
+    *, engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE, now: datetime | None = None
 ) -> Lease | None:
     """Extend a held lease; None if it was lost (taken over after it ran out)."""
     until = (now or utcnow()) + duration
@@ -146,27 +146,27 @@ def renew(
     return Lease(lease.job, lease.period, lease.owner, lease.token, until) if changed == 1 else None
 
 
-def finish(engine: Engine, lease: Lease, detail: str = "") -> bool:
+def finish(*, engine: Engine, lease: Lease, detail: str = "") -> bool:
     """Mark the claim done; False if this lease is stale (another owner took over: it decides)."""
     statement = update(Claim).where(*_fenced(lease)).values(status="done", detail=detail, finished_at=utcnow())
     with engine.begin() as connection:
         return connection.execute(statement).rowcount == 1
 
 
-def give_back(engine: Engine, lease: Lease, detail: str = "") -> bool:
+def give_back(*, engine: Engine, lease: Lease, detail: str = "") -> bool:
     """Release the claim after a failure so a later run (or another replica) can try again."""
     statement = update(Claim).where(*_fenced(lease)).values(status="released", lease_until=None, detail=detail[:2000])
     with engine.begin() as connection:
         return connection.execute(statement).rowcount == 1
 
 
-def get_claim(engine: Engine, job: str, period: str) -> Claim | None:
+def get_claim(*, engine: Engine, job: str, period: str) -> Claim | None:
     with Session(engine) as session:
         return session.get(Claim, (job, period))
 
 
 @contextmanager
-def keep_alive(engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE) -> Iterator[Callable[[], Lease]]:
+def keep_alive(*, engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE) -> Iterator[Callable[[], Lease]]:
     """Renew ``lease`` in the background (every third of its duration) while the block runs.
     Yields a function returning the newest lease."""
     current = [lease]
@@ -175,7 +175,7 @@ def keep_alive(engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE
     def beat() -> None:
         while not stop.wait(duration.total_seconds() / 3):
             try:
-                renewed = renew(engine, current[0], duration)
+                renewed = renew(engine=engine, lease=current[0], duration=duration)
             except SQLAlchemyError as exc:  # a busy or briefly unreachable database: try at the next beat
                 log.warning("claim %s %s: lease not renewed (%s)", lease.job, lease.period, exc.__class__.__name__)
                 continue
@@ -194,6 +194,7 @@ def keep_alive(engine: Engine, lease: Lease, duration: timedelta = DEFAULT_LEASE
 
 
 def run_claimed(
+    *,
     engine: Engine,
     job: str,
     period: str,
@@ -204,20 +205,20 @@ def run_claimed(
     """Run ``work`` under the claim (job, period), renewing its lease meanwhile. On success the claim
     is marked done with the detail ``work`` returns; on failure it is given back and the error
     re-raised. ``work`` receives the lease (``taken_over`` tells it a previous owner may have posted)."""
-    held = acquire(engine, job, period, owner, lease)
+    held = acquire(engine=engine, job=job, period=period, owner=owner, lease=lease)
     if held is None:
-        claim = get_claim(engine, job, period)
+        claim = get_claim(engine=engine, job=job, period=period)
         if claim is None or claim.status == "done":
             return ClaimResult("done", claim.detail if claim else "")
         retry_at = claim.lease_until or utcnow()
         return ClaimResult("held", retry_at=retry_at + TAKEOVER_MARGIN, token=claim.token)
-    with keep_alive(engine, held, lease) as latest:
+    with keep_alive(engine=engine, lease=held, duration=lease) as latest:
         try:
             detail = work(held)
         except BaseException as exc:
-            give_back(engine, latest(), f"{exc.__class__.__name__}: {exc}")
+            give_back(engine=engine, lease=latest(), detail=f"{exc.__class__.__name__}: {exc}")
             raise
-    if not finish(engine, latest(), detail):
+    if not finish(engine=engine, lease=latest(), detail=detail):
         # Our lease ran out while we worked and someone else owns the claim now; the post is
         # idempotent under its key, so their attempt finds ours instead of repeating it.
         log.warning("claim %s %s: finished after losing the lease (token %d)", job, period, held.token)
@@ -227,12 +228,12 @@ def run_claimed(
 # ---- simple claims for work that is not a post (e.g. creating a drill's incident once) ----
 
 
-def try_claim(engine: Engine, job: str, period: str, owner: str, lease: timedelta = DEFAULT_LEASE) -> bool:
+def try_claim(*, engine: Engine, job: str, period: str, owner: str, lease: timedelta = DEFAULT_LEASE) -> bool:
     """True if this caller now owns (job, period): new, released, or abandoned (lease run out)."""
-    return acquire(engine, job, period, owner, lease) is not None
+    return acquire(engine=engine, job=job, period=period, owner=owner, lease=lease) is not None
 
 
-def complete(engine: Engine, job: str, period: str, detail: str = "") -> None:
+def complete(*, engine: Engine, job: str, period: str, detail: str = "") -> None:
     """Mark (job, period) done, whoever holds it (for callers that keep no ``Lease``)."""
     statement = (
         update(Claim)
@@ -243,7 +244,7 @@ def complete(engine: Engine, job: str, period: str, detail: str = "") -> None:
         connection.execute(statement)
 
 
-def release(engine: Engine, job: str, period: str) -> None:
+def release(*, engine: Engine, job: str, period: str) -> None:
     """Give (job, period) back after a failure, whoever holds it."""
     statement = (
         update(Claim)

@@ -31,7 +31,7 @@ class ConversationMemory(SQLModel, table=True):
 
 
 def load_memory(
-    session: Session, *, platform: str, channel_id: str, thread_id: str
+    *, session: Session, platform: str, channel_id: str, thread_id: str
 ) -> tuple[dict[str, Any], datetime, str | None] | None:
     """The stored state, when it was last written, and the pending token; None if nothing is stored."""
     row = session.get(ConversationMemory, (platform, channel_id, thread_id))
@@ -46,8 +46,8 @@ def load_memory(
 
 
 def save_memory(
-    session: Session,
     *,
+    session: Session,
     platform: str,
     channel_id: str,
     thread_id: str,
@@ -64,7 +64,7 @@ def save_memory(
     session.add(row)
 
 
-def claim_pending(session: Session, *, platform: str, channel_id: str, thread_id: str, token: str) -> bool:
+def claim_pending(*, session: Session, platform: str, channel_id: str, thread_id: str, token: str) -> bool:
     """Take the pending confirmation ``token``: True exactly once, however often it is tried."""
     result = session.execute(
         update(ConversationMemory)
@@ -79,12 +79,12 @@ def claim_pending(session: Session, *, platform: str, channel_id: str, thread_id
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def find_pending(session: Session, *, token: str) -> ConversationMemory | None:
+def find_pending(*, session: Session, token: str) -> ConversationMemory | None:
     """The conversation a confirmation token belongs to (a button click carries only the token)."""
     return session.exec(select(ConversationMemory).where(col(ConversationMemory.pending_token) == token)).first()
 
 
-def delete_expired(session: Session, *, older_than: timedelta, now: datetime | None = None) -> int:
+def delete_expired(*, session: Session, older_than: timedelta, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - older_than
     result = session.execute(delete(ConversationMemory).where(col(ConversationMemory.updated_at) < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

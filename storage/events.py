@@ -111,7 +111,7 @@ class Delivery:
         return self.decision != "duplicate"
 
 
-def receive(engine: Engine, platform: str, event_id: str, owner: str, lease_s: float = DEFAULT_LEASE_S) -> Delivery:
+def receive(*, engine: Engine, platform: str, event_id: str, owner: str, lease_s: float = DEFAULT_LEASE_S) -> Delivery:
     """Record a delivery as received by ``owner``; decide whether this delivery is to be processed.
 
     New → processed. Answered → duplicate. Received by ``owner`` itself → duplicate (it is in
@@ -149,7 +149,7 @@ def receive(engine: Engine, platform: str, event_id: str, owner: str, lease_s: f
         return Delivery("retry" if _rowcount(taken) == 1 else "duplicate", event_id)
 
 
-def mark_answered(engine: Engine, platform: str, event_id: str, owner: str) -> bool:
+def mark_answered(*, engine: Engine, platform: str, event_id: str, owner: str) -> bool:
     """Move a received event to answered; False when another owner took it over (do not post)."""
     with Session(engine) as session:
         result = session.execute(
@@ -166,7 +166,7 @@ def mark_answered(engine: Engine, platform: str, event_id: str, owner: str) -> b
         return _rowcount(result) == 1
 
 
-def first_delivery(engine: Engine, platform: str, event_id: str) -> bool:
+def first_delivery(*, engine: Engine, platform: str, event_id: str) -> bool:
     """True exactly once per (platform, key), across threads, restarts and replicas: for replay keys
     (a slash command's trigger id, a click) that are acted on at once, with no answered state."""
     with Session(engine) as session:
@@ -179,7 +179,7 @@ def first_delivery(engine: Engine, platform: str, event_id: str) -> bool:
     return True
 
 
-def forget(engine: Engine, platform: str, event_id: str) -> None:
+def forget(*, engine: Engine, platform: str, event_id: str) -> None:
     """Remove a key recorded by ``first_delivery`` (the work it guarded was refused and did nothing)."""
     with Session(engine) as session:
         session.execute(
@@ -191,13 +191,13 @@ def forget(engine: Engine, platform: str, event_id: str) -> None:
         session.commit()
 
 
-def event_state(engine: Engine, platform: str, event_id: str) -> str | None:
+def event_state(*, engine: Engine, platform: str, event_id: str) -> str | None:
     with Session(engine) as session:
         row = session.get(PlatformEvent, (platform, event_id[:200]))
         return row.state if row else None
 
 
-def prune_events(engine: Engine, older_than: timedelta = DEFAULT_RETENTION) -> int:
+def prune_events(*, engine: Engine, older_than: timedelta = DEFAULT_RETENTION) -> int:
     """Delete delivery rows older than ``older_than``; returns how many went."""
     with Session(engine) as session:
         result = session.execute(
@@ -216,7 +216,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def remember_thread(engine: Engine, platform: str, channel_id: str, thread_id: str) -> None:
+def remember_thread(*, engine: Engine, platform: str, channel_id: str, thread_id: str) -> None:
     with Session(engine) as session:
         session.add(BotThread(platform=platform, channel_id=channel_id, thread_id=thread_id))
         try:
@@ -225,14 +225,14 @@ def remember_thread(engine: Engine, platform: str, channel_id: str, thread_id: s
             session.rollback()
 
 
-def is_bot_thread(engine: Engine, platform: str, channel_id: str, thread_id: str) -> bool:
+def is_bot_thread(*, engine: Engine, platform: str, channel_id: str, thread_id: str) -> bool:
     with Session(engine) as session:
         return session.get(BotThread, (platform, channel_id, thread_id)) is not None
 
 
 def record_answer(
-    engine: Engine,
     *,
+    engine: Engine,
     platform: str,
     channel_id: str,
     thread_id: str | None,
@@ -261,7 +261,7 @@ def record_answer(
     return answer_id
 
 
-def get_answer(engine: Engine, answer_id: str) -> BotAnswer | None:
+def get_answer(*, engine: Engine, answer_id: str) -> BotAnswer | None:
     with Session(engine) as session:
         return session.get(BotAnswer, answer_id)
 
@@ -270,7 +270,7 @@ def answer_payload(answer: BotAnswer) -> dict[str, Any]:
     return json.loads(answer.payload or "{}")
 
 
-def record_feedback(engine: Engine, answer_id: str, platform: str, user_id: str, value: str) -> AnswerFeedback:
+def record_feedback(*, engine: Engine, answer_id: str, platform: str, user_id: str, value: str) -> AnswerFeedback:
     """Store a vote (or change the user's earlier vote on the same answer)."""
     try:
         return _upsert_feedback(engine, answer_id, platform, user_id, value)
@@ -291,7 +291,7 @@ def _upsert_feedback(engine: Engine, answer_id: str, platform: str, user_id: str
     return row
 
 
-def feedback_for(engine: Engine, answer_id: str) -> list[AnswerFeedback]:
+def feedback_for(*, engine: Engine, answer_id: str) -> list[AnswerFeedback]:
     with Session(engine) as session:
         return list(session.exec(select(AnswerFeedback).where(AnswerFeedback.answer_id == answer_id)).all())
 
@@ -323,34 +323,36 @@ class EventLog:
     def receive(self, platform: str, event_id: str) -> Delivery:
         with self._write:
             self._prune_now_and_then()
-            return receive(self.engine, platform, event_id, self.owner, self.lease_s)
+            return receive(
+                engine=self.engine, platform=platform, event_id=event_id, owner=self.owner, lease_s=self.lease_s
+            )
 
     def mark_answered(self, platform: str, event_id: str) -> bool:
         with self._write:
-            return mark_answered(self.engine, platform, event_id, self.owner)
+            return mark_answered(engine=self.engine, platform=platform, event_id=event_id, owner=self.owner)
 
     def first_delivery(self, platform: str, event_id: str) -> bool:
         with self._write:
             self._prune_now_and_then()
-            return first_delivery(self.engine, platform, event_id)
+            return first_delivery(engine=self.engine, platform=platform, event_id=event_id)
 
     def forget(self, platform: str, event_id: str) -> None:
         with self._write:
-            forget(self.engine, platform, event_id)
+            forget(engine=self.engine, platform=platform, event_id=event_id)
 
     def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned_at < _PRUNE_EVERY_S:
             return
         self._pruned_at = time.monotonic()
-        prune_events(self.engine, self.retention)
+        prune_events(engine=self.engine, older_than=self.retention)
 
     def remember_thread(self, platform: str, channel_id: str, thread_id: str) -> None:
         with self._write:
-            remember_thread(self.engine, platform, channel_id, thread_id)
+            remember_thread(engine=self.engine, platform=platform, channel_id=channel_id, thread_id=thread_id)
 
     def is_bot_thread(self, platform: str, channel_id: str, thread_id: str) -> bool:
-        return is_bot_thread(self.engine, platform, channel_id, thread_id)
+        return is_bot_thread(engine=self.engine, platform=platform, channel_id=channel_id, thread_id=thread_id)
 
     def record_answer(self, **fields: Any) -> str:
         with self._write:
-            return record_answer(self.engine, **fields)
+            return record_answer(engine=self.engine, **fields)

@@ -49,22 +49,22 @@ class IndexState(SQLModel, table=True):
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
-def get_document(session: Session, doc_id: str) -> Document | None:
+def get_document(*, session: Session, doc_id: str) -> Document | None:
     return session.get(Document, doc_id)
 
 
-def documents_by_source(session: Session) -> dict[str, list[Document]]:
+def documents_by_source(*, session: Session) -> dict[str, list[Document]]:
     by_source: dict[str, list[Document]] = {}
     for doc in session.exec(select(Document)):
         by_source.setdefault(doc.source_path, []).append(doc)
     return by_source
 
 
-def indexed_documents(session: Session) -> list[Document]:
+def indexed_documents(*, session: Session) -> list[Document]:
     return list(session.exec(select(Document).where(col(Document.indexed).is_(True))))
 
 
-def indexed_chunks(session: Session) -> list[tuple[Chunk, Document]]:
+def indexed_chunks(*, session: Session) -> list[tuple[Chunk, Document]]:
     stmt = (
         select(Chunk, Document)
         .join(Document, col(Chunk.document_id) == col(Document.id))
@@ -74,7 +74,7 @@ def indexed_chunks(session: Session) -> list[tuple[Chunk, Document]]:
     return [(c, d) for c, d in session.exec(stmt)]
 
 
-def chunks_by_ids(session: Session, ids: list[str]) -> dict[str, tuple[Chunk, Document]]:
+def chunks_by_ids(*, session: Session, ids: list[str]) -> dict[str, tuple[Chunk, Document]]:
     if not ids:
         return {}
     stmt = (
@@ -86,33 +86,33 @@ def chunks_by_ids(session: Session, ids: list[str]) -> dict[str, tuple[Chunk, Do
     return {c.id: (c, d) for c, d in session.exec(stmt)}
 
 
-def chunks_of_documents(session: Session, doc_ids: list[str]) -> list[Chunk]:
+def chunks_of_documents(*, session: Session, doc_ids: list[str]) -> list[Chunk]:
     if not doc_ids:
         return []
     stmt = select(Chunk).where(col(Chunk.document_id).in_(doc_ids)).order_by(col(Chunk.document_id), col(Chunk.ordinal))
     return list(session.exec(stmt))
 
 
-def chunk_ids_of(session: Session, doc_id: str) -> list[str]:
+def chunk_ids_of(*, session: Session, doc_id: str) -> list[str]:
     return list(session.exec(select(Chunk.id).where(Chunk.document_id == doc_id)))
 
 
-def replace_chunks(session: Session, doc: Document, chunks: list[Chunk]) -> None:
+def replace_chunks(*, session: Session, doc: Document, chunks: list[Chunk]) -> None:
     session.exec(delete(Chunk).where(col(Chunk.document_id) == doc.id))
     session.add_all(chunks)
 
 
-def delete_document(session: Session, doc_id: str) -> None:
+def delete_document(*, session: Session, doc_id: str) -> None:
     session.exec(delete(Chunk).where(col(Chunk.document_id) == doc_id))
     session.exec(delete(Document).where(col(Document.id) == doc_id))
 
 
-def get_state(session: Session, key: str) -> str | None:
+def get_state(*, session: Session, key: str) -> str | None:
     row = session.get(IndexState, key)
     return row.value if row else None
 
 
-def set_state(session: Session, key: str, value: str) -> None:
+def set_state(*, session: Session, key: str, value: str) -> None:
     row = session.get(IndexState, key)
     if row is None:
         session.add(IndexState(key=key, value=value))
@@ -121,7 +121,7 @@ def set_state(session: Session, key: str, value: str) -> None:
         session.add(row)
 
 
-def indexed_chunk_count(session: Session) -> int:
+def indexed_chunk_count(*, session: Session) -> int:
     stmt = (
         select(func.count())
         .select_from(Chunk)

@@ -248,7 +248,7 @@ class Conversation:
             return
         thread.state["topic"] = cited[0]
         with session_scope(self.engine) as session:
-            doc = library.get_document(session, cited[0])
+            doc = library.get_document(session=session, doc_id=cited[0])
             meta = dict(doc.meta or {}) if doc else {}
             doc_type = doc.type if doc else ""
         thread.state["topic_year"] = meta.get("year")
@@ -266,7 +266,7 @@ class Conversation:
         if not thread.topic:
             return ""
         with session_scope(self.engine) as session:
-            doc = library.get_document(session, thread.topic)
+            doc = library.get_document(session=session, doc_id=thread.topic)
             return f"{doc.title}\n{doc.body}" if doc is not None else ""
 
     def _titles(self, thread: Thread) -> dict[str, str]:
@@ -278,7 +278,7 @@ class Conversation:
         out = {}
         with session_scope(self.engine) as session:
             for doc_id in ids[:50]:
-                doc = library.get_document(session, str(doc_id))
+                doc = library.get_document(session=session, doc_id=str(doc_id))
                 if doc is not None:
                     meta = dict(doc.meta or {})
                     extra = " ".join(str(meta.get(k, "")) for k in ("customer", "industry", "products", "technology"))

@@ -80,7 +80,7 @@ class MemoryStore:
         key = ThreadKey.of(request)
         with session_scope(self.engine) as session:
             found = store.load_memory(
-                session, platform=key.platform, channel_id=key.channel_id, thread_id=key.thread_id
+                session=session, platform=key.platform, channel_id=key.channel_id, thread_id=key.thread_id
             )
         if found is None:
             return Thread(key)
@@ -92,7 +92,7 @@ class MemoryStore:
     def save(self, thread: Thread, now: datetime | None = None) -> None:
         with session_scope(self.engine) as session:
             store.save_memory(
-                session,
+                session=session,
                 platform=thread.key.platform,
                 channel_id=thread.key.channel_id,
                 thread_id=thread.key.thread_id,
@@ -105,17 +105,17 @@ class MemoryStore:
         """True exactly once for a pending confirmation token."""
         with session_scope(self.engine) as session:
             return store.claim_pending(
-                session, platform=key.platform, channel_id=key.channel_id, thread_id=key.thread_id, token=token
+                session=session, platform=key.platform, channel_id=key.channel_id, thread_id=key.thread_id, token=token
             )
 
     def owner_of(self, token: str) -> ThreadKey | None:
         with session_scope(self.engine) as session:
-            row = store.find_pending(session, token=token)
+            row = store.find_pending(session=session, token=token)
             return ThreadKey(row.platform, row.channel_id, row.thread_id) if row else None
 
     def forget_expired(self) -> int:
         with session_scope(self.engine) as session:
-            return store.delete_expired(session, older_than=self.lifetime)
+            return store.delete_expired(session=session, older_than=self.lifetime)
 
 
 def new_token() -> str:

@@ -18,10 +18,12 @@ def register(router: Router, engine: DbEngine) -> None:
         lang = request.lang
         if value not in VALUES:
             raise UserError(msg.t("unknown_action", lang))
-        answer = get_answer(engine, request.action.value)
+        answer = get_answer(engine=engine, answer_id=request.action.value)
         if answer is None:
             raise UserError(msg.t("chat_feedback_unknown", lang))
-        record_feedback(engine, answer.id, request.platform, request.user_id, value)
+        record_feedback(
+            engine=engine, answer_id=answer.id, platform=request.platform, user_id=request.user_id, value=value
+        )
         return Reply(text=msg.t("chat_feedback_thanks", lang), private=True, data={"feedback": value})
 
     router.on_action("feedback", on_feedback)

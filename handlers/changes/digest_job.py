@@ -189,7 +189,7 @@ class DigestJob:
             self._scheduler.at(SHIFTED_ID, self.run_due, upcoming.post_at)
 
     def _claims(self, slot: Slot) -> list[Claim | None]:
-        return [get_claim(self.engine, JOB, self.claim_period(slot, d)) for d in self.destinations()]
+        return [get_claim(engine=self.engine, job=JOB, period=self.claim_period(slot, d)) for d in self.destinations()]
 
     @staticmethod
     def _takeable(claim: Claim | None, now: datetime) -> bool:
@@ -258,7 +258,7 @@ class DigestJob:
     ) -> list[Outcome]:
         lang = lang or self.lang
         destinations = self.destinations()
-        claims = [get_claim(self.engine, JOB, self.claim_period(slot, d)) for d in destinations]
+        claims = [get_claim(engine=self.engine, job=JOB, period=self.claim_period(slot, d)) for d in destinations]
         if all(claim is not None and claim.status == "done" for claim in claims):
             return [Outcome(f"{d.platform}:{d.channel_id}", "already") for d in destinations]
         # Built (chart included) before any claim is taken, so a claim is held only while posting.
@@ -295,7 +295,9 @@ class DigestJob:
             return f"message {message_id}"
 
         try:
-            result = run_claimed(self.engine, JOB, period, self.owner, work, self.lease)
+            result = run_claimed(
+                engine=self.engine, job=JOB, period=period, owner=self.owner, work=work, lease=self.lease
+            )
         except Exception as exc:
             log.error(
                 "digest %s to %s failed after %d attempt(s): %s; claim released so it can go again",

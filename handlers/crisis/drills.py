@@ -326,12 +326,14 @@ class DrillService:
         if drill is None or drill.id is None:
             return Plan(skip_reason="drill not confirmed")
         # Creating the incident must happen once even if two replicas fire this timer together.
-        if not try_claim(self.engine, timer.job, f"{timer.period}>begin", self.timers.owner):
+        if not try_claim(engine=self.engine, job=timer.job, period=f"{timer.period}>begin", owner=self.timers.owner):
             return Plan(skip_reason="started by another process")
         incident, timers = self._begin(session, drill, now, "scheduler", keep=timer.id)
 
         def after() -> None:
-            complete(self.engine, timer.job, f"{timer.period}>begin", f"incident {incident.id}")
+            complete(
+                engine=self.engine, job=timer.job, period=f"{timer.period}>begin", detail=f"incident {incident.id}"
+            )
             self.incidents.announce(incident)
             self.timers.schedule(timers)
 

@@ -223,12 +223,12 @@ class TimerService:
             raise NotifyError(f"no notifier for platform {delivery.destination.platform!r}", retryable=False)
         key = post_key(job, claim_period)
         return run_claimed(
-            self.engine,
-            job,
-            claim_period,
-            self.owner,
-            lambda _lease: notifier.post(delivery.destination, delivery.reply, key=key),
-            self.lease,
+            engine=self.engine,
+            job=job,
+            period=claim_period,
+            owner=self.owner,
+            work=lambda _lease: notifier.post(delivery.destination, delivery.reply, key=key),
+            lease=self.lease,
         )
 
     def _finish(

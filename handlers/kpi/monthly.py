@@ -72,7 +72,13 @@ class MonthlyPost:
                 return notifier.post(dest, reply, key=f"kpi:monthly/{period}/{channel}")
 
             try:
-                if run_claimed(self.service.engine, "kpi:monthly", f"{period}/{channel}", self.owner, work):
+                if run_claimed(
+                    engine=self.service.engine,
+                    job="kpi:monthly",
+                    period=f"{period}/{channel}",
+                    owner=self.owner,
+                    work=work,
+                ):
                     posted.append(channel)
             except NotifyError as exc:
                 log.warning("kpi monthly post to %s failed (%s); tried again at the next check", channel, exc)

@@ -350,7 +350,7 @@ class WatchService:
                 return message[0]
 
             try:
-                done = run_claimed(self.engine, job, period, self.owner, work)
+                done = run_claimed(engine=self.engine, job=job, period=period, owner=self.owner, work=work)
             except NotifyError as exc:
                 if exc.retryable:
                     log.warning("watch alert #%s not posted (%s); tried again next tick", alert.id, exc)
@@ -360,7 +360,7 @@ class WatchService:
                         store.mark_failed(session=session, alert_id=alert.id)
                 continue
             if not done:
-                claim = get_claim(self.engine, job, period)
+                claim = get_claim(engine=self.engine, job=job, period=period)
                 if claim is None or claim.status != "done":
                     continue  # another replica is posting it right now
                 message.append(claim.detail)
@@ -432,11 +432,11 @@ class WatchService:
         text = s.t("feed_failed_post", "zh", attempts=self.cfg.feed_attempts, url=url, error=error)
         try:
             run_claimed(
-                self.engine,
-                f"watch:feed-failed:{url[:150]}",
-                streak,
-                self.owner,
-                lambda _lease: notifier.post(dest, Reply(text), key=f"watch:feed-failed:{url[:150]}/{streak}"),
+                engine=self.engine,
+                job=f"watch:feed-failed:{url[:150]}",
+                period=streak,
+                owner=self.owner,
+                work=lambda _lease: notifier.post(dest, Reply(text), key=f"watch:feed-failed:{url[:150]}/{streak}"),
             )
         except NotifyError as exc:
             log.warning("watch feed failure not posted: %s", exc)

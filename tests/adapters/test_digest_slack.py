@@ -54,7 +54,7 @@ def test_the_digest_goes_out_through_slack_once(db: tuple[Engine, str], tmp_path
 
     assert [o.status for o in job.run_due()] == ["already"]
     assert len([c for c in fake.of("chat.postMessage") if not c.get("failed")]) == 1
-    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    claim = get_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR")
     assert claim is not None and claim.status == "done"
 
 
@@ -71,7 +71,7 @@ def test_a_refused_post_is_not_retried_and_the_claim_is_released(
     [outcome] = job.run_due()
     assert outcome.status == "failed" and "channel_not_found" in outcome.detail
     assert len(fake.of("chat.postMessage")) == 1  # not retryable: one attempt only
-    released = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    released = get_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR")
     assert released is not None and released.status == "released"
 
 

@@ -66,39 +66,49 @@ def _age(engine: Engine, event_id: str, seconds: float) -> None:
 
 
 def test_received_then_answered_and_redeliveries(engine: Engine) -> None:
-    assert receive(engine, "slack", "Ev1", owner="a").decision == "new"
-    assert event_state(engine, "slack", "Ev1") == "received"
-    assert receive(engine, "slack", "Ev1", owner="a").decision == "duplicate"  # in flight here
-    assert receive(engine, "slack", "Ev1", owner="b").decision == "duplicate"  # a live owner holds it
-    assert mark_answered(engine, "slack", "Ev1", owner="a") is True
+    assert receive(engine=engine, platform="slack", event_id="Ev1", owner="a").decision == "new"
+    assert event_state(engine=engine, platform="slack", event_id="Ev1") == "received"
+    assert receive(engine=engine, platform="slack", event_id="Ev1", owner="a").decision == "duplicate"  # in flight here
+    assert (
+        receive(engine=engine, platform="slack", event_id="Ev1", owner="b").decision == "duplicate"
+    )  # a live owner holds it
+    assert mark_answered(engine=engine, platform="slack", event_id="Ev1", owner="a") is True
     _age(engine, "Ev1", 3600)
-    assert receive(engine, "slack", "Ev1", owner="b").decision == "duplicate"  # answered: never again
+    assert (
+        receive(engine=engine, platform="slack", event_id="Ev1", owner="b").decision == "duplicate"
+    )  # answered: never again
 
 
 def test_an_owner_that_died_is_taken_over_once_and_cannot_answer_after(engine: Engine) -> None:
-    receive(engine, "slack", "Ev2", owner="dead")
+    receive(engine=engine, platform="slack", event_id="Ev2", owner="dead")
     _age(engine, "Ev2", 120)
     with ThreadPoolExecutor(max_workers=4) as pool:  # four replicas get the redelivery at once
-        decisions = list(pool.map(lambda owner: receive(engine, "slack", "Ev2", owner=owner).decision, "wxyz"))
+        decisions = list(
+            pool.map(
+                lambda owner: receive(engine=engine, platform="slack", event_id="Ev2", owner=owner).decision, "wxyz"
+            )
+        )
     assert sorted(decisions) == ["duplicate", "duplicate", "duplicate", "retry"]
-    assert mark_answered(engine, "slack", "Ev2", owner="dead") is False  # fenced: it may not post now
+    assert (
+        mark_answered(engine=engine, platform="slack", event_id="Ev2", owner="dead") is False
+    )  # fenced: it may not post now
     winner = "wxyz"[decisions.index("retry")]
-    assert mark_answered(engine, "slack", "Ev2", owner=winner) is True
+    assert mark_answered(engine=engine, platform="slack", event_id="Ev2", owner=winner) is True
 
 
 def test_replay_keys_forget_and_prune(engine: Engine) -> None:
-    assert first_delivery(engine, "slack", "slash_command:abc") is True
-    assert first_delivery(engine, "slack", "slash_command:abc") is False
-    forget(engine, "slack", "slash_command:abc")
-    assert first_delivery(engine, "slack", "slash_command:abc") is True
+    assert first_delivery(engine=engine, platform="slack", event_id="slash_command:abc") is True
+    assert first_delivery(engine=engine, platform="slack", event_id="slash_command:abc") is False
+    forget(engine=engine, platform="slack", event_id="slash_command:abc")
+    assert first_delivery(engine=engine, platform="slack", event_id="slash_command:abc") is True
     with Session(engine) as session:
         row = session.get(PlatformEvent, ("slack", "slash_command:abc"))
         row.received_at = utcnow() - timedelta(days=3)  # type: ignore[union-attr]
         session.add(row)
         session.commit()
-    receive(engine, "slack", "EvFresh", owner="a")
-    assert prune_events(engine) == 1
-    assert event_state(engine, "slack", "EvFresh") == "received"
+    receive(engine=engine, platform="slack", event_id="EvFresh", owner="a")
+    assert prune_events(engine=engine) == 1
+    assert event_state(engine=engine, platform="slack", event_id="EvFresh") == "received"
 
 
 def test_rows_from_before_the_states_count_as_answered(tmp_path: Path) -> None:
@@ -114,6 +124,6 @@ def test_rows_from_before_the_states_count_as_answered(tmp_path: Path) -> None:
             {"at": utcnow()},
         )
     migrate(engine)
-    assert event_state(engine, "slack", "EvOld") == "answered"
-    assert receive(engine, "slack", "EvOld", owner="new-process").decision == "duplicate"
+    assert event_state(engine=engine, platform="slack", event_id="EvOld") == "answered"
+    assert receive(engine=engine, platform="slack", event_id="EvOld", owner="new-process").decision == "duplicate"
     engine.dispose()

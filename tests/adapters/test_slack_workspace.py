@@ -321,7 +321,7 @@ def test_only_events_the_bot_acts_on_are_recorded_and_old_rows_are_pruned(rig: S
         session.commit()
     from storage.events import prune_events
 
-    assert prune_events(engine) == 1
+    assert prune_events(engine=engine) == 1
 
 
 def test_an_event_type_the_bot_does_not_handle_is_acknowledged(rig: SlackRig) -> None:  # noqa: F811
@@ -335,7 +335,7 @@ def test_an_event_type_the_bot_does_not_handle_is_acknowledged(rig: SlackRig) ->
 def test_a_redelivered_event_whose_owner_died_mid_answer_is_answered(rig: SlackRig) -> None:  # noqa: F811
     engine = rig.services.engine
     # A previous process recorded the event, acked it and was killed before answering.
-    assert receive(engine, "slack", "EvOrphan", owner="dead-process").decision == "new"
+    assert receive(engine=engine, platform="slack", event_id="EvOrphan", owner="dead-process").decision == "new"
     with Session(engine) as session:
         row = session.get(PlatformEvent, ("slack", "EvOrphan"))
         row.claimed_at = utcnow() - timedelta(minutes=5)  # type: ignore[union-attr]
@@ -350,7 +350,10 @@ def test_a_redelivered_event_whose_owner_died_mid_answer_is_answered(rig: SlackR
 
 
 def test_a_received_event_another_live_replica_holds_is_not_answered_twice(rig: SlackRig) -> None:  # noqa: F811
-    assert receive(rig.services.engine, "slack", "EvHeld", owner="other-replica").decision == "new"
+    assert (
+        receive(engine=rig.services.engine, platform="slack", event_id="EvHeld", owner="other-replica").decision
+        == "new"
+    )
     rig.post_event(mention(QUESTION, ts="81.1"), "EvHeld", retry=1)
     rig.drain()
     assert rig.posts("81.1") == []

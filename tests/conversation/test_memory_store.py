@@ -45,25 +45,27 @@ KEY = {"platform": "slack", "channel_id": "C1", "thread_id": "t1"}
 
 def test_state_round_trips_and_a_token_is_claimed_exactly_once(engine: Engine) -> None:
     with session_scope(engine) as session:
-        store.save_memory(session, **KEY, state={"question": "那教育行业呢？", "list": ["a", "b"]}, pending_token="tok")
+        store.save_memory(
+            session=session, **KEY, state={"question": "那教育行业呢？", "list": ["a", "b"]}, pending_token="tok"
+        )
     with session_scope(engine) as session:
-        state, _, token = store.load_memory(session, **KEY)  # type: ignore[misc]
+        state, _, token = store.load_memory(session=session, **KEY)  # type: ignore[misc]
     assert state["list"] == ["a", "b"] and token == "tok"
     with session_scope(engine) as session:
-        assert store.find_pending(session, token="tok") is not None
+        assert store.find_pending(session=session, token="tok") is not None
     with session_scope(engine) as session:
-        assert store.claim_pending(session, **KEY, token="tok")
+        assert store.claim_pending(session=session, **KEY, token="tok")
     with session_scope(engine) as session:
-        assert not store.claim_pending(session, **KEY, token="tok")
-        assert not store.claim_pending(session, **KEY, token="other")
+        assert not store.claim_pending(session=session, **KEY, token="tok")
+        assert not store.claim_pending(session=session, **KEY, token="other")
 
 
 def test_expired_rows_are_deleted(engine: Engine) -> None:
     with session_scope(engine) as session:
-        store.save_memory(session, **KEY, state={"q": 1}, pending_token=None, now=utcnow() - timedelta(hours=5))
-        store.save_memory(session, **{**KEY, "thread_id": "fresh"}, state={"q": 2}, pending_token=None)
+        store.save_memory(session=session, **KEY, state={"q": 1}, pending_token=None, now=utcnow() - timedelta(hours=5))
+        store.save_memory(session=session, **{**KEY, "thread_id": "fresh"}, state={"q": 2}, pending_token=None)
     with session_scope(engine) as session:
-        assert store.delete_expired(session, older_than=timedelta(hours=2)) == 1
+        assert store.delete_expired(session=session, older_than=timedelta(hours=2)) == 1
     with session_scope(engine) as session:
-        assert store.load_memory(session, **KEY) is None
-        assert store.load_memory(session, **{**KEY, "thread_id": "fresh"}) is not None
+        assert store.load_memory(session=session, **KEY) is None
+        assert store.load_memory(session=session, **{**KEY, "thread_id": "fresh"}) is not None

@@ -78,7 +78,7 @@ def test_an_ordinary_wednesday_posts_once_at_ten(setup) -> None:  # type: ignore
     [reply] = notifier.to("CMGR")
     assert "2025年第42周（2025-10-15 周三）" in reply.text and "延迟" not in reply.text
     assert reply.files[0].mime == "image/png"
-    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    claim = get_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR")
     assert claim is not None and claim.status == "done" and claim.owner == "replica-a"
 
 
@@ -103,7 +103,9 @@ def test_a_wednesday_in_the_national_day_holiday_moves_to_the_next_working_day(s
     [reply] = notifier.to("CMGR")
     assert "2025年第41周（2025-10-09 周四）" in reply.text
     assert "2025-10-08 周三 是法定节假日，周报顺延到下一个工作日 2025-10-09 周四" in reply.text
-    assert get_claim(engine, "digest", "2025-W40/slack:CMGR") is None  # merged into W41, never posted twice
+    assert (
+        get_claim(engine=engine, job="digest", period="2025-W40/slack:CMGR") is None
+    )  # merged into W41, never posted twice
 
 
 def test_a_restart_right_after_the_fire_time_does_not_post_again(setup) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +153,7 @@ def test_a_bot_down_for_weeks_posts_only_the_current_digest(setup) -> None:  # t
     [reply] = notifier.to("CMGR")
     assert "2025年第43周" in reply.text and "延迟发送" in reply.text
     for stale in ("2025-W40", "2025-W41", "2025-W42"):
-        assert get_claim(engine, "digest", f"{stale}/slack:CMGR") is None
+        assert get_claim(engine=engine, job="digest", period=f"{stale}/slack:CMGR") is None
 
 
 def test_two_schedulers_on_one_database_post_exactly_once(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +192,7 @@ def test_a_platform_failure_is_retried_reported_and_released(setup, caplog: pyte
     with travel(sh(2025, 10, 15, 10, 0)):
         assert {o.destination: o.status for o in outcomes} == {"slack:CMGR": "posted", "slack:CDOWN": "failed"}
         assert notifier.attempts == 1 + 3  # one for CMGR, three attempts for CDOWN
-        released = get_claim(engine, "digest", "2025-W42/slack:CDOWN")
+        released = get_claim(engine=engine, job="digest", period="2025-W42/slack:CDOWN")
         assert released is not None and released.status == "released" and released.lease_until is None
         assert running.scheduler.next_run(RETRY_ID) is not None  # another go, 15 minutes later
         assert any(
@@ -235,7 +237,7 @@ def test_an_unknown_year_is_logged(setup, caplog: pytest.LogCaptureFixture) -> N
 def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # type: ignore[no-untyped-def]
     engine, settings, notifier, started = setup
     with travel(sh(2025, 10, 15, 10, 0, 5)):
-        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-that-crashed")
+        assert try_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR", owner="replica-that-crashed")
     with travel(sh(2025, 10, 15, 10, 0, 30)):  # restarted: the claim is fresh, the crashed post may be going out
         running = start(engine, settings, notifier)
         started.append(running)
@@ -249,14 +251,14 @@ def test_a_replica_that_died_mid_post_does_not_lose_the_week(setup) -> None:  # 
     assert len(notifier.posts) == 1
     text = notifier.posts[0][1].text
     assert "未能完成" in text and "不在线" not in text  # a replica was online: it says retry, not offline
-    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    claim = get_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR")
     assert claim is not None and claim.status == "done" and claim.owner == "replica-a" and claim.token == 2
 
 
 def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -> None:  # type: ignore[no-untyped-def]
     engine, settings, notifier, started = setup
     with travel(sh(2025, 10, 15, 9, 59, 59, 900000)):
-        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-that-crashed")
+        assert try_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR", owner="replica-that-crashed")
     with travel(just_before(2025, 10, 15, 10, 0)):
         running = start(engine, settings, notifier, owner="survivor")
         started.append(running)
@@ -268,7 +270,7 @@ def test_a_survivor_online_at_the_fire_time_takes_over_within_the_lease(setup) -
     with travel(lease_end):  # what the retry job runs
         assert [o.status for o in running.job.run_due()] == ["posted"]
     assert len(notifier.posts) == 1
-    claim = get_claim(engine, "digest", "2025-W42/slack:CMGR")
+    claim = get_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR")
     assert claim is not None and claim.status == "done" and claim.owner == "survivor"
 
 
@@ -277,7 +279,7 @@ def test_the_sweep_takes_over_a_claim_abandoned_by_any_process(setup) -> None:  
     job = DigestJob(engine, settings, {"slack": notifier}, owner="replica-a", sleep=lambda _s: None)
     with travel(sh(2025, 10, 15, 10, 0, 30)):
         assert job.sweep() == []  # nobody claimed it: that is the cron job's (or the catch-up's) business
-        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "a-send-now-that-was-killed")
+        assert try_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR", owner="a-send-now-that-was-killed")
     with travel(sh(2025, 10, 15, 10, 4, 0)):
         assert job.sweep() == []  # the lease is still running
     assert notifier.posts == []
@@ -291,7 +293,7 @@ def test_send_now_reports_a_post_another_process_holds(setup) -> None:  # type: 
     engine, settings, notifier, _started = setup
     job = DigestJob(engine, settings, {"slack": notifier}, owner="cli", sleep=lambda _s: None)
     with travel(sh(2025, 10, 15, 10, 0, 5)):
-        assert try_claim(engine, "digest", "2025-W42/slack:CMGR", "replica-b")
+        assert try_claim(engine=engine, job="digest", period="2025-W42/slack:CMGR", owner="replica-b")
         [outcome] = job.send_now("zh")
     assert outcome.status == "already" and "另一个实例正在发送" in outcome.detail and "10:05:05" in outcome.detail
     assert notifier.posts == []

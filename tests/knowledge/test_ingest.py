@@ -60,7 +60,7 @@ def library_dir(tmp_path: Path) -> Path:
 
 def indexed_ids(svc: Services) -> set[str]:
     with session_scope(svc.engine) as session:
-        return {d.id for d in library.indexed_documents(session)}
+        return {d.id for d in library.indexed_documents(session=session)}
 
 
 def test_every_format_is_ingested(services: Services, library_dir: Path) -> None:
@@ -94,10 +94,10 @@ def test_every_format_is_ingested(services: Services, library_dir: Path) -> None
     assert {"fx-bank", "fx-hospital", "fx-factory", "fx-retail", "fx-port", "fx-note-rag", "xl-1"} <= ids
     assert {"admissions", "memo", "brochure"} <= ids
     with session_scope(services.engine) as session:
-        xl = library.get_document(session, "xl-1")
+        xl = library.get_document(session=session, doc_id="xl-1")
         assert xl is not None and xl.meta["products"] == ["边缘计算网关", "巡检机器人"] and xl.meta["year"] == 2023
-        assert library.get_document(session, "admissions").title == "某高校招生咨询助手"
-        assert "27 percent" in library.get_document(session, "brochure").body
+        assert library.get_document(session=session, doc_id="admissions").title == "某高校招生咨询助手"
+        assert "27 percent" in library.get_document(session=session, doc_id="brochure").body
     answer = services.answerer.answer("招生季咨询量下降了多少？")
     assert answer.citations[0].id == "admissions" and "45%" in answer.text
 
@@ -190,7 +190,7 @@ def test_a_crash_mid_ingest_leaves_nothing_half_indexed_and_the_next_run_repairs
     with pytest.raises(RuntimeError):
         crashing.ingest([library_dir])
     with session_scope(services.engine) as session:
-        bank_row = library.get_document(session, "fx-bank")
+        bank_row = library.get_document(session=session, doc_id="fx-bank")
         assert bank_row is not None and "32%" in bank_row.body  # old version intact, still consistent
 
     repaired = services.ingestor.ingest([library_dir])
@@ -252,4 +252,4 @@ def test_a_newcomer_with_an_existing_id_is_the_duplicate_whatever_the_file_order
     reasons = {Path(path).name: reason for path, reason in report.failed}
     assert "duplicate id 'fx-bank'" in reasons["0-copy.md"] and owner.name in reasons["0-copy.md"]
     with session_scope(services.engine) as session:
-        assert library.get_document(session, "fx-bank").source_path == str(owner)
+        assert library.get_document(session=session, doc_id="fx-bank").source_path == str(owner)

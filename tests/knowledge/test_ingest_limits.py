@@ -30,7 +30,7 @@ def limited(services: Services, **limits: int) -> Ingestor:
 
 def indexed(services: Services) -> dict[str, str]:
     with session_scope(services.engine) as session:
-        return {d.id: d.body for d in library.indexed_documents(session)}
+        return {d.id: d.body for d in library.indexed_documents(session=session)}
 
 
 def test_a_file_over_the_size_limit_is_refused_and_the_rest_indexed(services: Services, library_dir: Path) -> None:

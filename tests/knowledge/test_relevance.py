@@ -13,7 +13,7 @@ from storage.db import session_scope
 
 def _stored_profile(svc: Services) -> str | None:
     with session_scope(svc.engine) as session:
-        return library.get_state(session, PROFILE_KEY)
+        return library.get_state(session=session, key=PROFILE_KEY)
 
 
 def test_a_library_gets_its_own_profile_which_is_stored_and_reused(library_services: Services) -> None:

@@ -38,38 +38,56 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 def test_one_owner_until_the_lease_runs_out_then_a_takeover_with_a_new_token(engine: Engine) -> None:
     now = utcnow()
-    first = acquire(engine, "digest", "W1/slack:C", "a", LEASE, now)
+    first = acquire(engine=engine, job="digest", period="W1/slack:C", owner="a", lease=LEASE, now=now)
     assert first is not None and first.token == 1 and not first.taken_over
-    assert acquire(engine, "digest", "W1/slack:C", "b", LEASE, now + timedelta(minutes=4)) is None  # live owner
-    second = acquire(engine, "digest", "W1/slack:C", "b", LEASE, now + timedelta(minutes=5, seconds=1))
+    assert (
+        acquire(
+            engine=engine, job="digest", period="W1/slack:C", owner="b", lease=LEASE, now=now + timedelta(minutes=4)
+        )
+        is None
+    )  # live owner
+    second = acquire(
+        engine=engine,
+        job="digest",
+        period="W1/slack:C",
+        owner="b",
+        lease=LEASE,
+        now=now + timedelta(minutes=5, seconds=1),
+    )
     assert second is not None and second.token == 2 and second.taken_over
-    assert not finish(engine, first, "late")  # fenced: the stale owner cannot mark it done
-    assert renew(engine, first) is None
-    assert finish(engine, second, "message 9")
-    claim = get_claim(engine, "digest", "W1/slack:C")
+    assert not finish(engine=engine, lease=first, detail="late")  # fenced: the stale owner cannot mark it done
+    assert renew(engine=engine, lease=first) is None
+    assert finish(engine=engine, lease=second, detail="message 9")
+    claim = get_claim(engine=engine, job="digest", period="W1/slack:C")
     assert claim is not None and (claim.status, claim.owner, claim.detail, claim.token) == ("done", "b", "message 9", 2)
     # Done is done, however late anyone comes.
-    assert acquire(engine, "digest", "W1/slack:C", "c", LEASE, now + timedelta(days=1)) is None
+    assert (
+        acquire(engine=engine, job="digest", period="W1/slack:C", owner="c", lease=LEASE, now=now + timedelta(days=1))
+        is None
+    )
 
 
 def test_a_renewed_lease_is_not_taken_over(engine: Engine) -> None:
     now = utcnow()
-    held = acquire(engine, "job", "p", "a", LEASE, now)
+    held = acquire(engine=engine, job="job", period="p", owner="a", lease=LEASE, now=now)
     assert held is not None
-    renewed = renew(engine, held, LEASE, now + timedelta(minutes=4))
+    renewed = renew(engine=engine, lease=held, duration=LEASE, now=now + timedelta(minutes=4))
     assert renewed is not None and renewed.until == now + timedelta(minutes=9)
-    assert acquire(engine, "job", "p", "b", LEASE, now + timedelta(minutes=6)) is None
-    assert acquire(engine, "job", "p", "b", LEASE, now + timedelta(minutes=9, seconds=1)) is not None
+    assert acquire(engine=engine, job="job", period="p", owner="b", lease=LEASE, now=now + timedelta(minutes=6)) is None
+    assert (
+        acquire(engine=engine, job="job", period="p", owner="b", lease=LEASE, now=now + timedelta(minutes=9, seconds=1))
+        is not None
+    )
 
 
 def test_a_released_claim_is_free_at_once_and_its_old_token_is_fenced(engine: Engine) -> None:
-    held = acquire(engine, "job", "p", "a")
-    assert held is not None and give_back(engine, held, "NotifyError: down")
-    claim = get_claim(engine, "job", "p")
+    held = acquire(engine=engine, job="job", period="p", owner="a")
+    assert held is not None and give_back(engine=engine, lease=held, detail="NotifyError: down")
+    claim = get_claim(engine=engine, job="job", period="p")
     assert claim is not None and claim.status == "released" and claim.lease_until is None
-    again = acquire(engine, "job", "p", "b")
+    again = acquire(engine=engine, job="job", period="p", owner="b")
     assert again is not None and again.token == 2
-    assert not give_back(engine, held) and not finish(engine, held)
+    assert not give_back(engine=engine, lease=held) and not finish(engine=engine, lease=held)
 
 
 def test_run_claimed_reports_done_held_and_gives_back_on_failure(engine: Engine) -> None:
@@ -77,18 +95,24 @@ def test_run_claimed_reports_done_held_and_gives_back_on_failure(engine: Engine)
         raise RuntimeError("platform down")
 
     with pytest.raises(RuntimeError):
-        run_claimed(engine, "job", "p", "a", fail)
-    released = get_claim(engine, "job", "p")
+        run_claimed(engine=engine, job="job", period="p", owner="a", work=fail)
+    released = get_claim(engine=engine, job="job", period="p")
     assert released is not None and released.status == "released" and "platform down" in released.detail
 
     keys: list[tuple[int, bool]] = []
-    result = run_claimed(engine, "job", "p", "a", lambda lease: keys.append((lease.token, lease.taken_over)) or "ok")
+    result = run_claimed(
+        engine=engine,
+        job="job",
+        period="p",
+        owner="a",
+        work=lambda lease: keys.append((lease.token, lease.taken_over)) or "ok",
+    )
     assert result.status == "ran" and bool(result) and keys == [(2, True)]
-    assert run_claimed(engine, "job", "p", "b", lambda _l: "never").status == "done"
+    assert run_claimed(engine=engine, job="job", period="p", owner="b", work=lambda _l: "never").status == "done"
 
-    holder = acquire(engine, "job", "q", "a")
+    holder = acquire(engine=engine, job="job", period="q", owner="a")
     assert holder is not None
-    held = run_claimed(engine, "job", "q", "b", lambda _l: "never")
+    held = run_claimed(engine=engine, job="job", period="q", owner="b", work=lambda _l: "never")
     assert held.status == "held" and not held and held.retry_at == holder.until + TAKEOVER_MARGIN
 
 
@@ -97,18 +121,18 @@ def test_a_live_owner_keeps_renewing_while_it_works(engine: Engine) -> None:
     seen: list[object] = []
 
     def slow(lease: object) -> str:
-        first = get_claim(engine, "job", "slow")
+        first = get_claim(engine=engine, job="job", period="slow")
         assert first is not None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # wait for the heartbeat to move the lease forward
-            now = get_claim(engine, "job", "slow")
+            now = get_claim(engine=engine, job="job", period="slow")
             if now is not None and now.lease_until and first.lease_until and now.lease_until > first.lease_until:
                 seen.append(now.lease_until)
                 break
             time.sleep(0.05)
         return "ok"
 
-    assert run_claimed(engine, "job", "slow", "a", slow, short).status == "ran"
+    assert run_claimed(engine=engine, job="job", period="slow", owner="a", work=slow, lease=short).status == "ran"
     assert seen, "the lease was never renewed"
 
 
@@ -118,7 +142,7 @@ def test_racing_replicas_get_one_owner(engine: Engine) -> None:
 
     def race(owner: str) -> None:
         start.wait()
-        if try_claim(engine, "race", "p", owner):
+        if try_claim(engine=engine, job="race", period="p", owner=owner):
             winners.append(owner)
 
     threads = [threading.Thread(target=race, args=(f"r{i}",)) for i in range(6)]

@@ -50,9 +50,9 @@ def test_claims_left_by_the_old_code_can_be_taken_over_after_the_upgrade(db_url:
             )
         )
     migrate(engine)
-    claim = get_claim(engine, "digest", "W1/slack:C")
+    claim = get_claim(engine=engine, job="digest", period="W1/slack:C")
     assert claim is not None and claim.token == 1 and claim.lease_until is None
-    lease = acquire(engine, "digest", "W1/slack:C", "survivor")
+    lease = acquire(engine=engine, job="digest", period="W1/slack:C", owner="survivor")
     assert lease is not None and lease.token == 2
     engine.dispose()
 

@@ -131,7 +131,7 @@ def test_an_answer_to_a_question_with_a_null_byte_is_recorded(db_url: str) -> No
     engine = make_engine(db_url)
     migrate(engine)
     answer_id = record_answer(
-        engine,
+        engine=engine,
         platform="slack",
         channel_id="C1",
         thread_id=None,
@@ -141,6 +141,6 @@ def test_an_answer_to_a_question_with_a_null_byte_is_recorded(db_url: str) -> No
         citation_ids=["case-1"],
         payload={"q": "\x00"},
     )
-    answer = get_answer(engine, answer_id)
+    answer = get_answer(engine=engine, answer_id=answer_id)
     assert answer is not None and (answer.question, answer.text) == ("有没有金融案例？", "有：城商行智能客服。")
     engine.dispose()

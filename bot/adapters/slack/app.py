@@ -570,7 +570,7 @@ class SlackAdapter:
     def _share(self, body: dict[str, Any], answer_id: str, respond: Any) -> None:
         user = body.get("user", {}).get("id", "")
         channel = (body.get("channel") or {}).get("id")
-        answer = get_answer(self.engine, answer_id)
+        answer = get_answer(engine=self.engine, answer_id=answer_id)
         if answer is None or not channel:
             self._respond(
                 respond,
@@ -622,7 +622,7 @@ class SlackAdapter:
             self._tell(channel, None, user, line, ephemeral=True)
 
     def _open_stored_form(self, body: dict[str, Any], answer_id: str, respond: Any) -> None:
-        answer = get_answer(self.engine, answer_id)
+        answer = get_answer(engine=self.engine, answer_id=answer_id)
         form = answer_payload(answer).get("form") if answer else None
         if not form or not body.get("trigger_id"):
             return
