@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,15 +27,12 @@ from storage.changes import (
     list_requests,
 )
 from storage.db import session_scope
+from storage.library import utcnow
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 LIST_LIMIT = 30
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ChangeService:

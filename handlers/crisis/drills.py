@@ -26,16 +26,13 @@ from storage import drills as store
 from storage.claims import complete, try_claim
 from storage.db import DbEngine, DbSession, session_scope
 from storage.drills import CrisisTimer, Drill, DrillParticipant, Incident
+from storage.library import utcnow
 
 log = logging.getLogger(__name__)
 
 # Before 2000 and after 2200: the bounds of "every drill ever planned".
 _FAR_PAST = datetime(2000, 1, 1, tzinfo=UTC)
 _FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class DrillService:

@@ -22,15 +22,12 @@ from handlers.crisis.timers import Delivery, Plan, TimerService
 from storage import drills as store
 from storage.db import DbEngine, DbSession, session_scope
 from storage.drills import CrisisTimer, Drill, Incident, IncidentCheckpoint
+from storage.library import utcnow
 
 log = logging.getLogger(__name__)
 
 # Checks statement text; returns warnings to show (empty when clean). None: no check available.
 ComplianceCheck = Callable[[str], list[str]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class IncidentService:

@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core import Destination, Notifier, NotifyError, Reply
@@ -28,6 +28,7 @@ from storage import drills as store
 from storage.claims import ClaimResult, post_key, run_claimed
 from storage.db import DbEngine, DbSession, session_scope
 from storage.drills import CrisisTimer
+from storage.library import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,6 @@ class FireResult:
     posted: int = 0
     late_s: float = 0.0
     retry_at: datetime | None = None  # when a post held by another live replica is looked at again
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def delivery_key(destination: Destination) -> str:

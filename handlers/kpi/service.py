@@ -4,7 +4,7 @@ its target. Other capabilities' data is read through ``storage.kpi`` only."""
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,10 +14,7 @@ from handlers.kpi import strings as s
 from handlers.kpi.board import PERIODS, Figure, Scoreboard, period_bounds
 from storage import kpi as store
 from storage.db import session_scope
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storage.library import utcnow
 
 
 def _year_earlier(when: datetime) -> datetime:

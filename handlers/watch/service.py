@@ -32,15 +32,12 @@ from handlers.watch.sources import MentionIn, SourceError, parse_feed
 from storage import watch as store
 from storage.claims import Lease, get_claim, run_claimed
 from storage.db import session_scope
+from storage.library import utcnow
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Fetch = Callable[[str, float], bytes]  # (url, timeout) -> body; raises on failure
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
