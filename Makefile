@@ -26,9 +26,9 @@ test: install
 	$(BIN)/prbot db check
 	$(BIN)/python -m pytest
 
-# The inner loop: everything that needs neither the embedding model nor a subprocess.
+# The inner loop: everything that needs neither the embedding model nor a subprocess, on two workers.
 test-fast: install
-	$(BIN)/python -m pytest -m "not full"
+	$(BIN)/python -m pytest -m "not full" -n 2
 
 lint: install
 	$(BIN)/ruff check .
