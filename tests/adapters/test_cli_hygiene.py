@@ -38,7 +38,8 @@ def test_an_unexpected_failure_shows_a_reference_and_logs_the_trace(
     def broken() -> None:
         raise RuntimeError("secret-token-123 leaked in a message")
 
-    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(cli, "complete", lambda: broken)
+    monkeypatch.setattr("sys.argv", ["prbot", "cr", "list"])
     monkeypatch.setattr(cli.State, "data_dir", tmp_path / "d")
     monkeypatch.setattr(cli.State, "log_path", None)
     with pytest.raises(SystemExit) as exit_info:
@@ -81,3 +82,10 @@ def test_an_english_answer_quoting_chinese_sources_is_labelled_in_english() -> N
     cited = [Citation("case-005", "西南某三甲医院智能导诊与预约", "case", "case-005.md", quote, 0.9)]
     assert "Sources:" in render(Reply(text=f"(Quoted from Chinese sources.) {quote}", citations=cited, lang="en"))
     assert "来源" in render(Reply(text=quote, citations=cited))
+
+
+def test_only_the_commands_written_by_hand_skip_loading_the_registry() -> None:
+    assert cli._written_here_only(["--data-dir", "cr", "ask", "智能客服节省了多少？"])
+    assert cli._written_here_only(["-v", "ingest", "library/"]) and cli._written_here_only(["db", "check"])
+    assert not cli._written_here_only(["cr", "list"]) and not cli._written_here_only(["check", "最好的产品"])
+    assert not cli._written_here_only(["--help"]) and not cli._written_here_only([])

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --he
     from bot.app import Services
     from knowledge.ingest import IngestReport
 
-app = typer.Typer(
+_app = typer.Typer(
     help="公关助手 prbot: answers from the case library with citations.",
     no_args_is_help=True,
     add_completion=False,
@@ -46,11 +46,11 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: no type labels such as <bool> beside every flag
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-run_cli.register(app)  # prbot run
-register_drafting(app)  # prbot note submit, notes stats
-register_drills(app)  # prbot drill …, prbot incident … (their --lang)
-register_watch(app)  # prbot watch import|replay|poll, prbot kpi
+_app.add_typer(db_app, name="db")
+run_cli.register(_app)  # prbot run
+register_drafting(_app)  # prbot note submit, notes stats
+register_drills(_app)  # prbot drill …, prbot incident … (their --lang)
+register_watch(_app)  # prbot watch import|replay|poll, prbot kpi
 
 DEMO_LIBRARY = Path(__file__).resolve().parents[3] / "demo" / "library"
 DEMO_QUESTIONS = (
@@ -60,7 +60,7 @@ DEMO_QUESTIONS = (
 )
 
 
-@app.callback()
+@_app.callback()
 def _options(
     data_dir: Annotated[
         Path | None,
@@ -75,7 +75,7 @@ def _options(
 # ---- ingest ------------------------------------------------------------------------------------
 
 
-@app.command()
+@_app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of the library (searched recursively).")],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
@@ -139,7 +139,7 @@ def print_report(report: IngestReport) -> None:
 # ---- ask ---------------------------------------------------------------------------------------
 
 
-@app.command()
+@_app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, or - to read one question per line from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON object(s) of the contract.")] = False,
@@ -209,7 +209,7 @@ def _stdin_questions() -> Iterator[str | UserError]:
 # ---- chat and demo -----------------------------------------------------------------------------
 
 
-@app.command()
+@_app.command()
 def chat(
     as_json: Annotated[
         bool, typer.Option("--json", help="One message per stdin line in, one JSON object per reply out.")
@@ -231,7 +231,7 @@ def chat(
         ConsoleChat(svc.router, user_id=cli_user(svc.settings), output=output).loop()
 
 
-@app.command()
+@_app.command()
 def demo(
     interactive: Annotated[
         bool | None, typer.Option(help="Open the chat (default: when a terminal is attached).")
@@ -288,10 +288,23 @@ def db_check() -> None:
 
 # prbot cr import|export, prbot digest chart; handed what they need from here.
 register_changes(
-    app,
+    _app,
     Terminal(guarded_services, cli_user, lambda text: err.print(text, highlight=False, markup=False, soft_wrap=True)),
 )
-add_commands(app, describe(command_classes()), run_registry_command)  # every chat command, e.g. prbot cr add
+# The commands written here are cheap to declare; the registry's (every chat command, e.g. prbot cr
+# add) and the plug-ins (prbot bench) import every capability's declarations, so they are added only
+# when the command line needs them: a one-shot `prbot ask` does not pay for them.
+_complete = False
+
+
+def complete() -> typer.Typer:
+    """The whole command line: the commands written here, the registry's and the plug-ins'."""
+    global _complete
+    if not _complete:
+        _complete = True
+        add_commands(_app, describe(command_classes()), run_registry_command)
+        _add_plugins()
+    return _app
 
 
 def _add_plugins() -> None:
@@ -299,15 +312,30 @@ def _add_plugins() -> None:
     from importlib.metadata import entry_points
 
     for plugin in entry_points(group="prbot.cli"):
-        app.add_typer(plugin.load(), name=plugin.name)
+        _app.add_typer(plugin.load(), name=plugin.name)
 
 
-_add_plugins()
+def _written_here_only(argv: list[str]) -> bool:
+    """Whether the command named on the line is one of this module's own (ask, ingest, chat …)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--data-dir":
+            next(words, None)
+        elif not word.startswith("-"):
+            own = {(c.name or c.callback.__name__).replace("_", "-") for c in _app.registered_commands if c.callback}
+            return word in own | {"db"}
+    return False  # --help or nothing: the whole list
+
+
+def __getattr__(name: str) -> object:
+    if name == "app":  # importers (tests, tools) get the whole command line
+        return complete()
+    raise AttributeError(name)
 
 
 def main() -> None:
     try:
-        app()
+        (_app if _written_here_only(sys.argv[1:]) else complete())()
     except Exception:
         # Anything unexpected: log the trace with a reference, show the user only the reference.
         ref = new_reference()
