@@ -295,6 +295,9 @@ register_changes(
 # add) and the plug-ins (prbot bench) import every capability's declarations, so they are added only
 # when the command line needs them: a one-shot `prbot ask` does not pay for them.
 _complete = False
+_WRITTEN_HERE = {(c.name or c.callback.__name__).replace("_", "-") for c in _app.registered_commands if c.callback} | {
+    "db"
+}
 
 
 def complete() -> typer.Typer:
@@ -322,8 +325,7 @@ def _written_here_only(argv: list[str]) -> bool:
         if word == "--data-dir":
             next(words, None)
         elif not word.startswith("-"):
-            own = {(c.name or c.callback.__name__).replace("_", "-") for c in _app.registered_commands if c.callback}
-            return word in own | {"db"}
+            return word in _WRITTEN_HERE
     return False  # --help or nothing: the whole list
 
 
