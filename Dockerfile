@@ -9,7 +9,6 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY knowledge ./knowledge
-COPY writing ./writing
 COPY prompts ./prompts
 COPY storage ./storage
 COPY bench ./bench

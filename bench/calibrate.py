@@ -14,7 +14,7 @@ For each question the bot answers as users see it (metadata lists included) and 
 answerable questions declined (every reply that is not a confident citation, "closest" included, as
 the dev set's score.py counts them), the "closest" middle outcome, hit@1 of confident citations, and
 unanswerable questions answered, near misses and off-topic apart. With ``fit`` the relevance model
-(knowledge/relevance.py) is fitted on the sets' retrieval evidence (label: the top document is a right
+(knowledge/library/relevance.py) is fitted on the sets' retrieval evidence (label: the top document is a right
 answer), each set weighted equally, and checked leave-one-set-out: fitted on the other sets, each set
 is answered again, as users would see it, with the weights that never saw it (the held-out columns).
 """
@@ -37,8 +37,8 @@ from rich.table import Table
 from bot import messages as msg
 from bot.app import Services, build_services
 from bot.settings import Settings
-from knowledge import relevance
-from knowledge.parse import ParsedDocument
+from knowledge.library import relevance
+from knowledge.library.parse import ParsedDocument
 
 DEFAULT_QUESTIONS = Path(__file__).parent / "demo_questions.yaml"
 DEMO_LIBRARY = Path(__file__).resolve().parents[1] / "demo" / "library"

@@ -29,7 +29,7 @@ from bot.conversation import Conversation
 from bot.conversation.conversation import list_ids_of
 from bot.core import Reply, Request
 from bot.settings import Settings
-from knowledge.embed_cache import QueryCache
+from knowledge.library.embed_cache import QueryCache
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -23,10 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-from writing import factcheck
-from writing.compliance import Rulebook, load_rulebook
-from writing.drafting import Drafter
-from writing.personas import Catalog, load_catalog
+from knowledge.writing import factcheck
+from knowledge.writing.compliance import Rulebook, load_rulebook
+from knowledge.writing.drafting import Drafter
+from knowledge.writing.personas import Catalog, load_catalog
 
 SOURCE_CHARS = 2000
 LABELLED = Path(__file__).parent / "data" / "compliance_labelled.yaml"

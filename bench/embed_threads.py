@@ -52,7 +52,7 @@ print(json.dumps({"query_ms": statistics.median(each), "passages_per_s": len(pas
 
 def library_passages(count: int) -> list[str]:
     """The bundled demo library's chunks, as the ingestor embeds them (repeated if too few)."""
-    from knowledge.chunk import chunk_document
+    from knowledge.library.chunk import chunk_document
 
     texts = [
         c.text for path in sorted(DEMO_LIBRARY.rglob("*.md")) for c in chunk_document(path.read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ from rich.table import Table
 from bot import messages as msg
 from bot.app import Services, build_services
 from bot.settings import Settings
-from knowledge.parse import ParsedDocument
+from knowledge.library.parse import ParsedDocument
 
 
 def load_squad(path: Path) -> tuple[list[ParsedDocument], list[tuple[str, str, list[str]]]]:

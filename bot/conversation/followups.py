@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.conversation import slots
 from bot.conversation.memory import Thread
-from knowledge.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
+from knowledge.library.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
 
 # 「那教育行业呢？」「2025年的呢？」「那在制造业呢」: the last question with something replaced.
 _ELLIPSIS = re.compile(

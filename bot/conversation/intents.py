@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.commands import Registry
 from bot.conversation import cues
-from knowledge.embed import Embedder
+from knowledge.library.embed import Embedder
 
 # Calibrated on the labelled requests (see the README's conversation section for the figures).
 CUE_WEIGHT = 0.04  # what one domain cue is worth, in cosine-similarity units

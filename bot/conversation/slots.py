@@ -10,7 +10,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from writing.factcheck import cn_to_number
+from knowledge.writing.factcheck import cn_to_number
 
 _WEEKDAYS_CN = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 _WEEKDAYS_EN = {

@@ -8,8 +8,8 @@ from typing import Any
 from bot import messages as msg
 from bot.core import Citation, Reply, ThreadContext, UserError
 from bot.settings import RetrievalSettings
-from knowledge.answer import Answer, Answerer, Listing, Source
-from knowledge.filters import VALID_KEYS, FilterError, Filters, parse_filters
+from knowledge.library.answer import Answer, Answerer, Listing, Source
+from knowledge.library.filters import VALID_KEYS, FilterError, Filters, parse_filters
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -432,7 +432,7 @@ def _participant(rows: list[DrillParticipant], request: Request) -> DrillPartici
 def compliance_check(settings: Settings) -> ComplianceCheck | None:
     """The drafting capability's compliance rulebook, loaded on first use; None if it is not installed."""
     try:
-        from writing import compliance
+        from knowledge.writing import compliance
     except ImportError:
         return None
     rulebook: list[compliance.Rulebook] = []

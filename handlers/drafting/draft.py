@@ -18,13 +18,13 @@ from handlers.drafting import render, requests
 from handlers.drafting.requests import DraftOrder
 from handlers.drafting.strings import t
 from knowledge.llm import ChatModel
+from knowledge.writing import length
+from knowledge.writing.compliance import Rulebook, load_rulebook
+from knowledge.writing.drafting import Drafter
+from knowledge.writing.personas import GENERAL, Catalog, DataFileError, Format, Persona, UnknownName, load_catalog
+from knowledge.writing.summarize import clean_source
 from storage import drafting as store
 from storage.db import session_scope
-from writing import length
-from writing.compliance import Rulebook, load_rulebook
-from writing.drafting import Drafter
-from writing.personas import GENERAL, Catalog, DataFileError, Format, Persona, UnknownName, load_catalog
-from writing.summarize import clean_source
 
 if TYPE_CHECKING:
     from storage.db import Engine

@@ -10,7 +10,7 @@ import yaml
 
 from bot.core import Button, Reply
 from handlers.drafting.strings import t
-from writing import readability
+from knowledge.writing import readability
 
 if TYPE_CHECKING:
     from storage import notes as store

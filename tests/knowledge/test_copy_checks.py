@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from writing import factcheck, length, readability
-from writing.compliance import load_rulebook
+from knowledge.writing import factcheck, length, readability
+from knowledge.writing.compliance import load_rulebook
 
 CASE = (
     "该超市在华北两省有 210 家门店，实体会员卡约 380 万张，但近一年有消费的活跃会员不足 30%。"
@@ -68,7 +68,7 @@ def test_model_names_are_not_numbers() -> None:
 import pytest  # noqa: E402
 
 from bench.drafting import LABELLED, compliance  # noqa: E402
-from writing.personas import DataFileError  # noqa: E402
+from knowledge.writing.personas import DataFileError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +208,8 @@ def test_explained_abbreviation_is_fine() -> None:
 
 
 def test_work_per_text_is_bounded(rulebook) -> None:  # type: ignore[no-untyped-def]
-    from writing.compliance import MAX_SUGGESTED_SENTENCES
-    from writing.summarize import MAX_RANKED_SENTENCES, rank_sentences
+    from knowledge.writing.compliance import MAX_SUGGESTED_SENTENCES
+    from knowledge.writing.summarize import MAX_RANKED_SENTENCES, rank_sentences
 
     flagged = rulebook.review("采用最先进的技术。" * (MAX_SUGGESTED_SENTENCES + 5))
     assert len(flagged) == MAX_SUGGESTED_SENTENCES + 5  # every sentence is still checked

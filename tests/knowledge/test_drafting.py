@@ -6,12 +6,12 @@ import pytest
 
 from knowledge.llm import OpenAIChatModel
 from knowledge.text import split_sentences
+from knowledge.writing import factcheck, length
+from knowledge.writing.compliance import load_rulebook
+from knowledge.writing.drafting import Drafter
+from knowledge.writing.note_draft import HEADINGS, OFFLINE_MARK, llm_user_value, offline_user_value
+from knowledge.writing.personas import load_catalog
 from tests.fakes.openai_server import FakeOpenAI
-from writing import factcheck, length
-from writing.compliance import load_rulebook
-from writing.drafting import Drafter
-from writing.note_draft import HEADINGS, OFFLINE_MARK, llm_user_value, offline_user_value
-from writing.personas import load_catalog
 
 SOURCE = (
     "## 背景\n该超市在华北两省有 210 家门店，实体会员卡约 380 万张，但近一年有消费的活跃会员不足 30%。"
@@ -224,7 +224,7 @@ def test_llm_user_value_through_the_prompt() -> None:
 
 
 def test_llm_replies_are_split_into_variants() -> None:
-    from writing.drafting import parse_variants
+    from knowledge.writing.drafting import parse_variants
 
     summary = "### 版本 1\n第一段。\n第二句。\n### 版本 2\n另一版。"
     assert parse_variants(summary, "summary") == ["第一段。\n第二句。", "另一版。"]

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import SecretStr
 
 from bot.app import build_embedder, build_services
-from knowledge.embed import OpenAIEmbedder, UniversalSentenceEncoderEmbedder
+from knowledge.library.embed import OpenAIEmbedder, UniversalSentenceEncoderEmbedder
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 from tests.fakes.openai_server import FakeOpenAI
 

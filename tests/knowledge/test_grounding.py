@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.grounding import check_answer, delimit_question, is_refusal, render_sources
+from knowledge.library.grounding import check_answer, delimit_question, is_refusal, render_sources
 
 SOURCES = [
     "某城商行智能客服升级 2024\n上线后人工坐席成本下降 32%，年节省约 1,150 万元。",

@@ -175,7 +175,7 @@ class ExplodingEmbedder:
 def test_a_crash_mid_ingest_leaves_nothing_half_indexed_and_the_next_run_repairs(
     services: Services, library_dir: Path
 ) -> None:
-    from knowledge.ingest import Ingestor
+    from knowledge.library.ingest import Ingestor
 
     services.ingestor.ingest([library_dir])
     bank = library_dir / "cases" / "bank.md"
@@ -217,7 +217,7 @@ class FailingUpsert:
 
 
 def test_a_crash_between_the_stores_unmarks_the_document_until_repaired(services: Services, library_dir: Path) -> None:
-    from knowledge.ingest import Ingestor
+    from knowledge.library.ingest import Ingestor
 
     services.ingestor.ingest([library_dir])
     bank = library_dir / "cases" / "bank.md"

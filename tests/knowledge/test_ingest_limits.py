@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services
-from knowledge.ingest import Ingestor
+from knowledge.library.ingest import Ingestor
 from storage import library
 from storage.db import session_scope
 from tests.conftest import FIXTURE_LIBRARY

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import Services, build_services
-from knowledge.relevance import features
-from knowledge.retrieve import DEFAULT_PROFILE, PROFILE_KEY
+from knowledge.library.relevance import features
+from knowledge.library.retrieve import DEFAULT_PROFILE, PROFILE_KEY
 from storage import library
 from storage.db import session_scope
 

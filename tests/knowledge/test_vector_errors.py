@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from knowledge.vectors import VectorStore, VectorStoreError, redact_url
+from knowledge.library.vectors import VectorStore, VectorStoreError, redact_url
 
 
 def free_port() -> int:

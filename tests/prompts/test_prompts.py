@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.writing.personas import UnknownName, load_catalog
 from prompts import load_prompt, prompt_names
-from writing.personas import UnknownName, load_catalog
 
 
 @pytest.mark.parametrize("name", prompt_names())

@@ -36,7 +36,7 @@ from bot.core import UserError, new_reference
 
 if TYPE_CHECKING:  # the app graph is imported only when a command runs, so --help stays quick
     from bot.app import Services
-    from knowledge.ingest import IngestReport
+    from knowledge.library.ingest import IngestReport
 
 _app = typer.Typer(
     help="公关助手 prbot: answers from the case library with citations.",

@@ -70,8 +70,8 @@ def services(capabilities: bool = True) -> Iterator[Services]:
     """Build the app (without the chat capabilities for commands that only use the library);
     configuration problems become one clear line and exit code 2."""
     from bot.app import ConfigError, build_services
-    from knowledge.embed import EmbeddingError
-    from knowledge.vectors import VectorStoreError
+    from knowledge.library.embed import EmbeddingError
+    from knowledge.library.vectors import VectorStoreError
     from storage.db import DatabaseError
 
     try:

@@ -5,7 +5,7 @@ band where encyclopaedic paragraphs spread out; English questions on Chinese tex
 lower). What the decision uses instead:
 
 - ``dense_rel`` / ``lead_rel``: the document's dense similarity, and its lead over the best other
-  document, against the library's own profile (knowledge/retrieve.py: what questions the library
+  document, against the library's own profile (knowledge/library/retrieve.py: what questions the library
   certainly answers score there), in units of that profile's typical standing and lead;
 - ``soft``: the share of the question's rare terms the document holds, with partial credit for shared
   characters and English terms matched through the glossary;
@@ -29,7 +29,7 @@ from enum import Enum
 
 import numpy as np
 
-from knowledge.retrieve import DocumentHit
+from knowledge.library.retrieve import DocumentHit
 
 FEATURES = ("dense_rel", "lead_rel", "soft", "dense_top", "lexical_top", "english", "scoped")
 

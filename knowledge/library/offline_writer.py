@@ -10,9 +10,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from knowledge.glossary import expand_query
-from knowledge.retrieve import ChunkHit, DocumentHit
-from knowledge.sections import wanted_section
+from knowledge.library.glossary import expand_query
+from knowledge.library.retrieve import ChunkHit, DocumentHit
+from knowledge.library.sections import wanted_section
 from knowledge.text import bigrams, clip, has_digit, split_sentences, tokenize
 
 MAX_SENTENCES = 3

@@ -15,8 +15,8 @@ from functools import cache
 import jieba
 
 from knowledge.text import split_sentences
+from knowledge.writing.personas import read_yaml
 from prompts import PROMPTS_DIR
-from writing.personas import read_yaml
 
 EVERYDAY_FILE = PROMPTS_DIR / "lexicon" / "everyday.yaml"
 MAX_AVG_SENTENCE = 40

@@ -2,10 +2,10 @@
 
 - A question asking for a list over what the metadata says (「2023年金融行业有哪些案例」, an explicit
   ``--filter``) is answered from the metadata: every matching document, ordered, each with a quote.
-- Otherwise the relevance decision (knowledge/relevance.py) says confident, closest or decline, and
+- Otherwise the relevance decision (knowledge/library/relevance.py) says confident, closest or decline, and
   only the documents that pass it are cited.
 - The language model (when configured) writes from delimited sources and its answer is checked
-  (knowledge/grounding.py); if it fails, times out or nothing checkable is left, the offline
+  (knowledge/library/grounding.py); if it fails, times out or nothing checkable is left, the offline
   extractive answer is given instead and says so. A refusal from the model is an honest decline.
 """
 
@@ -16,13 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from knowledge.filters import Filters, filter_mentions
-from knowledge.glossary import expand_query, translations
-from knowledge.grounding import check_answer, delimit_question, is_refusal, render_sources
+from knowledge.library.filters import Filters, filter_mentions
+from knowledge.library.glossary import expand_query, translations
+from knowledge.library.grounding import check_answer, delimit_question, is_refusal, render_sources
+from knowledge.library.offline_writer import is_list_question, results_quote, select_quotes, wanted_section
+from knowledge.library.relevance import CLOSEST, CONFIDENT, Outcome, judge
+from knowledge.library.retrieve import ChunkHit, DocumentHit, DocumentInfo, Retriever
 from knowledge.llm import ChatModel, ChatModelError
-from knowledge.offline_writer import is_list_question, results_quote, select_quotes, wanted_section
-from knowledge.relevance import CLOSEST, CONFIDENT, Outcome, judge
-from knowledge.retrieve import ChunkHit, DocumentHit, DocumentInfo, Retriever
 from knowledge.text import clip, tokenize
 from prompts import load_prompt
 

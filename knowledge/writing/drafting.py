@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from knowledge.llm import ChatModel, ChatModelError
 from knowledge.text import has_digit
+from knowledge.writing import factcheck, length
+from knowledge.writing.compliance import Finding, Rulebook
+from knowledge.writing.headlines import _ANAPHOR, _BENEFIT, Material, gather, headlines
+from knowledge.writing.personas import Format, Persona
+from knowledge.writing.summarize import Ranked, rank_sentences
 from prompts import load_prompt
-from writing import factcheck, length
-from writing.compliance import Finding, Rulebook
-from writing.headlines import _ANAPHOR, _BENEFIT, Material, gather, headlines
-from writing.personas import Format, Persona
-from writing.summarize import Ranked, rank_sentences
 
 log = logging.getLogger(__name__)
 

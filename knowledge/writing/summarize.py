@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.text import STOPWORDS, has_digit, split_sentences, tokenize
-from writing.length import count, cut
+from knowledge.writing.length import count, cut
 
 _MARKDOWN = re.compile(r"^\s*(#{1,6}\s+.*|[-*_]{3,}\s*)$", re.MULTILINE)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)、])\s+", re.MULTILINE)

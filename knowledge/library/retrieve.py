@@ -2,7 +2,7 @@
 
 Documents matching the explicit filters are the only ones returned; documents matching the filters a
 question implies (「2023年」「制造业」) are ranked before the rest. Each hit carries the evidence the
-relevance decision needs (knowledge/relevance.py): its dense similarity against the library's typical
+relevance decision needs (knowledge/library/relevance.py): its dense similarity against the library's typical
 similarity to the question, exact and soft coverage of the question's key terms, whether dense and
 lexical search agree on it, and how much of the question the whole library never mentions.
 
@@ -31,19 +31,19 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from knowledge.embed import Embedder
-from knowledge.filters import ID_KEYS, Filters, Vocabulary, infer_filters
-from knowledge.glossary import expand_query
-from knowledge.lexical import LexicalIndex
-from knowledge.sections import asks_for_note
+from knowledge.library.embed import Embedder
+from knowledge.library.filters import ID_KEYS, Filters, Vocabulary, infer_filters
+from knowledge.library.glossary import expand_query
+from knowledge.library.lexical import LexicalIndex
+from knowledge.library.sections import asks_for_note
+from knowledge.library.vectors import VectorStore
 from knowledge.text import add_words, split_sentences, tokenize
-from knowledge.vectors import VectorStore
 from storage import library
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 
-# Keys of the index-state table the ingestor writes (knowledge/ingest.py uses the same names).
+# Keys of the index-state table the ingestor writes (knowledge/library/ingest.py uses the same names).
 LIBRARY_KEY = "library_generation"
 LEXICAL_FILES_KEY = "lexical_files"
 VOCABULARY_KEY = "vocabulary"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from knowledge.text import add_words, has_digit
-from writing.personas import Persona
-from writing.summarize import Ranked, clean_source, keywords, rank_sentences
+from knowledge.writing.personas import Persona
+from knowledge.writing.summarize import Ranked, clean_source, keywords, rank_sentences
 
 # Clause breaks; an ASCII comma between digits (14,520) is a thousands separator, not a break.
 _CLAUSE_BREAK = re.compile(r"[，。；！？;!?：:\n]|,(?!\d{3})")

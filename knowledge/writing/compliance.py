@@ -21,9 +21,9 @@ from typing import Any
 import jieba
 import jieba.posseg
 
+from knowledge.writing.fluency import FluencyGuard
+from knowledge.writing.personas import DataFileError, read_yaml
 from prompts import PROMPTS_DIR
-from writing.fluency import FluencyGuard
-from writing.personas import DataFileError, read_yaml
 
 COMPLIANCE_FILE = PROMPTS_DIR / "lexicon" / "compliance.yaml"
 SEVERITIES = ("violation", "needs_source", "style")

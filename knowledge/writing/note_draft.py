@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from knowledge.llm import ChatModel
+from knowledge.writing.summarize import rank_sentences
 from prompts import load_prompt
-from writing.summarize import rank_sentences
 
 HEADINGS = ("解决什么问题", "打个比方", "客户得到什么", "适合谁")
 OFFLINE_MARK = "【离线草稿：以下句子摘自技术原理解读，请用大白话改写后再提交审核】"

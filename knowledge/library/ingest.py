@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from knowledge.chunk import chunk_document
-from knowledge.embed import Embedder
-from knowledge.lexical import LexicalIndex
-from knowledge.parse import FileResult, ParsedDocument, discover, parse_file, symlinked_folders
+from knowledge.library.chunk import chunk_document
+from knowledge.library.embed import Embedder
+from knowledge.library.lexical import LexicalIndex
+from knowledge.library.parse import FileResult, ParsedDocument, discover, parse_file, symlinked_folders
+from knowledge.library.vectors import VectorStore, chroma_metadata
 from knowledge.text import add_words, tokenize
-from knowledge.vectors import VectorStore, chroma_metadata
 from storage import library
 from storage.db import session_scope
 

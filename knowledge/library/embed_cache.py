@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from knowledge.embed import Embedder
+from knowledge.library.embed import Embedder
 
 
 class QueryCache:
