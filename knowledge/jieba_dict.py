@@ -13,11 +13,33 @@ import hashlib
 import logging
 import os
 import sqlite3
+import sys
 import tempfile
 import threading
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-import jieba
+
+def _import_jieba() -> ModuleType:
+    """jieba finds its bundled files through pkg_resources when that imports (deprecated, and a tenth
+    of a second to load); without it, jieba opens the same files from its own folder. So pkg_resources
+    is unavailable for this one import, and whatever was there before is put back."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    before = sys.modules.get("pkg_resources")
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail
+    try:
+        import jieba
+    finally:
+        if before is None:
+            del sys.modules["pkg_resources"]
+        else:
+            sys.modules["pkg_resources"] = before
+    return jieba
+
+
+jieba = _import_jieba()
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +91,7 @@ class DiskFrequencies:
 def dictionary_file(folder: Path | None = None) -> Path:
     """Where this machine keeps the SQLite copy (beside jieba's own cache), named for jieba's version
     and dictionary."""
-    source = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    source = Path(str(jieba.__file__)).parent / jieba.DEFAULT_DICT_NAME
     stamp = f"{jieba.__version__}:{source.stat().st_size}".encode()
     folder = folder or Path(jieba.dt.tmp_dir or tempfile.gettempdir())
     return folder / f"prbot-jieba-{hashlib.md5(stamp).hexdigest()[:12]}.sqlite"
@@ -92,9 +114,10 @@ def _write(path: Path, frequencies: dict[str, int], total: int) -> None:
             os.unlink(temporary)
 
 
-def install(tokenizer: jieba.Tokenizer | None = None, folder: Path | None = None) -> None:
-    """Point the tokenizer at the SQLite copy, writing it first if this machine has none. Does
-    nothing once the tokenizer has a dictionary; any failure leaves jieba's own loading in place."""
+def install(tokenizer: Any = None, folder: Path | None = None) -> None:
+    """Point the tokenizer (a ``jieba.Tokenizer``; jieba's default one if none) at the SQLite copy,
+    writing it first if this machine has none. Does nothing once the tokenizer has a dictionary; any
+    failure leaves jieba's own loading in place."""
     tokenizer = tokenizer or jieba.dt
     with _install_lock:
         if tokenizer.initialized:

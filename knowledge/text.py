@@ -7,9 +7,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import jieba
-
 from knowledge import jieba_dict
+from knowledge.jieba_dict import jieba
 
 jieba.setLogLevel(logging.WARNING)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jieba
+import pytest
 
 from knowledge import jieba_dict
 
@@ -45,3 +46,16 @@ def test_an_unwritable_folder_leaves_jieba_loading_its_own(tmp_path: Path) -> No
     jieba_dict.install(tokenizer, missing)
     assert tokenizer.initialized and isinstance(tokenizer.FREQ, dict)
     assert tokenizer.lcut("缺陷检出率提升") == jieba.Tokenizer().lcut("缺陷检出率提升")
+
+
+@pytest.mark.full  # a fresh interpreter
+def test_jieba_reads_its_bundled_files_without_pkg_resources() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from knowledge.text import tokenize; "
+        "print(tokenize('缺陷检出率提升到了多少'), 'pkg_resources' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "缺陷" in shown and shown.strip().endswith("False")
