@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.core import Destination, Notifier, NotifyError, Reply, Request, UserError
 from bot.settings import Settings
 from handlers.crisis import report as crisis_report
 from handlers.crisis import strings as s
+from handlers.crisis.incident_text import IncidentRecord, IncidentText
 from handlers.crisis.people import PLATFORMS, People, channel_destination
 from handlers.crisis.posting import post
 from handlers.crisis.timers import Delivery, Plan, TimerService
@@ -45,8 +45,8 @@ class IncidentService:
         self.timers = timers
         self.compliance = compliance
         self.people = People(settings)
-        self.tz = ZoneInfo(settings.timezone)
         self.cp_settings = {c.key: c for c in settings.incidents.checkpoints}
+        self.text = IncidentText(settings, self.people)
         # Called with (session, incident, report) when a drill-mode incident closes.
         self.on_drill_closed: Callable[[DbSession, Incident, crisis_report.Report], None] | None = None
         timers.on("cp_remind", self._build_remind)
@@ -73,7 +73,7 @@ class IncidentService:
             )
         notice = self.announce(incident)
         self.timers.schedule(timers)
-        return self._started_reply(incident, notice, lang)
+        return self.text.started(incident, notice, lang)
 
     def checked_channel(self, channel: str, lang: str) -> str:
         """``platform:channel`` on a platform this bot can post to; anything else is refused with the format."""
@@ -108,7 +108,7 @@ class IncidentService:
             cp = next(c for c in store.checkpoints(session=session, incident_id=incident.id) if c.key == key)
             if cp.done_at is not None:
                 raise UserError(
-                    s.t("checkpoint_already_done", lang, name=self._name(key, lang), at=self._local(cp.done_at))
+                    s.t("checkpoint_already_done", lang, name=self.text.name(key, lang), at=self.text.local(cp.done_at))
                 )
             store.mark_checkpoint_done(session=session, checkpoint=cp, by=who, now=now)
             warnings: list[str] = []
@@ -127,9 +127,9 @@ class IncidentService:
         line = s.t(
             "checkpoint_done_on_time" if on_time else "checkpoint_done_late",
             lang,
-            label=self._label(incident, lang),
+            label=self.text.label(incident, lang),
             id=incident.id,
-            name=self._name(key, lang),
+            name=self.text.name(key, lang),
             minutes=f"{minutes:.0f}",
             target=f"{cp.target_minutes:.0f}",
         )
@@ -181,7 +181,7 @@ class IncidentService:
         text = s.t(
             "step_logged_again" if step in logged else "step_logged",
             lang,
-            label=self._label(incident, lang),
+            label=self.text.label(incident, lang),
             id=incident.id,
             no=step,
             phase=item.phase,
@@ -208,7 +208,7 @@ class IncidentService:
         text = s.t(
             "level_changed",
             lang,
-            label=self._label(incident, lang),
+            label=self.text.label(incident, lang),
             id=incident.id,
             old=old,
             new=level,
@@ -242,7 +242,7 @@ class IncidentService:
         for inc in rows:
             status = s.t(f"status_{inc.status}", lang)
             lines.append(
-                f"#{inc.id} {self._label(inc, lang)}L{inc.level} {status} · {self._local(inc.started_at)} · "
+                f"#{inc.id} {self.text.label(inc, lang)}L{inc.level} {status} · {self.text.local(inc.started_at)} · "
                 f"{inc.description[:40]}" + (f" · {inc.score:.1f}" if inc.score is not None else "")
             )
         return Reply(text="\n".join(lines), private=True)
@@ -314,7 +314,7 @@ class IncidentService:
 
     def announce(self, incident: Incident) -> str:
         """Open the incident's thread with a first post; returns a notice for the reply if that failed."""
-        text = self._opening_text(incident)
+        text = self.text.opening(incident)
         dest = channel_destination(incident.channel)
         notifier = self.notifiers.get(dest.platform)
         if notifier is None:
@@ -349,11 +349,11 @@ class IncidentService:
         text = s.t(
             "cp_reminder",
             "zh",
-            label=self._label(incident, "zh"),
+            label=self.text.label(incident, "zh"),
             id=incident.id,
-            name=self._name(cp.key, "zh"),
+            name=self.text.name(cp.key, "zh"),
             left=f"{left:.0f}",
-            due=self._local(cp.due_at),
+            due=self.text.local(cp.due_at),
             lead=incident.lead_id or s.t("lead_unset", "zh"),
             cpkey=cp.key,
         )
@@ -368,11 +368,11 @@ class IncidentService:
         text = s.t(
             "cp_escalation",
             "zh",
-            label=self._label(incident, "zh"),
+            label=self.text.label(incident, "zh"),
             id=incident.id,
-            name=self._name(cp.key, "zh"),
+            name=self.text.name(cp.key, "zh"),
             target=f"{cp.target_minutes:.0f}",
-            due=self._local(cp.due_at),
+            due=self.text.local(cp.due_at),
             lead=incident.lead_id or s.t("lead_unset", "zh"),
             level=incident.level,
             cpkey=cp.key,
@@ -400,101 +400,13 @@ class IncidentService:
 
     def describe(self, session: DbSession, incident: Incident, lang: str) -> str:
         assert incident.id is not None
-        lines = [
-            s.t(
-                "incident_header",
-                lang,
-                label=self._label(incident, lang),
-                id=incident.id,
-                description=incident.description,
-                status=s.t(f"status_{incident.status}", lang),
-            ),
-            *self._lead_and_thread(incident, lang),
-        ]
-        for cp in store.checkpoints(session=session, incident_id=incident.id):
-            name = self._name(cp.key, lang)
-            if cp.done_at is not None:
-                minutes = (cp.done_at - incident.started_at).total_seconds() / 60
-                mark = "✅" if cp.done_at <= cp.due_at else "⚠️"
-                lines.append(f"{mark} {name} ({cp.key}) · {minutes:.0f}/{cp.target_minutes:.0f} min · {cp.done_by}")
-            else:
-                due = s.t("due_at", lang, due=self._local(cp.due_at))
-                lines.append(f"⬜ {name} ({cp.key}) · {due} · {self._time_left(cp.due_at, incident, lang)}")
-        logged = store.steps(session=session, incident_id=incident.id)
-        lines.append(s.t("steps_logged", lang, done=len({st.step_no for st in logged}), total=self._steps_total()))
-        for lc in store.level_changes(session=session, incident_id=incident.id):
-            lines.append(f"↕ L{lc.from_level} → L{lc.to_level} · {self._local(lc.changed_at)} · {lc.changed_by}")
-        for st in store.statements(session=session, incident_id=incident.id):
-            lines.append(f"📝 {st.checkpoint}: {st.text[:80]}")
-        return "\n".join(lines)
-
-    @staticmethod
-    def _time_left(due_at: datetime, incident: Incident, lang: str) -> str:
-        """「还剩 25 分钟」 / 「已超时 10 分钟」 for an open incident; nothing once it is closed."""
-        if incident.status != "open":
-            return s.t("not_done", lang)
-        minutes = round((_aware(due_at) - utcnow()).total_seconds() / 60)
-        return s.t("time_left", lang, minutes=minutes) if minutes >= 0 else s.t("overdue_by", lang, minutes=-minutes)
-
-    def _lead_and_thread(self, incident: Incident, lang: str) -> list[str]:
-        """Who leads at this level with what resources, and where the incident is handled."""
-        row = self.people.severity(incident.level)
-        return [
-            s.t(
-                "incident_lead",
-                lang,
-                level=incident.level,
-                role=row.owner_role,
-                lead=incident.lead_id or s.t("lead_unset", lang),
-                media=row.media,
-                kols=row.kols,
-                resources=row.resources or "—",
-            ),
-            s.t(
-                "incident_thread",
-                lang,
-                channel=incident.channel,
-                thread=incident.thread_id or incident.thread_name,
-                started=self._local(incident.started_at),
-            ),
-        ]
-
-    def _steps_total(self) -> int:
-        return len(self.settings.incidents.checklist)
-
-    def _started_reply(self, incident: Incident, notice: str, lang: str) -> Reply:
-        lines = [
-            s.t("incident_started", lang, label=self._label(incident, lang), id=incident.id, level=incident.level),
-            *self._lead_and_thread(incident, lang),
-        ]
-        for cp in self.settings.incidents.checkpoints:
-            due = incident.started_at + timedelta(minutes=cp.target_minutes)
-            lines.append(f"⏱ {self._name(cp.key, lang)} ({cp.key}) · {s.t('due_at', lang, due=self._local(due))}")
-        if notice:
-            lines.append(notice)
-        lines.append(s.t("incident_next", lang))
-        return Reply(
-            text="\n".join(lines),
-            data={"incident_id": incident.id, "lead_id": incident.lead_id, "thread_id": incident.thread_id},
+        record = IncidentRecord(
+            checkpoints=list(store.checkpoints(session=session, incident_id=incident.id)),
+            steps=list(store.steps(session=session, incident_id=incident.id)),
+            level_changes=list(store.level_changes(session=session, incident_id=incident.id)),
+            statements=list(store.statements(session=session, incident_id=incident.id)),
         )
-
-    def _opening_text(self, incident: Incident) -> str:
-        row = self.people.severity(incident.level)
-        deadlines = "；".join(
-            f"{c.name_zh} {self._local(incident.started_at + timedelta(minutes=c.target_minutes))}"
-            for c in self.settings.incidents.checkpoints
-        )
-        return s.t(
-            "incident_opening",
-            "zh",
-            label=self._label(incident, "zh"),
-            id=incident.id,
-            level=incident.level,
-            description=incident.description,
-            role=row.owner_role,
-            lead=incident.lead_id or s.t("lead_unset", "zh"),
-            deadlines=deadlines,
-        )
+        return self.text.card(incident, record, lang)
 
     def _incident(self, session: DbSession, incident_id: int | None, lang: str, must_be_open: bool = False) -> Incident:
         """The incident asked for, or the only open one."""
@@ -540,23 +452,6 @@ class IncidentService:
         if request is not None and request.channel_id == dest.channel_id and request.platform == dest.platform:
             return  # said in the thread already
         post(self.notifiers, dest, text)
-
-    def _label(self, incident: Incident, lang: str) -> str:
-        return s.t("drill_label", lang) if incident.is_drill else ""
-
-    def _name(self, key: str, lang: str) -> str:
-        cp = self.cp_settings.get(key)
-        if cp is None:
-            return key
-        return cp.name_zh if lang == "zh" else cp.name_en
-
-    def _local(self, when: datetime) -> str:
-        return when.astimezone(self.tz).strftime("%m-%d %H:%M")
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _check_level(level: int, lang: str) -> None:
