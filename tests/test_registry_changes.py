@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -79,8 +80,9 @@ def test_the_notice_days_and_the_digest_day_come_from_settings(
 ) -> None:
     monkeypatch.setenv("PRBOT_CHANGE_NOTICE_DAYS", "10")
     monkeypatch.setenv("PRBOT_DIGEST_DAY", "thu")
-    nine = (date.today() + timedelta(days=9)).isoformat()
-    ten = (date.today() + timedelta(days=10)).isoformat()
+    today = datetime.now(ZoneInfo(make_settings(tmp_path).timezone)).date()  # the rule's day, not the machine's
+    nine = (today + timedelta(days=9)).isoformat()
+    ten = (today + timedelta(days=10)).isoformat()
     late, on_time, small, wrong, english, approve = _same_both_ways(
         tmp_path,
         embedder,
