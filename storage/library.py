@@ -74,25 +74,6 @@ def indexed_chunks(*, session: Session) -> list[tuple[Chunk, Document]]:
     return [(c, d) for c, d in session.exec(stmt)]
 
 
-def chunks_by_ids(*, session: Session, ids: list[str]) -> dict[str, tuple[Chunk, Document]]:
-    if not ids:
-        return {}
-    stmt = (
-        select(Chunk, Document)
-        .join(Document, col(Chunk.document_id) == col(Document.id))
-        .where(col(Chunk.id).in_(ids))
-        .where(col(Document.indexed).is_(True))
-    )
-    return {c.id: (c, d) for c, d in session.exec(stmt)}
-
-
-def chunks_of_documents(*, session: Session, doc_ids: list[str]) -> list[Chunk]:
-    if not doc_ids:
-        return []
-    stmt = select(Chunk).where(col(Chunk.document_id).in_(doc_ids)).order_by(col(Chunk.document_id), col(Chunk.ordinal))
-    return list(session.exec(stmt))
-
-
 def chunk_ids_of(*, session: Session, doc_id: str) -> list[str]:
     return list(session.exec(select(Chunk.id).where(Chunk.document_id == doc_id)))
 
@@ -110,6 +91,12 @@ def delete_document(*, session: Session, doc_id: str) -> None:
 def get_state(*, session: Session, key: str) -> str | None:
     row = session.get(IndexState, key)
     return row.value if row else None
+
+
+def get_states(*, session: Session, keys: list[str]) -> dict[str, str]:
+    """The stored values of ``keys`` (absent keys are left out), in one query."""
+    rows = session.exec(select(IndexState).where(col(IndexState.key).in_(keys)))
+    return {row.key: row.value for row in rows}
 
 
 def set_state(*, session: Session, key: str, value: str) -> None:

@@ -4,9 +4,11 @@ An absolute similarity threshold does not transfer (a library of look-alike PR c
 band where encyclopaedic paragraphs spread out; English questions on Chinese text sit 0.10-0.15
 lower). What the decision uses instead:
 
-- ``dense_rel`` / ``lead_rel``: the document's dense similarity, and its lead over the best other
-  document, against the library's own profile (knowledge/library/retrieve.py: what questions the library
-  certainly answers score there), in units of that profile's typical standing and lead;
+- ``dense_rel``: where the document's dense similarity stands between the library's two reference
+  points (knowledge/library/retrieve.py): what questions it cannot answer score (0) and what questions
+  it certainly answers score (1), each measured on the library itself, per language;
+- ``lead_rel``: its lead over the best other document, in units of the typical lead of a question the
+  library answers;
 - ``soft``: the share of the question's rare terms the document holds, with partial credit for shared
   characters and English terms matched through the glossary;
 - ``dense_top`` / ``lexical_top``: whether dense search and BM25 each rank the document first.
@@ -29,20 +31,20 @@ from enum import Enum
 
 import numpy as np
 
-from knowledge.library.retrieve import DocumentHit
+from knowledge.library.retrieve import DEFAULT_PROFILE, DocumentHit
 
 FEATURES = ("dense_rel", "lead_rel", "soft", "dense_top", "lexical_top", "english", "scoped")
 
 # Fitted by `prbot bench calibrate --fit` on all three labelled sets (each set, and within it answerable
 # and unanswerable questions, weighted equally).
 WEIGHTS: dict[str, float] = {
-    "bias": -4.227,
-    "dense_rel": 1.707,
-    "lead_rel": 1.606,
-    "soft": 5.903,
-    "dense_top": 0.767,
-    "lexical_top": 1.127,
-    "english": 5.405,
+    "bias": -6.823,
+    "dense_rel": 2.488,
+    "lead_rel": 1.563,
+    "soft": 6.151,
+    "dense_top": 0.853,
+    "lexical_top": 1.112,
+    "english": 1.575,
     "scoped": 0.0,
 }
 # Probability cut-offs: at or above CONFIDENT the answer is cited; between CLOSEST and CONFIDENT the
@@ -65,9 +67,10 @@ class Judgement:
 
 def features(hit: DocumentHit, lang: str, scoped: bool = False) -> dict[str, float]:
     """The model's features, then diagnostics it does not use (kept for calibration dumps)."""
+    dense_rel, lead_rel = (hit.profile or DEFAULT_PROFILE).relative(hit.dense, hit.dense_lead, lang)
     return {
-        "dense_rel": hit.dense_rel,
-        "lead_rel": hit.lead_rel,
+        "dense_rel": dense_rel,
+        "lead_rel": lead_rel,
         "soft": hit.soft_coverage,
         "dense_top": 1.0 if hit.dense_rank == 1 else 0.0,
         "lexical_top": 1.0 if hit.lexical_rank == 1 else 0.0,

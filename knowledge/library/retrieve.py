@@ -36,7 +36,9 @@ from knowledge.library.filters import ID_KEYS, Filters, Vocabulary, infer_filter
 from knowledge.library.glossary import expand_query
 from knowledge.library.lexical import LexicalIndex
 from knowledge.library.sections import asks_for_note
-from knowledge.library.vectors import VectorStore
+from knowledge.library.snapshot import DocumentInfo, LibrarySnapshot
+from knowledge.library.unrelated import UNRELATED_EN, UNRELATED_ZH
+from knowledge.library.vectors import RememberedVectors, VectorStore
 from knowledge.text import add_words, split_sentences, tokenize
 from storage import library
 from storage.db import session_scope
@@ -53,6 +55,7 @@ PROFILE_KEY = "relevance_profile"
 PROFILE_SAMPLES = 32
 # Floors for the profile's spreads: a library of one or two documents has no runner-up to speak of.
 _MIN_SPREAD = 0.005
+_MIN_SPAN = 0.01
 # How much closer a case may be than the best note before a question asking for an explanation
 # (plain words, principle) is answered from the case instead.
 NOTE_PREFERENCE = 0.03
@@ -90,28 +93,33 @@ class DocumentHit:
     dense_lead: float = 0.0  # dense similarity minus the best other document's
     dense_z: float = 0.0  # dense similarity in standard deviations above the other candidates'
     absent: float = 0.0  # share of the question's key-term weight that no document contains
-    # The dense evidence relative to the library's profile: (dense - its typical top similarity) and
-    # the lead over the runner-up, each in units of the profile's typical standing and lead.
-    dense_rel: float = 0.0
-    lead_rel: float = 0.0
+    # The profile of the library the hit came from, against which its dense evidence is read.
+    profile: LibraryProfile | None = None
 
 
 @dataclass(frozen=True)
 class LibraryProfile:
-    """Medians over questions the library answers (sentences of its own chunks, asked back)."""
+    """Medians over questions the library answers (sentences of its own chunks, asked back): top
+    similarity, its standing over the nearest chunks, its lead over the runner-up; and the median top
+    similarity of questions no library answers (knowledge/library/unrelated.py), Chinese and English."""
 
     dense: float
     gap: float
     lead: float
     samples: int
+    unrelated: float
+    unrelated_en: float
 
-    def relative(self, dense: float, lead: float) -> tuple[float, float]:
-        return (dense - self.dense) / max(self.gap, _MIN_SPREAD), lead / max(self.lead, _MIN_SPREAD)
+    def relative(self, dense: float, lead: float, lang: str) -> tuple[float, float]:
+        """Where ``dense`` stands between what unrelated questions (0) and the library's own (1) score,
+        and the lead in units of the typical lead of a question the library answers."""
+        low = self.unrelated_en if lang == "en" else self.unrelated
+        return (dense - low) / max(self.dense - low, _MIN_SPAN), lead / max(self.lead, _MIN_SPREAD)
 
 
 # Before a library has a profile (or when it is too small to sample), the median of the benchmark
 # libraries' profiles stands in.
-DEFAULT_PROFILE = LibraryProfile(dense=0.92, gap=0.047, lead=0.028, samples=0)
+DEFAULT_PROFILE = LibraryProfile(dense=0.915, gap=0.047, lead=0.028, samples=0, unrelated=0.848, unrelated_en=0.76)
 
 
 @dataclass
@@ -126,17 +134,6 @@ class SearchResult:
     # 「2020年教育行业的数字人案例」 when the library has each part, never all three).
     inferred_conflict: Filters = field(default_factory=Filters)
     absent: float = 0.0
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """A document as its metadata describes it (for lists answered from the metadata)."""
-
-    id: str
-    title: str
-    type: str
-    source: str
-    meta: dict[str, Any]
 
 
 @dataclass
@@ -168,7 +165,8 @@ class Retriever:
         self._state: tuple[str | None, str | None] | None = None
         self._lexical: LexicalIndex | None = None
         self._position: dict[str, int] = {}
-        self._doc_meta: dict[str, DocumentInfo] = {}
+        self._snapshot = LibrarySnapshot()
+        self._remembered = RememberedVectors(vectors)
         self._masks: dict[tuple, np.ndarray] = {}
         self._matching: dict[tuple, list[str]] = {}
         self._last_terms: tuple[tuple[str, ...], dict[str, float], LexicalIndex | None] = ((), {}, None)
@@ -181,17 +179,13 @@ class Retriever:
         """Reload BM25 and the vocabulary when the library changed; rebuild BM25 here when this data
         dir lacks files for the current library (a replica that did not run the ingest)."""
         with session_scope(self._engine) as session:
-            state = (
-                library.get_state(session=session, key=LIBRARY_KEY),
-                library.get_state(session=session, key=LEXICAL_FILES_KEY),
-            )
-            if state == self._state and self._lexical is not None:
-                return
+            states = library.get_states(session=session, keys=[LIBRARY_KEY, LEXICAL_FILES_KEY])
+        state = (states.get(LIBRARY_KEY), states.get(LEXICAL_FILES_KEY))
+        if state == self._state and self._lexical is not None:
+            return
+        with session_scope(self._engine) as session:
             words = library.get_state(session=session, key=VOCABULARY_KEY)
-            docs = {
-                d.id: DocumentInfo(d.id, d.title, d.type, d.source_path, dict(d.meta))
-                for d in library.indexed_documents(session=session)
-            }
+        snapshot = LibrarySnapshot.load(self._engine)
         with self._lock:
             if words:
                 add_words(json.loads(words))
@@ -203,10 +197,11 @@ class Retriever:
                 lexical = self._rebuild_lexical(current_library)
             self._lexical = lexical
             self._position = {cid: i for i, cid in enumerate(lexical.chunk_ids)}
-            self._doc_meta = docs
+            self._snapshot = snapshot
+            self._remembered = RememberedVectors(self._vectors)
             self._masks = {}
             self._matching = {}
-            self.vocabulary = Vocabulary.from_documents([(d.type, d.meta) for d in docs.values()])
+            self.vocabulary = Vocabulary.from_documents([(d.type, d.meta) for d in snapshot.documents.values()])
             self._profile = None
             self._state = state
 
@@ -225,8 +220,10 @@ class Retriever:
             stored = library.get_state(session=session, key=PROFILE_KEY)
         if stored:
             data = json.loads(stored)
-            if data.get("for") == generation:
-                self._profile = LibraryProfile(data["dense"], data["gap"], data["lead"], data["samples"])
+            if data.get("for") == generation and "unrelated" in data:  # older profiles lack the low end
+                self._profile = LibraryProfile(
+                    data["dense"], data["gap"], data["lead"], data["samples"], data["unrelated"], data["unrelated_en"]
+                )
                 return self._profile
         profile = self._measure_profile()
         with session_scope(self._engine) as session:
@@ -242,16 +239,16 @@ class Retriever:
         assert self._lexical is not None
         chunk_ids = sorted(self._lexical.chunk_ids, key=lambda c: zlib.crc32(c.encode("utf-8")))
         questions: list[str] = []
-        with session_scope(self._engine) as session:
-            rows = library.chunks_by_ids(session=session, ids=chunk_ids[: PROFILE_SAMPLES * 2])
+        chunks = self._snapshot.chunks
         seen_docs: set[str] = set()
         for cid in chunk_ids[: PROFILE_SAMPLES * 2]:
-            if cid not in rows or rows[cid][1].id in seen_docs:
+            chunk = chunks.get(cid)
+            if chunk is None or chunk.document_id in seen_docs:
                 continue
-            sentences = [s for s in split_sentences(rows[cid][0].text) if 12 <= len(s) <= 80]
+            sentences = [s for s in split_sentences(chunk.text) if 12 <= len(s) <= 80]
             if sentences:
                 questions.append(sentences[len(sentences) // 2])
-                seen_docs.add(rows[cid][1].id)
+                seen_docs.add(chunk.document_id)
             if len(questions) >= PROFILE_SAMPLES:
                 break
         if len(seen_docs) < 3:
@@ -272,7 +269,18 @@ class Retriever:
             round(float(np.median(gap)), 4),
             round(float(np.median(lead)), 4),
             len(dense),
+            self._unrelated_median(UNRELATED_ZH, DEFAULT_PROFILE.unrelated),
+            self._unrelated_median(UNRELATED_EN, DEFAULT_PROFILE.unrelated_en),
         )
+
+    def _unrelated_median(self, questions: tuple[str, ...], default: float) -> float:
+        """Median similarity of the nearest chunk to questions the library cannot answer."""
+        tops = []
+        for question in questions:
+            nearest = self._vectors.query(self._embedder.embed_query(question), 1)
+            if nearest:
+                tops.append(nearest[0].similarity)
+        return round(float(np.median(tops)), 4) if tops else default
 
     def _rebuild_lexical(self, library_generation: str | None) -> LexicalIndex:
         with session_scope(self._engine) as session:
@@ -305,26 +313,27 @@ class Retriever:
     @property
     def document_count(self) -> int:
         self.refresh()
-        return len(self._doc_meta)
+        return len(self._snapshot.documents)
 
     def documents_matching(self, filters: Filters) -> list[DocumentInfo]:
         """Every indexed document whose metadata matches all ``filters``, in library order."""
         self.refresh()
-        return [self._doc_meta[i] for i in self._matching_ids(filters)]
+        return [self._snapshot.documents[i] for i in self._matching_ids(filters)]
 
     def chunks_of(self, doc_ids: list[str]) -> dict[str, list[ChunkHit]]:
         """Every chunk of the given documents, in reading order (scores are 0: nothing was searched)."""
-        with session_scope(self._engine) as session:
-            chunks = library.chunks_of_documents(session=session, doc_ids=doc_ids)
-        out: dict[str, list[ChunkHit]] = {}
-        for c in chunks:
-            out.setdefault(c.document_id, []).append(ChunkHit(c.id, c.section, c.text, 0.0, 0.0, 0.0))
-        return out
+        self.refresh()
+        by_document = self._snapshot.by_document
+        return {
+            doc_id: [ChunkHit(c.id, c.section, c.text, 0.0, 0.0, 0.0) for c in by_document[doc_id]]
+            for doc_id in doc_ids
+            if doc_id in by_document
+        }
 
     def _matching_ids(self, filters: Filters) -> list[str]:
         key = tuple(sorted((k, str(v)) for k, v in filters.values.items()))
         if key not in self._matching:
-            self._matching[key] = [d.id for d in self._doc_meta.values() if filters.matches(d.type, d.meta)]
+            self._matching[key] = [d.id for d in self._snapshot.documents.values() if filters.matches(d.type, d.meta)]
         return self._matching[key]
 
     # -- search ----------------------------------------------------------------------------------
@@ -372,7 +381,7 @@ class Retriever:
         profile = self._current_profile()  # refreshed above
         for hit in hits:
             hit.absent = absent
-            hit.dense_rel, hit.lead_rel = profile.relative(hit.dense, hit.dense_lead)
+            hit.profile = profile
         self._complete_chunks(hits[: max(k, 3)])
         return SearchResult(hits, explicit, inferred, matched_nothing, preferred_count, conflict, absent)
 
@@ -429,14 +438,10 @@ class Retriever:
     def _complete_chunks(self, hits: list[DocumentHit]) -> None:
         """Give the top documents all their chunks (unretrieved ones score 0), so the answer writer can
         quote a sentence that retrieval did not surface."""
-        with session_scope(self._engine) as session:
-            chunks = library.chunks_of_documents(session=session, doc_ids=[h.id for h in hits])
-        by_doc: dict[str, list[library.Chunk]] = {}
-        for chunk in chunks:
-            by_doc.setdefault(chunk.document_id, []).append(chunk)
+        by_document = self._snapshot.by_document
         for hit in hits:
             have = {c.chunk_id for c in hit.chunks}
-            for chunk in by_doc.get(hit.id, []):
+            for chunk in by_document.get(hit.id, []):
                 if chunk.id not in have:
                     hit.chunks.append(ChunkHit(chunk.id, chunk.section, chunk.text, 0.0, 0.0, 0.0))
             hit.chunks.sort(key=lambda c: c.score, reverse=True)
@@ -469,13 +474,13 @@ class Retriever:
         dense = {h.chunk_id: h.similarity for h in dense_hits}
         library_median = float(np.median([h.similarity for h in dense_hits])) if dense_hits else 0.0
         missing = [cid for cid in lexical_ids if cid not in dense]
-        dense.update(self._vectors.similarities(query_vector, missing))
+        dense.update(self._remembered.similarities(query_vector, missing))
 
-        candidate_ids = list(dict.fromkeys([*dense.keys(), *lexical_ids]))
-        with session_scope(self._engine) as session:
-            rows = library.chunks_by_ids(session=session, ids=candidate_ids)
+        chunks, documents = self._snapshot.chunks, self._snapshot.documents
         candidate_ids = [
-            cid for cid in candidate_ids if cid in rows and cid in dense and rows[cid][1].id not in query.exclude
+            cid
+            for cid in dict.fromkeys([*dense.keys(), *lexical_ids])
+            if cid in chunks and cid in dense and chunks[cid].document_id not in query.exclude
         ]
         if not candidate_ids:
             return []
@@ -486,58 +491,53 @@ class Retriever:
         )
         fused = (1 - self.bm25_weight) * _minmax(dense_arr) + self.bm25_weight * _minmax(lex_arr)
 
-        query_terms = self._key_terms(tokens)
-        total_weight = sum(query_terms.values())
         by_doc: dict[str, DocumentHit] = {}
-        doc_terms: dict[str, set[str]] = {}
-        doc_text: dict[str, str] = {}
         best_lexical: dict[str, float] = {}
-        for cid, score, d, lx in zip(candidate_ids, fused, dense_arr, lex_arr, strict=True):
-            chunk, doc = rows[cid]
-            hit = by_doc.get(doc.id)
+        for cid, score, d, lx in zip(candidate_ids, fused.tolist(), dense_arr.tolist(), lex_arr.tolist(), strict=True):
+            chunk = chunks[cid]
+            doc_id = chunk.document_id
+            hit = by_doc.get(doc_id)
             if hit is None:
-                hit = by_doc[doc.id] = DocumentHit(
-                    doc.id, doc.title, doc.type, doc.source_path, dict(doc.meta), float(score), float(d), 0.0
+                doc = documents[doc_id]
+                hit = by_doc[doc_id] = DocumentHit(
+                    doc.id, doc.title, doc.type, doc.source, dict(doc.meta), score, d, 0.0
                 )
                 hit.library_median = library_median
-                doc_terms[doc.id], doc_text[doc.id], best_lexical[doc.id] = set(), doc.title, 0.0
-            hit.score = max(hit.score, float(score))
-            hit.dense = max(hit.dense, float(d))
-            best_lexical[doc.id] = max(best_lexical[doc.id], float(lx))
-            doc_terms[doc.id].update(chunk.tokens.split(" "))
-            doc_text[doc.id] += chunk.text
-            hit.chunks.append(ChunkHit(cid, chunk.section, chunk.text, float(score), float(d), float(lx)))
-        if total_weight > 0:
-            for doc_id, hit in by_doc.items():
-                hit.coverage, hit.soft_coverage = _coverage(
-                    query_terms, total_weight, doc_terms[doc_id], doc_text[doc_id]
-                )
+                best_lexical[doc_id] = 0.0
+            hit.score = max(hit.score, score)
+            hit.dense = max(hit.dense, d)
+            best_lexical[doc_id] = max(best_lexical[doc_id], lx)
+            hit.chunks.append(ChunkHit(cid, chunk.section, chunk.text, score, d, lx))
         by_dense = sorted(by_doc.values(), key=lambda h: h.dense, reverse=True)
+        standing = _standing([h.dense for h in by_dense])
         for rank, hit in enumerate(by_dense, start=1):
             hit.dense_rank = rank
             # How far the document stands from the best other document (negative below the first).
             rival = by_dense[1].dense if rank == 1 and len(by_dense) > 1 else by_dense[0].dense
             hit.dense_lead = hit.dense - rival if len(by_dense) > 1 else hit.dense - library_median
-            # Standing against the other candidate documents, in their own spread (scale-free).
-            others = np.array([h.dense for h in by_dense if h is not hit], dtype=np.float32)
-            if others.size >= 2:
-                hit.dense_z = float((hit.dense - others.mean()) / max(float(others.std()), 1e-3))
+            hit.dense_z = standing[rank - 1]
         lexical_order = sorted(
             (h for h in by_doc.values() if best_lexical[h.id] > 0), key=lambda h: -best_lexical[h.id]
         )
         for rank, hit in enumerate(lexical_order, start=1):
             hit.lexical_rank = rank
-        ranked = sorted(by_doc.values(), key=lambda h: h.score, reverse=True)
+        ranked = sorted(by_doc.values(), key=lambda h: h.score, reverse=True)[:k_docs]
+        query_terms = self._key_terms(tokens)
+        total_weight = sum(query_terms.values())
         for hit in ranked:
             hit.chunks.sort(key=lambda c: c.score, reverse=True)
-        return ranked[:k_docs]
+            if total_weight > 0:
+                terms = set().union(*(chunks[c.chunk_id].tokens for c in hit.chunks))
+                text = hit.title + "".join(c.text for c in hit.chunks)
+                hit.coverage, hit.soft_coverage = _coverage(query_terms, total_weight, terms, text)
+        return ranked
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
         if not filters or self._lexical is None:
             return None
         key = tuple(sorted((k, str(v)) for k, v in filters.values.items()))
         if key not in self._masks:
-            doc_ok = {doc_id: filters.matches(d.type, d.meta) for doc_id, d in self._doc_meta.items()}
+            doc_ok = {doc_id: filters.matches(d.type, d.meta) for doc_id, d in self._snapshot.documents.items()}
             self._masks[key] = np.fromiter(
                 (doc_ok.get(d, False) for d in self._lexical.doc_ids), dtype=bool, count=len(self._lexical.doc_ids)
             )
@@ -558,6 +558,17 @@ def _coverage(terms: dict[str, float], total: float, doc_terms: set[str], doc_te
             if chars:
                 soft += 0.5 * weight * sum(c in doc_text for c in chars) / len(chars)
     return exact / total, soft / total
+
+
+def _standing(values: list[float]) -> list[float]:
+    """Each value in standard deviations above the mean of the others (0 with fewer than two others)."""
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    if n < 3:
+        return [0.0] * n
+    mean = (x.sum() - x) / (n - 1)
+    variance = np.maximum((np.square(x).sum() - np.square(x)) / (n - 1) - np.square(mean), 0.0)
+    return ((x - mean) / np.maximum(np.sqrt(variance), 1e-3)).tolist()
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

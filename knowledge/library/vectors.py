@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,22 +102,49 @@ class VectorStore:
         return {m["doc_id"] for m in result["metadatas"] or [] if m}
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[VectorHit]:
-        total = self.count()
-        if total == 0:
-            return []
+        # Chroma 1.x returns fewer than ``n`` results (none for an empty collection) without a count first.
         result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, total), where=where or None, include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=n, where=where or None, include=["distances"]
         )
         ids, distances = result["ids"][0], result["distances"][0]
         return [VectorHit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
-    def similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
-        """Cosine similarity of the query to chunks the dense search did not return."""
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of ``ids`` (ids the store lacks are left out)."""
         if not ids:
             return {}
         result = self._collection.get(ids=ids, include=["embeddings"])
         embeddings = np.asarray(result["embeddings"], dtype=np.float32)
         if embeddings.size == 0:
             return {}
-        sims = embeddings @ vector
-        return {i: float(s) for i, s in zip(result["ids"], sims, strict=True)}
+        return dict(zip(result["ids"], embeddings, strict=True))
+
+
+class RememberedVectors:
+    """Chunk vectors fetched from the store, kept for one library generation (the most recent ``size``).
+
+    BM25 finds chunks the dense search did not return; their similarity needs their vectors, and a
+    store round trip per question cost as much as the rest of the fusion. The retriever makes a new
+    one whenever the library changes, so a vector is never older than the chunk it belongs to.
+    """
+
+    def __init__(self, store: VectorStore, size: int = 20_000) -> None:
+        self._store = store
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+        with self._lock:
+            known = {i: self._vectors[i] for i in ids if i in self._vectors}
+        fetched = self._store.embeddings([i for i in ids if i not in known])
+        if fetched:
+            with self._lock:
+                self._vectors.update(fetched)
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        found = {**known, **fetched}
+        if not found:
+            return {}
+        sims = np.stack(list(found.values())) @ vector
+        return dict(zip(found, sims.tolist(), strict=True))

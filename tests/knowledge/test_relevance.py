@@ -49,7 +49,7 @@ def test_hits_carry_their_evidence_relative_to_the_profile(library_services: Ser
     retriever = library_services.retriever
     profile = retriever.profile()
     hit = retriever.search("有没有金融行业用智能客服降本的案例？").hits[0]
-    dense_rel, lead_rel = profile.relative(hit.dense, hit.dense_lead)
+    dense_rel, lead_rel = profile.relative(hit.dense, hit.dense_lead, "zh")
     values = features(hit, "zh")
     assert (values["dense_rel"], values["lead_rel"]) == (dense_rel, lead_rel)
 
