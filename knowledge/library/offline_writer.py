@@ -35,9 +35,14 @@ _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results
 # What came of a project, in a body without headings or labels (a spreadsheet row): a change stated.
 _RESULT_CUE = re.compile(r"提升|提高|下降|降低|降至|降到|缩短|减少|节省|节约|增长|增加|达到|由.{1,20}[到至]")
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
+# 「一共」「几个」 count documents unless what they count is measured in other units (「一共攒了多少份病历」
+# 「要几个月」 ask for a figure inside one case).
+_COUNTS_OTHER_UNITS = r"(?![^，,。；;？?！!]{0,8}?(份|条|张|次|人|位|元|块|万|亿|吨|度|月|周|天|小时|分钟|秒|倍|%|％))"
 _LIST_ASK = re.compile(
-    r"哪些|列出|列一下|列举|都列|一共|总共|几个|多少个|所有|全部|有什么(案例|项目)|做过(什么|哪)|有没有|有吗|有无|"
-    r"\b(which|list|all|how many|any|do we have|are there|is there)\b",
+    r"哪些|列出|列一下|列举|都列|(一共|总共|几个|多少个)" + _COUNTS_OTHER_UNITS + r"|所有|全部|有什么(案例|项目)|"
+    r"做过(什么|哪)|有没有|有吗|有无|"
+    r"\b(which|list|all|how many(?! (hours?|minutes?|seconds?|days?|weeks?|months?|years?|people|staff|times|calls|"
+    r"records|yuan|dollars|tons?)\b)|any|do we have|are there|is there)\b",
     re.IGNORECASE,
 )
 

@@ -25,6 +25,14 @@ _PRINCIPLE_ASK = re.compile(
     r"difference between",
     re.IGNORECASE,
 )
+# Measured results (how long, how much, how many) are in cases; a note explains, it does not measure.
+# 「值班员用大白话问规程，查一条要多久？」 describes the product in plain words and asks for a case's figure.
+_QUANTITY_ASK = re.compile(
+    r"多久|多长时间|几(秒|分钟|小时|天|周|个月)|百分之多少|多少(钱|元|万|亿|倍|份|人|次|秒|分钟|小时|天)|"
+    r"(提升|提高|降低|下降|减少|缩短|节省|节约|增长)(了|到)?多少|"
+    r"how (long|much|many)|what percentage",
+    re.IGNORECASE,
+)
 _PLAIN_SECTION = re.compile(r"用户价值|价值说明|通俗|plain|value", re.IGNORECASE)
 _PRINCIPLE_SECTION = re.compile(r"原理|技术解读|principle|how it works", re.IGNORECASE)
 
@@ -39,5 +47,5 @@ def wanted_section(question: str) -> Callable[[str], bool] | None:
 
 
 def asks_for_note(question: str) -> bool:
-    """The question asks for an explanation a note gives (plain words or the principle)."""
-    return wanted_section(question) is not None
+    """The question asks for an explanation a note gives (plain words or the principle), not a figure."""
+    return wanted_section(question) is not None and not _QUANTITY_ASK.search(question)
