@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.adapters.cli.app import run_ingest
 from bot.app import Services, build_services
 from knowledge.library.relevance import features
 from knowledge.library.retrieve import DEFAULT_PROFILE, PROFILE_KEY
 from storage import library
 from storage.db import session_scope
+from tests.conftest import FIXTURE_LIBRARY
 
 
 def _stored_profile(svc: Services) -> str | None:
@@ -63,3 +65,10 @@ def test_a_tiny_library_falls_back_to_the_default_profile(services: Services, tm
     )
     assert services.ingestor.ingest([folder]).ok
     assert services.retriever.profile() == DEFAULT_PROFILE
+
+
+def test_the_ingest_command_measures_the_profile_so_the_first_question_does_not(services: Services) -> None:
+    assert _stored_profile(services) is None
+    assert run_ingest(services, [FIXTURE_LIBRARY]).ok
+    stored = _stored_profile(services)
+    assert stored is not None and '"unrelated"' in stored

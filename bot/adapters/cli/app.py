@@ -89,6 +89,14 @@ def ingest(
 
 
 def run_ingest(svc: Services, paths: list[Path], prune: bool = False) -> IngestReport:
+    report = _ingest_with_progress(svc, paths, prune)
+    # The relevance profile of a changed library is measured here (a few seconds of self-questions),
+    # not on the first question someone asks; an unchanged library keeps its stored one.
+    svc.retriever.profile()
+    return report
+
+
+def _ingest_with_progress(svc: Services, paths: list[Path], prune: bool) -> IngestReport:
     columns = (
         TextColumn("[bold]索引 / indexing"),
         BarColumn(),
