@@ -112,6 +112,10 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
         sentences = [sentence for sentence, _ in located]
         if not sentences:
             continue
+        # A note that has the half the question asks for is quoted from that half alone.
+        only_wanted = (
+            section_wanted is not None and hit.type == "note" and any(section_wanted(sec) for _, sec in located)
+        )
         term_sets = [bigrams(s) | set(tokenize(s)) | set(s) for s in sentences]
         # Rarity inside this document: the subject's name is in every sentence, the attribute in one.
         weights = {}
@@ -131,8 +135,13 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
             if definition and position == 0:
                 score += 0.15
             if section_wanted is not None and hit.type == "note":
-                # The half of the note the question asks for; the other half only if nothing else fits.
+                if only_wanted and not section_wanted(located[position][1]):
+                    continue
+                # The half of the note the question asks for; the other half only if the note lacks it.
                 score += 0.4 if section_wanted(located[position][1]) else -0.4
+            if numeric and _RESULT_SECTION.search(located[position][1]):
+                # 「省了多少」「how much did it save」: the figure asked for is among the results (成效).
+                score += 0.15
             if listing and _RESULT_SECTION.search(located[position][1]):
                 # Listing cases: a case is best told by its results (成效), with their numbers.
                 score += 0.25 + (0.1 if has_digit(sentence) else 0.0)

@@ -10,8 +10,8 @@ import pytest
 from bot.app import Services, build_services
 from handlers.ask.service import AskService
 from knowledge.library.chunk import chunk_document
-from knowledge.library.offline_writer import results_quote
-from knowledge.library.retrieve import ChunkHit
+from knowledge.library.offline_writer import results_quote, select_quotes
+from knowledge.library.retrieve import ChunkHit, DocumentHit
 from knowledge.text import clip
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
@@ -112,12 +112,14 @@ def test_plain_words_question_quotes_the_user_value_section(library_services: Se
     answer = ask(library_services, "用大白话讲讲检索增强生成是什么").data["answer"]
     assert answer["citations"][0]["id"] == "fx-note-rag"
     assert "开卷考试" in answer["answer"]
+    assert "向量" not in answer["answer"]  # the note has the plain half: the expert half stays out
 
 
 def test_principle_question_quotes_the_expert_section(library_services: Services) -> None:
     answer = ask(library_services, "检索增强生成的技术原理是什么").data["answer"]
     assert answer["citations"][0]["id"] == "fx-note-rag"
     assert "向量" in answer["answer"]
+    assert "开卷考试" not in answer["answer"]
 
 
 def test_english_answer_says_its_quotes_are_chinese(library_services: Services) -> None:
@@ -207,3 +209,24 @@ def test_a_question_naming_only_metadata_is_answered_from_the_document_it_picks(
     answer = reply.data["answer"]
     assert answer["confident"] is True
     assert [c["id"] for c in answer["citations"]] == ["lc-8"]
+
+
+def test_a_question_asking_how_much_quotes_the_results_first() -> None:
+    background = ChunkHit(
+        "c-1#0",
+        "背景",
+        "该行有 180 余个网点、约 260 万个人客户，电话银行坐席 140 人，日均来电 1.2 万通。",
+        0.9,
+        0.9,
+        1.0,
+    )
+    results = ChunkHit(
+        "c-1#1", "成效", "上线一年后，坐席团队由 140 人优化为 95 人，年节约人力及外包成本约 1,150 万元。", 0.8, 0.8, 0.5
+    )
+    hit = DocumentHit("c-1", "某城商行智能客服升级", "case", "c.md", {}, 0.9, 0.9, 0.5, chunks=[background, results])
+    for question in (
+        "How much did the city bank save with the smart customer service?",
+        "城商行智能客服一年省了多少钱？",
+    ):
+        quotes = select_quotes(question, [hit])
+        assert "1,150 万元" in quotes[0].sentence, question
