@@ -56,6 +56,9 @@ PROFILE_SAMPLES = 32
 # Floors for the profile's spreads: a library of one or two documents has no runner-up to speak of.
 _MIN_SPREAD = 0.005
 _MIN_SPAN = 0.01
+# Stored profiles are measured again when the way of measuring them changes (the sample size, or the
+# questions of the low end).
+_PROFILE_METHOD = zlib.crc32(json.dumps([PROFILE_SAMPLES, UNRELATED_ZH, UNRELATED_EN]).encode("utf-8"))
 # How much closer a case may be than the best note before a question asking for an explanation
 # (plain words, principle) is answered from the case instead.
 NOTE_PREFERENCE = 0.03
@@ -220,7 +223,7 @@ class Retriever:
             stored = library.get_state(session=session, key=PROFILE_KEY)
         if stored:
             data = json.loads(stored)
-            if data.get("for") == generation and "unrelated" in data:  # older profiles lack the low end
+            if data.get("for") == generation and data.get("method") == _PROFILE_METHOD:
                 self._profile = LibraryProfile(
                     data["dense"], data["gap"], data["lead"], data["samples"], data["unrelated"], data["unrelated_en"]
                 )
@@ -228,7 +231,9 @@ class Retriever:
         profile = self._measure_profile()
         with session_scope(self._engine) as session:
             library.set_state(
-                session=session, key=PROFILE_KEY, value=json.dumps({"for": generation, **profile.__dict__})
+                session=session,
+                key=PROFILE_KEY,
+                value=json.dumps({"for": generation, "method": _PROFILE_METHOD, **profile.__dict__}),
             )
         self._profile = profile
         return profile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.adapters.cli.app import run_ingest
@@ -72,3 +73,18 @@ def test_the_ingest_command_measures_the_profile_so_the_first_question_does_not(
     assert run_ingest(services, [FIXTURE_LIBRARY]).ok
     stored = _stored_profile(services)
     assert stored is not None and '"unrelated"' in stored
+
+
+def test_a_profile_stored_by_an_older_method_is_measured_again(library_services: Services) -> None:
+    profile = library_services.retriever.profile()
+    stored = json.loads(_stored_profile(library_services) or "{}")
+    # The same library generation, measured without the low end (as an earlier release stored it).
+    old = {key: stored[key] for key in ("for", "dense", "gap", "lead", "samples")}
+    with session_scope(library_services.engine) as session:
+        library.set_state(session=session, key=PROFILE_KEY, value=json.dumps(old))
+    fresh = build_services(library_services.settings, library_services.embedder, use_configured_chat_model=False)
+    try:
+        assert fresh.retriever.profile() == profile
+    finally:
+        fresh.engine.dispose()
+    assert json.loads(_stored_profile(library_services) or "{}").get("method") == stored["method"]
