@@ -65,7 +65,7 @@ class Item:
 def demo_items(questions_file: Path) -> list[Item]:
     data = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
     items = [Item("demo", q["q"], list(q["expect"]), "answerable") for q in data["answerable"]]
-    items += [Item("demo", q["q"], [], "off") for q in data["unanswerable"]]
+    items += [Item("demo", q["q"], [], "near" if q.get("near") else "off") for q in data["unanswerable"]]
     return items
 
 

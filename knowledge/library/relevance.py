@@ -38,13 +38,13 @@ FEATURES = ("dense_rel", "lead_rel", "soft", "dense_top", "lexical_top", "englis
 # Fitted by `prbot bench calibrate --fit` on all three labelled sets (each set, and within it answerable
 # and unanswerable questions, weighted equally).
 WEIGHTS: dict[str, float] = {
-    "bias": -6.823,
-    "dense_rel": 2.488,
-    "lead_rel": 1.563,
-    "soft": 6.151,
-    "dense_top": 0.853,
-    "lexical_top": 1.112,
-    "english": 1.575,
+    "bias": -6.866,
+    "dense_rel": 3.118,
+    "lead_rel": 1.603,
+    "soft": 5.708,
+    "dense_top": 0.718,
+    "lexical_top": 1.179,
+    "english": 1.744,
     "scoped": 0.0,
 }
 # Probability cut-offs: at or above CONFIDENT the answer is cited; between CLOSEST and CONFIDENT the
