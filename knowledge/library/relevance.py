@@ -11,6 +11,8 @@ lower). What the decision uses instead:
   library answers;
 - ``soft``: the share of the question's rare terms the document holds, with partial credit for shared
   characters and English terms matched through the glossary;
+- ``unmeasured``: the question had no term the library knows (plain English that the glossary does not
+  translate), so ``soft`` is missing evidence, not evidence against;
 - ``dense_top`` / ``lexical_top``: whether dense search and BM25 each rank the document first.
 
 ``features`` also reports evidence the model was offered but that did not transfer (the absolute
@@ -33,18 +35,19 @@ import numpy as np
 
 from knowledge.library.retrieve import DEFAULT_PROFILE, DocumentHit
 
-FEATURES = ("dense_rel", "lead_rel", "soft", "dense_top", "lexical_top", "english", "scoped")
+FEATURES = ("dense_rel", "lead_rel", "soft", "unmeasured", "dense_top", "lexical_top", "english", "scoped")
 
 # Fitted by `prbot bench calibrate --fit` on all three labelled sets (each set, and within it answerable
 # and unanswerable questions, weighted equally).
 WEIGHTS: dict[str, float] = {
-    "bias": -6.866,
-    "dense_rel": 3.118,
-    "lead_rel": 1.603,
-    "soft": 5.708,
-    "dense_top": 0.718,
-    "lexical_top": 1.179,
-    "english": 1.744,
+    "bias": -5.580,
+    "dense_rel": 2.757,
+    "lead_rel": 1.659,
+    "soft": 4.477,
+    "unmeasured": 1.395,
+    "dense_top": 0.492,
+    "lexical_top": 0.965,
+    "english": 1.069,
     "scoped": 0.0,
 }
 # Probability cut-offs: at or above CONFIDENT the answer is cited; between CLOSEST and CONFIDENT the
@@ -72,6 +75,7 @@ def features(hit: DocumentHit, lang: str, scoped: bool = False) -> dict[str, flo
         "dense_rel": dense_rel,
         "lead_rel": lead_rel,
         "soft": hit.soft_coverage,
+        "unmeasured": 1.0 if hit.unmeasured else 0.0,
         "dense_top": 1.0 if hit.dense_rank == 1 else 0.0,
         "lexical_top": 1.0 if hit.lexical_rank == 1 else 0.0,
         "english": 1.0 if lang == "en" else 0.0,

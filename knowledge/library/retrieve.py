@@ -96,6 +96,9 @@ class DocumentHit:
     dense_lead: float = 0.0  # dense similarity minus the best other document's
     dense_z: float = 0.0  # dense similarity in standard deviations above the other candidates'
     absent: float = 0.0  # share of the question's key-term weight that no document contains
+    # The question had no term the library knows (an English question none of whose words the glossary
+    # translates): coverage says nothing, rather than "nothing matched".
+    unmeasured: bool = False
     # The profile of the library the hit came from, against which its dense evidence is read.
     profile: LibraryProfile | None = None
 
@@ -531,6 +534,7 @@ class Retriever:
         total_weight = sum(query_terms.values())
         for hit in ranked:
             hit.chunks.sort(key=lambda c: c.score, reverse=True)
+            hit.unmeasured = total_weight <= 0
             if total_weight > 0:
                 terms = set().union(*(chunks[c.chunk_id].tokens for c in hit.chunks))
                 text = hit.title + "".join(c.text for c in hit.chunks)
