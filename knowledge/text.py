@@ -95,8 +95,8 @@ def has_digit(text: str) -> bool:
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the Han/alphanumeric characters, for cheap overlap scoring."""
-    chars = [c for c in text.lower() if _TOKEN_KEEP.match(c)]
-    return {chars[i] + chars[i + 1] for i in range(len(chars) - 1)}
+    chars = _TOKEN_KEEP.findall(text.lower())  # one pass in C; the same characters as matching each
+    return {a + b for a, b in zip(chars, chars[1:])}
 
 
 _CLIP_BOUNDARY = re.compile(r"[。！？!?；;]|[，,、：:](?!\d)|(?<!\d)[，,]")
