@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterable
@@ -95,8 +96,8 @@ def has_digit(text: str) -> bool:
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the Han/alphanumeric characters, for cheap overlap scoring."""
-    chars = _TOKEN_KEEP.findall(text.lower())  # one pass in C; the same characters as matching each
-    return {a + b for a, b in zip(chars, chars[1:])}
+    chars = _TOKEN_KEEP.findall(text.lower())  # the kept characters, found in one regex pass
+    return {a + b for a, b in itertools.pairwise(chars)}
 
 
 _CLIP_BOUNDARY = re.compile(r"[。！？!?；;]|[，,、：:](?!\d)|(?<!\d)[，,]")
