@@ -3,7 +3,8 @@
 Embedding 100k real chunks would take hours on two cores, so the stored vectors here are SYNTHETIC
 (random unit vectors, labelled so in the output). Everything else is real: chunk text made from the
 demo library's own words (so BM25 sees a realistic vocabulary), SQLite rows, the Chroma HNSW index,
-the BM25 index, query embeddings from the offline model, and the full answer path.
+the BM25 index, query embeddings from the offline model, and the full answer path as chat takes it
+(a list answer quotes the page it shows).
 """
 
 from __future__ import annotations
@@ -111,15 +112,16 @@ def run(sizes: list[int], queries: int = 200) -> list[dict]:
                 Settings(_env_file=None, data_dir=Path(tmp)),
                 use_configured_chat_model=False,
             )
+            page = svc.settings.retrieval.list_page_size  # a chat reply quotes one page of a list
             console.print(f"building {size:,} synthetic chunks …")
             build_s = build(svc, size, words, rng)
             for question in QUESTIONS * 5:  # warm: Chroma settles its freshly written index on first queries
-                svc.answerer.answer(question)
+                svc.answerer.answer(question, quoted=page)
             latencies = []
             for index in range(queries):
                 question = QUESTIONS[index % len(QUESTIONS)]
                 started = time.perf_counter()
-                svc.answerer.answer(question)
+                svc.answerer.answer(question, quoted=page)
                 latencies.append((time.perf_counter() - started) * 1000)
             latencies.sort()
             results.append(

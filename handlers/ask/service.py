@@ -44,7 +44,14 @@ class AskService:
         k = max(1, min(k or self.settings.k, 10))
         scope = thread or ThreadContext()
         answer = self.answerer.answer(
-            question, k, filters, lang, exclude=scope.exclude, within=scope.within, history=scope.history
+            question,
+            k,
+            filters,
+            lang,
+            exclude=scope.exclude,
+            within=scope.within,
+            history=scope.history,
+            quoted=page_size,
         )
         return to_reply(answer, lang, notices, page_size)
 

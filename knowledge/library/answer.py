@@ -178,7 +178,7 @@ class ListEntry:
     source: Source
     year: int | None
     industry: str | None
-    quote: str
+    quote: str  # "" for an entry past the quoted page
 
 
 @dataclass
@@ -244,10 +244,12 @@ class Answerer:
         exclude: frozenset[str] = frozenset(),
         within: frozenset[str] = frozenset(),
         history: Sequence[tuple[str, str]] = (),
+        quoted: int | None = None,
     ) -> Answer:
         """``within``: only these documents are searched (a follow-up about the thread's documents), and
         the question is judged as scoped; ``exclude``: these are left out (those already shown);
-        ``history``: the thread's earlier turns (role, text), shown to the model as data."""
+        ``history``: the thread's earlier turns (role, text), shown to the model as data; ``quoted``:
+        how many entries of a list answer get a results quote (None: all; chat shows one page)."""
         if within:
             exclude = exclude | {d.id for d in self.retriever.documents_matching(Filters()) if d.id not in within}
         result = self.retriever.search(question, k=k, filters=filters, exclude=exclude)
@@ -271,7 +273,7 @@ class Answerer:
         if listing and any(key in scope.values for key in _LIST_FILTER_KEYS):
             topic = self._topic_words(question)
             if not topic:
-                return self._list_answer(base, question, scope, hits, exclude)
+                return self._list_answer(base, question, scope, hits, exclude, quoted)
             unknown = [t for t in topic if not t.isascii() and not self.retriever.term_known(t)]
             if len(unknown) * 2 >= len(topic):
                 # 「有没有宠物医院用智能客服的例子」: what it is about beyond the filters is nowhere in the library.
@@ -344,7 +346,13 @@ class Answerer:
         return base
 
     def _list_answer(
-        self, base: Answer, question: str, scope: Filters, hits: list[DocumentHit], exclude: frozenset[str]
+        self,
+        base: Answer,
+        question: str,
+        scope: Filters,
+        hits: list[DocumentHit],
+        exclude: frozenset[str],
+        quoted: int | None = None,
     ) -> Answer:
         docs = [d for d in self.retriever.documents_matching(scope) if d.id not in exclude]
         if not docs:
@@ -353,10 +361,12 @@ class Answerer:
         newest_first = not _OLDEST_FIRST.search(question)
         docs.sort(key=lambda d: rank.get(d.id, len(rank)))  # within a year: the most relevant first
         docs.sort(key=lambda d: (_year(d) == 0, -_year(d) if newest_first else _year(d)))
-        chunks = self.retriever.chunks_of([d.id for d in docs])
+        # Choosing a quote reads every sentence of a case; a list of hundreds quotes only what is shown.
+        shown = docs if quoted is None else docs[:quoted]
+        chunks = self.retriever.chunks_of([d.id for d in shown])
         entries = []
         for doc in docs:
-            quote = results_quote(question, chunks.get(doc.id, []))
+            quote = results_quote(question, chunks[doc.id]) if doc.id in chunks else ""
             score = next((h.score for h in hits if h.id == doc.id), 0.0)
             entries.append(
                 ListEntry(
@@ -370,7 +380,8 @@ class Answerer:
         base.citations = [e.source for e in entries]
         base.confident, base.outcome, base.probability = True, "confident", 1.0
         base.text = "\n".join(
-            f"{n}. 《{e.source.title}》{_year_label(e.year)}：{e.quote}[{n}]" for n, e in enumerate(entries, start=1)
+            f"{n}. 《{e.source.title}》{_year_label(e.year)}{'：' + e.quote if e.quote else ''}[{n}]"
+            for n, e in enumerate(entries, start=1)
         )
         return base
 

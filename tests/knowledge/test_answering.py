@@ -68,6 +68,14 @@ def test_chat_shows_a_first_page_and_keeps_the_whole_list(list_services: Service
     assert "[6]" not in reply.text
     listing = reply.data["list"]
     assert listing["total"] == 7 and len(listing["ids"]) == 7 and listing["shown"] == listing["ids"][:5]
+    # Each shown entry quotes its results; the page holds every entry's quote.
+    assert all("人工成本下降" in c.snippet for c in reply.citations)
+
+
+def test_a_list_quotes_only_as_many_entries_as_asked(list_services: Services) -> None:
+    listing = list_services.answerer.answer("有哪些金融行业的案例？", quoted=2).listing
+    assert listing is not None and listing.total == 7
+    assert [bool(e.quote) for e in listing.entries] == [True, True, False, False, False, False, False]
 
 
 def test_oldest_first_when_asked(list_services: Services) -> None:
