@@ -65,6 +65,7 @@ class Conversation:
         vocabulary: Callable[[], Vocabulary] | None = None,
         tool_picker: ToolPicker | None = None,
         condenser: Condenser | None = None,
+        term_known: Callable[[str], bool] | None = None,
     ) -> None:
         self.router = router
         self.engine = engine
@@ -75,6 +76,7 @@ class Conversation:
         self.vocabulary = vocabulary or Vocabulary
         self.tool_picker = tool_picker
         self.condenser = condenser
+        self.term_known = term_known  # whether the library uses a word (a guessed follow-up must)
         # Rules that name one command plainly (the router's ``on_intent``): this layer applies them,
         # after the thread's follow-ups, so 「给这个案例写3个标题」 can mean the thread's case.
         self.intent_rules: list[tuple[re.Pattern[str], str]] = []
@@ -153,7 +155,9 @@ class Conversation:
         if ruled == "help":
             self.last_command = "help"
             return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
-        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
+        follow = followups.resolve(
+            text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread), self.term_known
+        )
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)
         elliptical = re.search(r"呢\s*[?？]?$|^(不对|我是说)", text)
@@ -241,7 +245,8 @@ class Conversation:
         if list_ids_of(reply) or not keep_list or not thread.list_ids:
             listed = list_ids_of(reply) or cited
             thread.state["list"] = listed
-            thread.state["shown"] = len(cited) if not list_ids_of(reply) else len(listed)
+            # A list reply cites the entries it showed (its first page); 「更多」 goes on from there.
+            thread.state["shown"] = len(cited)
         listing = reply.data.get("list") if isinstance(reply.data, dict) else None
         said = listing.get("filters") if isinstance(listing, dict) else None
         if not cited:

@@ -156,6 +156,25 @@ def test_an_ordinal_past_the_end_says_how_many_there_were(conv: Services) -> Non
     assert f"只有 {shown} 项" in reply.text
 
 
+def test_more_goes_on_after_the_first_page_of_a_list(conv: Services) -> None:
+    settings = conv.settings.retrieval
+    page_size = settings.list_page_size
+    settings.list_page_size = 1
+    try:
+        first = say(conv, "2023年有哪些案例？", thread="paged")
+        assert len(first.citations) == 1 and '还有 1 个，回复"更多"' in first.text
+        rest = say(conv, "更多", thread="paged")
+        assert "第 2–2 项，共 2 项" in rest.text, rest.text
+        assert rest.data["list"]["ids"] == [i for i in list_ids(first) if i not in cited(first)]
+        assert "都已经列出了" in say(conv, "更多", thread="paged").text
+    finally:
+        settings.list_page_size = page_size
+
+
+def list_ids(reply: Reply) -> list[str]:
+    return [str(i) for i in reply.data["list"]["ids"]]
+
+
 def test_an_expired_conversation_says_so(conv: Services) -> None:
     svc = conv
     say(svc, "有没有医疗行业的案例？", thread="old")
