@@ -111,6 +111,27 @@ def followups(svc: Services, dialogues: list[dict[str, Any]], run_id: str = "") 
     }
 
 
+def off_topic_in_threads(
+    svc: Services, dialogues: list[dict[str, Any]], questions: list[dict[str, Any]], run_id: str = ""
+) -> dict[str, Any]:
+    """Each dialogue's first turn, then in the same thread a question the library does not answer
+    (the set's out-of-scope ones, not near misses): the share declined, as asked alone it is."""
+    off = [q["question"] for q in questions if q.get("kind") == "none" and not q.get("near_miss")]
+    if not off or not dialogues:
+        return {"n": 0, "declined": None}
+    declines = []
+    for number, question in enumerate(off):
+        dialogue = dialogues[number % len(dialogues)]
+        thread = f"{run_id}o{number}"
+        respond(
+            svc.router, Inbound("console", "bench:user", "bench", dialogue["turns"][0]["question"], thread_id=thread)
+        )
+        declines.append(
+            declined(respond(svc.router, Inbound("console", "bench:user", "bench", question, thread_id=thread)))
+        )
+    return {"n": len(declines), "declined": round(sum(declines) / len(declines), 3)}
+
+
 def list_questions(svc: Services, questions: list[dict[str, Any]], run_id: str = "") -> dict[str, Any]:
     shares = []
     for number, question in enumerate(q for q in questions if q.get("kind") == "list"):
@@ -197,6 +218,9 @@ def run(
                 "routing": routing(conversation, intents),
                 "followups": followups(svc, [q for q in questions if q.get("kind") == "followup"], run_id),
                 "lists": list_questions(svc, questions, run_id),
+                "off_topic_in_threads": off_topic_in_threads(
+                    svc, [q for q in questions if q.get("kind") == "followup"], questions, run_id
+                ),
                 "latency": latency(svc, questions, conversation, run_id),
             }
         finally:
@@ -228,6 +252,8 @@ def show(result: dict[str, Any]) -> None:
         f"{f['asked_alone_hit@3']}); list turns complete {f['list_turns_complete']}"
     )
     console.print(f"list questions: {result['lists']['n']}, complete {result['lists']['complete']}")
+    off = result["off_topic_in_threads"]
+    console.print(f"off-topic questions after an answer in the thread: {off['n']}, declined {off['declined']}")
     lat = result["latency"]
     console.print(
         f"latency per message ({lat['messages']}): plain ask p50 {lat['plain_p50_ms']} ms / "

@@ -8,12 +8,14 @@ of the last list, the next page, or more like the last answer without what was s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation import slots
 from bot.conversation.memory import Thread
 from knowledge.library.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
+from knowledge.text import tokenize
 
 # 「那教育行业呢？」「2025年的呢？」「那在制造业呢」: the last question with something replaced.
 _ELLIPSIS = re.compile(
@@ -94,10 +96,16 @@ def looks_like_followup(text: str) -> bool:
 
 
 def resolve(
-    text: str, thread: Thread, vocab: Vocabulary, titles: dict[str, str], topic_text: str = ""
+    text: str,
+    thread: Thread,
+    vocab: Vocabulary,
+    titles: dict[str, str],
+    topic_text: str = "",
+    known: Callable[[str], bool] | None = None,
 ) -> FollowUp | None:
     """What the message means in this thread; None when it stands on its own. ``topic_text``: the
-    thread's document (its title and body), to tell a question about it from a new one."""
+    thread's document (its title and body), to tell a question about it from a new one; ``known``:
+    whether the library uses a search term anywhere."""
     stripped = text.strip()
     last = str(thread.get("question") or "")
     ids = thread.list_ids
@@ -164,7 +172,12 @@ def resolve(
     if topic and _REFERENCE.search(stripped):
         return FollowUp("reference", question=_about(titles.get(topic, topic), stripped), doc=topic, within=[topic])
     elliptical = topic and _is_elliptical(stripped, vocab)
-    if elliptical and topic and not _names_elsewhere(stripped, topic_text or titles.get(topic, "")):
+    if (
+        elliptical
+        and topic
+        and not _names_elsewhere(stripped, topic_text or titles.get(topic, ""))
+        and not _mostly_foreign(stripped, known)
+    ):
         # A guess (nothing in the words points back): the caller asks it as it stands if the document
         # has nothing on it.
         question = _about(titles.get(topic, topic), stripped)
@@ -176,6 +189,15 @@ def _names_elsewhere(text: str, topic_text: str) -> bool:
     """「RAG的原理是什么？」 after a hospital case: an acronym the thread's document never uses."""
     acronyms = {a for a in _ACRONYM.findall(text) if a.upper() not in ("OK", "AI")}
     return bool(topic_text) and any(a.lower() not in topic_text.lower() for a in acronyms)
+
+
+def _mostly_foreign(text: str, known: Callable[[str], bool] | None) -> bool:
+    """「公司年会的抽奖规则是什么？」 after a case: half its words are nowhere in the library, so the
+    thread's document cannot be what it asks about (「客户是怎么评价的？」 uses the library's words)."""
+    if known is None:
+        return False
+    words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _QUESTION_WORD.search(w)]
+    return bool(words) and sum(not known(w) for w in words) * 2 >= len(words)
 
 
 def _own_subject(text: str, title: str) -> bool:

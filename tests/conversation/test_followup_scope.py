@@ -125,6 +125,18 @@ def test_a_short_question_naming_what_the_threads_case_never_mentions_is_a_new_q
     assert reply.data["answer"]["question"] == "RAG的原理是什么？"
 
 
+def test_a_short_question_about_what_the_library_never_mentions_is_not_read_as_about_the_case(
+    scoped: Services,
+) -> None:
+    assert cited(say(scoped, "某三甲医院智能导诊的案例有吗", "offtopic"))[:1] == ["fx-hospital"]
+    reply = say(scoped, "公司年会的抽奖规则是什么？", "offtopic")
+    assert reply.data["answer"]["confident"] is False and not reply.citations, reply.text
+    assert reply.data["answer"]["question"] == "公司年会的抽奖规则是什么？"
+    # A short question in the library's own words is still about the thread's case.
+    followed = say(scoped, "挂号排队时间缩短了多少？", "offtopic")
+    assert cited(followed)[:1] == ["fx-hospital"]
+
+
 def test_within_searches_only_those_documents(scoped: Services) -> None:
     question = "人工坐席成本下降了多少？"
     answer = scoped.answerer.answer(question, within=frozenset({"fx-hospital"}))
