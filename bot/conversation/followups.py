@@ -40,6 +40,12 @@ _REFERENCE = re.compile(
 _PICK = re.compile(r"^(其中)?\s*(.{1,12}?)\s*(的)?(那个|那家|那篇|那项|那一个)[，,]?\s*(.*)$")
 _DETAIL = re.compile(r"详细|说说|讲讲|展开|介绍|看看|具体|tell me more|details?|more about", re.IGNORECASE)
 _PLAIN = re.compile(r"大白话|通俗|简单点|说人话|plain (words|language|english)|simpler", re.IGNORECASE)
+# What a plain-words request says besides its subject (「能不能通俗地再解释一遍」).
+_PLAIN_WORDS_TEXT = """
+讲 讲讲 说 说说 再 再讲 一遍 一下 点 地 解释 解释一下 能 不能 能不能 给 给我 听 重新 简单 干 啥
+explain again say tell simply please me once more in
+"""
+_PLAIN_WORDS = frozenset(_PLAIN_WORDS_TEXT.split())
 _SAME_YEAR = re.compile(r"同一年|同年|那一年|same year", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"多少|几|哪|什么|怎么|如何|吗|[?？]|\b(what|how|which|when|who)\b", re.IGNORECASE)
 _NEW_SEARCH = re.compile(r"有没有|有哪些|案例|项目|列出|\b(cases?|projects?)\b", re.IGNORECASE)
@@ -148,7 +154,9 @@ def resolve(
             return FollowUp("replace", question=replaced, filters=_replaced_filters(thread, said, vocab))
     if _PLAIN.search(stripped) and len(stripped) <= 20:
         cited = _unique(thread.get("cited") or ([topic] if topic else []))
-        return FollowUp("plain", question=f"{last} {stripped}", within=cited)
+        # 「用大白话讲讲零信任」 after a list of bank cases names its own subject: a new question.
+        if not _names_a_subject(stripped, [titles.get(c, c) for c in cited]):
+            return FollowUp("plain", question=f"{last} {stripped}", within=cited)
     pick = _PICK.match(stripped)
     if pick and ids:
         picked = _best_title(pick.group(2), ids, titles)
@@ -183,6 +191,15 @@ def resolve(
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("elliptical", question=question, doc=topic, within=[topic])
     return None
+
+
+def _names_a_subject(text: str, titles: list[str]) -> bool:
+    """Whether a plain-words request names something besides the thread's documents: a word left
+    after the request words (讲讲, 再, 一遍, explain …) that none of their titles holds."""
+    rest = _REFERENCE.sub(" ", _PLAIN.sub(" ", text))
+    words = [w for w in tokenize(rest) if w not in _PLAIN_WORDS and (len(w) >= 2 or w.isascii())]
+    shown = " ".join(titles).lower()
+    return any(w not in shown for w in words)
 
 
 def _names_elsewhere(text: str, topic_text: str) -> bool:

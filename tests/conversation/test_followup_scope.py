@@ -112,6 +112,13 @@ def test_plain_words_re_explain_the_documents_just_cited(scoped: Services) -> No
     assert "开卷考试" in plain.text
 
 
+def test_plain_words_about_a_subject_of_its_own_are_a_new_question(scoped: Services) -> None:
+    assert cited(say(scoped, "有没有金融行业的案例？", "plain-new"))[:1] == ["fx-bank-fraud"]
+    reply = say(scoped, "用大白话讲讲向量数据库", "plain-new")
+    assert cited(reply)[:1] == ["fx-note-vector"], reply.text
+    assert "图书管理员" in reply.text  # its 用户价值说明
+
+
 def test_a_new_subject_compared_with_the_threads_document_is_searched_for_itself(scoped: Services) -> None:
     assert cited(say(scoped, "讲讲RAG的原理", "compare"))[:1] == ["fx-note-rag"]
     reply = say(scoped, "那向量数据库又是怎么回事？跟它比有啥不同", "compare")
