@@ -34,6 +34,11 @@ _LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,4})[：:]")
 _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results?|outcomes?|impact", re.IGNORECASE)
 # What came of a project, in a body without headings or labels (a spreadsheet row): a change stated.
 _RESULT_CUE = re.compile(r"提升|提高|下降|降低|降至|降到|缩短|减少|节省|节约|增长|增加|达到|由.{1,20}[到至]")
+# 「第二个的成效呢」「效果怎么样」 "what were the results?": what came of a case, its 成效 section.
+_RESULTS_ASK = re.compile(
+    r"成效|效果|成果|结果|收益|带来了什么|results?|outcomes?|impact|what came of|how did it (go|turn out)",
+    re.IGNORECASE,
+)
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
 # 「一共」「几个」 count documents unless what they count is measured in other units (「一共攒了多少份病历」
 # 「要几个月」 ask for a figure inside one case).
@@ -96,6 +101,7 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
     q_terms = bigrams(core) | set(tokenize(core))
     numeric = bool(_NUMERIC_ASK.search(question))
     definition = bool(_DEFINITION_ASK.search(question))
+    results = bool(_RESULTS_ASK.search(question))
     listing = is_list_question(question) and len(hits) > 1
     top_score = hits[0].score or 1.0
     section_wanted = wanted_section(question)
@@ -139,6 +145,9 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
                     continue
                 # The half of the note the question asks for; the other half only if the note lacks it.
                 score += 0.4 if section_wanted(located[position][1]) else -0.4
+            if results and hit.type != "note":
+                # The section's name is the ask, so no sentence of it shares the question's words.
+                score += 0.4 if _RESULT_SECTION.search(located[position][1]) else 0.0
             if numeric and _RESULT_SECTION.search(located[position][1]):
                 # 「省了多少」「how much did it save」: the figure asked for is among the results (成效).
                 score += 0.15

@@ -238,3 +238,13 @@ def test_a_question_asking_how_much_quotes_the_results_first() -> None:
     ):
         quotes = select_quotes(question, [hit])
         assert "1,150 万元" in quotes[0].sentence, question
+
+
+def test_a_question_asking_for_the_results_quotes_the_results_section() -> None:
+    plan = ChunkHit(
+        "c-2#1", "方案", "店员在门店终端上向门店知识库助手提问，助手依据知识库作答并标注出处。", 0.9, 0.9, 1.0
+    )
+    results = ChunkHit("c-2#2", "成效", "上线 5 个月，督导日均接听电话由 60 个降到 18 个。", 0.7, 0.7, 0.2)
+    hit = DocumentHit("c-2", "某便利店门店知识库助手", "case", "c.md", {}, 0.9, 0.9, 0.5, chunks=[plan, results])
+    for question in ("某便利店门店知识库助手：成效呢", "某便利店门店知识库助手效果怎么样", "What were the results?"):
+        assert "60 个降到 18 个" in select_quotes(question, [hit])[0].sentence, question
