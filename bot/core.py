@@ -87,6 +87,9 @@ class ThreadContext:
     within: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
     history: tuple[tuple[str, str], ...] = ()  # (role, text), oldest first; role is "user" or "bot"
+    # The language the person wrote in, when the question was rewritten from the thread (「the second
+    # one, what were the results?」 becomes a question naming a Chinese title): the reply's language.
+    lang: str | None = None
 
 
 @dataclass(frozen=True)

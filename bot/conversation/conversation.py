@@ -224,7 +224,10 @@ class Conversation:
         values: dict[str, Any] = {"question": question}
         if filters:
             values["filter"] = [f"{key}={value}" for key, value in filters.items()]
-        context = ThreadContext(frozenset(within or ()), frozenset(exclude or ()), tuple(thread.history()))
+        rewritten = question != request.text.strip()
+        context = ThreadContext(
+            frozenset(within or ()), frozenset(exclude or ()), tuple(thread.history()), lang if rewritten else None
+        )
         reply = self.router.run_values(spec, replace(request, text=question, context=context), values)
         self._remember_answer(thread, question, reply, filters or {}, keep_list=bool(within))
         return reply

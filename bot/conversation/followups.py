@@ -69,6 +69,7 @@ _NEW_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z0-9']+")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]{1,7}(?![A-Za-z])")
 ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is about the thread's document
 
@@ -92,12 +93,12 @@ def looks_like_followup(text: str) -> bool:
     """Words that only make sense after an earlier turn (for the 'no earlier question' note)."""
     stripped = text.strip()
     return bool(
-        (_ELLIPSIS_END.search(stripped) and len(stripped) <= 24)
+        (_ELLIPSIS_END.search(stripped) and _size(stripped) <= 24)
         or _CORRECTION.search(stripped)
         or _MORE.match(stripped)
         or _SIMILAR.search(stripped)
         or slots.read_ordinal(stripped) is not None
-        or (_REFERENCE.search(stripped) and len(stripped) <= 30)
+        or (_REFERENCE.search(stripped) and _size(stripped) <= 30)
     )
 
 
@@ -120,7 +121,7 @@ def resolve(
             return FollowUp("more", problem="no_earlier_list")
         return FollowUp("more")
     ordinal = slots.read_ordinal(stripped)
-    if ordinal is not None and (ids or _DETAIL.search(stripped)) and len(stripped) <= 30:
+    if ordinal is not None and (ids or _DETAIL.search(stripped)) and _size(stripped) <= 30:
         if not ids:
             return FollowUp("item", problem="no_earlier_list")
         index = len(ids) - 1 if ordinal == -1 else ordinal - 1
@@ -139,20 +140,20 @@ def resolve(
     if not last:
         return None
     customer = str(thread.get("topic_customer") or "")
-    if topic and customer and _CUSTOMER_REF.search(stripped) and _OTHER.search(stripped) and len(stripped) <= 40:
+    if topic and customer and _CUSTOMER_REF.search(stripped) and _OTHER.search(stripped) and _size(stripped) <= 40:
         question = f"{customer}有哪些项目？" if _HAN.search(stripped) else f"Which projects for {customer}?"
         # Besides the one the thread is about (others cited beside it are still this customer's projects).
         return FollowUp("customer", question=question, doc=topic, exclude=[topic], filters={"customer": customer})
-    if _SIMILAR.search(stripped) and len(stripped) <= 30:
+    if _SIMILAR.search(stripped) and _size(stripped) <= 30:
         question = _merge(last, stripped, vocab, thread)
         return FollowUp("similar", question=question, exclude=_unique([*thread.get("cited", []), *ids]))
     correction = _CORRECTION.search(stripped)
-    if correction or (_ELLIPSIS_END.search(stripped) and len(stripped) <= 24):
+    if correction or (_ELLIPSIS_END.search(stripped) and _size(stripped) <= 24):
         said = stripped[correction.end() :] if correction else stripped
         replaced = _replace(last, said, vocab)
         if replaced != last:
             return FollowUp("replace", question=replaced, filters=_replaced_filters(thread, said, vocab))
-    if _PLAIN.search(stripped) and len(stripped) <= 20:
+    if _PLAIN.search(stripped) and _size(stripped) <= 20:
         cited = _unique(thread.get("cited") or ([topic] if topic else []))
         # 「用大白话讲讲零信任」 after a list of bank cases names its own subject: a new question.
         if not _names_a_subject(stripped, [titles.get(c, c) for c in cited]):
@@ -191,6 +192,14 @@ def resolve(
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("elliptical", question=question, doc=topic, within=[topic])
     return None
+
+
+def _size(text: str) -> int:
+    """A message's length for the follow-up limits, in Chinese characters: an English word counts as
+    two (a Chinese word's usual length), so "the second one, what were the results?" is as short as
+    「第二个的成效呢」 is."""
+    words = _WORD.findall(text)
+    return len(_WORD.sub("", re.sub(r"\s+", "", text))) + 2 * len(words)
 
 
 def _names_a_subject(text: str, titles: list[str]) -> bool:
@@ -244,6 +253,7 @@ def _about(title: str, rest: str) -> str:
 
 
 def _is_elliptical(text: str, vocab: Vocabulary) -> bool:
+    # Characters, not _size: an English guess has no library words to check it against.
     core = re.sub(r"[\s，,。.!！?？、]", "", text)
     if len(core) > ELLIPTICAL_MAX or not _QUESTION_WORD.search(text) or _NEW_SEARCH.search(text):
         return False

@@ -59,4 +59,4 @@ class AskCommands:
         page = self.service.settings.list_page_size
         thread = ctx.request.context  # a follow-up's scope and the thread's turns, from the conversation
         reply = self.service.ask(args.question, k=args.k, filter_pairs=args.filter, page_size=page, thread=thread)
-        return self.decorate(reply, ctx.lang) if self.decorate else reply
+        return self.decorate(reply, reply.lang or ctx.lang) if self.decorate else reply

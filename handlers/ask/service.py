@@ -31,7 +31,7 @@ class AskService:
 
         ``k`` caps the documents a non-list answer cites; a list answer names every match, and
         ``page_size`` (chat) shows only its first entries with how many remain."""
-        lang = msg.detect_language(question)
+        lang = thread.lang if thread is not None and thread.lang else msg.detect_language(question)
         question = question.strip()
         if not question:
             raise UserError(msg.t("empty_question", lang))

@@ -105,6 +105,14 @@ def test_an_item_of_the_list_is_answered_from_that_document_and_the_list_is_kept
     assert "只有 2 项" in say(scoped, "第五个呢", "items").text
 
 
+def test_an_english_follow_up_about_an_item_is_answered_in_english(scoped: Services) -> None:
+    listed = say(scoped, "Do we have any bank cases?", "items-en")
+    assert cited(listed) == ["fx-bank-fraud", "fx-bank"]
+    reply = say(scoped, "the second one, what were the results?", "items-en")
+    assert cited(reply) == ["fx-bank"]
+    assert reply.lang == "en" and "Quoted from the Chinese sources" in reply.text, reply.text
+
+
 def test_plain_words_re_explain_the_documents_just_cited(scoped: Services) -> None:
     assert cited(say(scoped, "讲讲RAG的原理", "plain"))[:1] == ["fx-note-rag"]
     plain = say(scoped, "用大白话再讲一遍", "plain")
