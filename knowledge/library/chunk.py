@@ -13,6 +13,7 @@ from knowledge.text import split_sentences
 
 _HEADING_LINE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SOFT_BREAK = re.compile(r"(?<=[，,、：:])")
+_CLOSED = re.compile(r"[。！？!?；;…」』”’）).，,、：:]\s*$")  # ends a sentence or a clause
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def chunk_document(body: str, target_chars: int = 360, max_chars: int = 480, min
             if current and len(current) + len(piece) > target_chars:
                 section_chunks.append(current)
                 current = ""
-            current += piece
+            current = _joined(current, piece)
         if current:
             section_chunks.append(current)
         for text_chunk in _absorb_crumbs(section_chunks, min_chars):
@@ -75,10 +76,18 @@ def _absorb_crumbs(chunks: list[str], min_chars: int) -> list[str]:
     out: list[str] = []
     for text in chunks:
         if (out and len(text) < min_chars) or (out and len(out[-1]) < min_chars):
-            out[-1] += text
+            out[-1] = _joined(out[-1], text)
         else:
             out.append(text)
     return out
+
+
+def _joined(text: str, piece: str) -> str:
+    """Sentences run on; a line without closing punctuation (a list item, a table row) keeps its line
+    break, so 「- 观众超过80万人次」 and the next item do not run together."""
+    if not text or _CLOSED.search(text):
+        return text + piece
+    return f"{text}\n{piece}"
 
 
 def _fit(sentence: str, max_chars: int) -> list[str]:

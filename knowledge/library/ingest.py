@@ -36,7 +36,7 @@ LIBRARY_KEY = "library_generation"
 Progress = Callable[[str, int, int], None]
 
 # Bump when chunking, headers or tokenisation change: every document is then re-indexed once.
-PIPELINE_VERSION = "3"  # 3: chunks under 40 characters join their neighbour
+PIPELINE_VERSION = "4"  # 3: chunks under 40 characters join their neighbour; 4: list items keep their lines
 
 
 @dataclass

@@ -110,7 +110,7 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
     scored: list[Quote] = []
     for doc_index, hit in enumerate(hits[:max_docs]):
         located = [
-            (sentence, chunk.section)
+            (sentence.lstrip("-*• ").strip(), chunk.section)  # a list item is quoted without its bullet
             for chunk in sorted(hit.chunks, key=lambda c: _ordinal(c.chunk_id))
             for sentence in split_sentences(chunk.text)
             if len(sentence) >= 4
