@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from knowledge.library.facts import asked_facts, facts_line
 from knowledge.library.filters import Filters, filter_mentions
 from knowledge.library.glossary import expand_query, translations
 from knowledge.library.grounding import check_answer, delimit_question, is_refusal, render_sources
@@ -36,6 +37,7 @@ _OLDEST_FIRST = re.compile(r"最早|从早到晚|由远及近|按时间顺序|ol
 _LIST_FILTER_KEYS = ("industry", "year", "products", "tags", "customer")
 # Asks whether the library holds something (「2025年水务行业有新案例吗」「学校用过视觉质检吗」): when what it
 # names never meets in one document, that is a near miss, as for a list question.
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _ASKS_EXISTENCE = re.compile(
     r"有[^，,。？?！!]{0,10}[吗么]|做过|用过|\b(do|did|have) we\b|\b(is|are) there\b", re.IGNORECASE
 )
@@ -445,6 +447,11 @@ def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[So
     number = {doc_index: n for n, doc_index in enumerate(order, start=1)}
     listing = is_list_question(question) and len(order) > 1
     lines = []
+    facts = [] if listing else asked_facts(question, hits[order[0]].meta)
+    if facts:
+        # 「这个项目是哪一年做的？」: the front matter answers it; the sentences follow as the context.
+        english = not _HAN.search(question)
+        lines.append(f"{facts_line(hits[order[0]].title, facts, english)}[1]\n")
     for quote in quotes:
         hit = hits[quote.doc_index]
         prefix = f"《{hit.title}》：" if listing else ""

@@ -10,6 +10,7 @@ import pytest
 from bot.app import Services, build_services
 from handlers.ask.service import AskService
 from knowledge.library.chunk import chunk_document
+from knowledge.library.facts import asked_facts, facts_line
 from knowledge.library.offline_writer import results_quote, select_quotes
 from knowledge.library.retrieve import ChunkHit, DocumentHit
 from knowledge.text import clip
@@ -76,6 +77,17 @@ def test_a_list_quotes_only_as_many_entries_as_asked(list_services: Services) ->
     listing = list_services.answerer.answer("有哪些金融行业的案例？", quoted=2).listing
     assert listing is not None and listing.total == 7
     assert [bool(e.quote) for e in listing.entries] == [True, True, False, False, False, False, False]
+
+
+def test_what_the_metadata_says_is_answered_from_it(list_services: Services) -> None:
+    year = ask(list_services, "第4号客户数字化升级是哪一年做的？")
+    assert year.text.startswith("《第4号客户数字化升级》：年份 2023。[1]"), year.text
+    who = ask(list_services, "第4号客户数字化升级的客户是谁？用了什么产品？")
+    assert "客户 某地客户4，产品 智能客服" in who.text
+    facts = asked_facts("Who was the customer, and what year?", {"year": 2023, "customer": "某地客户4"})
+    assert facts_line("T", facts, english=True) == "《T》: year 2023; customer 某地客户4."
+    # A question that asks for no field of the metadata gets the sentences alone.
+    assert "年份" not in ask(list_services, "第4号客户数字化升级的人工成本下降了多少？").text
 
 
 def test_oldest_first_when_asked(list_services: Services) -> None:
@@ -151,6 +163,16 @@ def test_no_chunk_is_a_crumb() -> None:
     assert all(len(c.text) >= 40 for c in chunks)
     assert any("[需要引证]" in c.text for c in chunks) and any("良品率提升" in c.text for c in chunks)
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_list_items_keep_their_lines_and_are_quoted_one_at_a_time() -> None:
+    items = ["- 讲解服务观众超过80万人次", "- 讲解服务覆盖率从15%提升到70%", "- 短视频播放量超过3000万次"]
+    (chunk,) = chunk_document("## 成效\n" + "\n".join(items) + "\n")
+    assert chunk.text.splitlines() == items
+    hit = DocumentHit("m", "博物馆数字人讲解员", "case", "m.md", {}, 0.9, 0.9, 0.5)
+    hit.chunks = [ChunkHit("m#0", chunk.section, chunk.text, 0.9, 0.9, 0.5)]
+    quotes = select_quotes("讲解服务覆盖率提升到多少？", [hit])
+    assert quotes[0].sentence == "讲解服务覆盖率从15%提升到70%"
 
 
 def test_clip_never_cuts_inside_a_number() -> None:
