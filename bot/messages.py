@@ -66,6 +66,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "共 {total} 个{scope}的资料（{order}）：",
         "en": "{total} in all {scope} ({order}):",
     },
+    "list_total_all": {
+        "zh": "共 {total} 个{kind}（{order}）：",
+        "en": "{total} {kind} in all ({order}):",
+    },
+    "kind_case": {"zh": "案例", "en": "cases"},
+    "kind_note": {"zh": "技术翻译笔记", "en": "notes"},
+    "kind_any": {"zh": "资料", "en": "documents"},
     "list_more": {
         "zh": '还有 {rest} 个，回复"更多"查看。',
         "en": '{rest} more; reply "more" to see them.',

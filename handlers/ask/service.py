@@ -111,7 +111,12 @@ def to_reply(answer: Answer, lang: str, notices: list[str], page_size: int | Non
 def list_text(listing: Listing, shown: int, lang: str) -> str:
     """「共 10 个…：」, the entries shown, and 「还有 N 个，回复"更多"查看。」 when some are not."""
     order = msg.t("order_newest" if listing.newest_first else "order_oldest", lang)
-    header = msg.t("list_total", lang, total=listing.total, scope=describe_scope(listing.filters, lang), order=order)
+    scope = describe_scope(listing.filters, lang)
+    if scope:
+        header = msg.t("list_total", lang, total=listing.total, scope=scope, order=order)
+    else:  # 「有哪些案例？」: the whole library of one kind
+        kind = msg.t(f"kind_{listing.filters.values.get('type', 'any')}", lang)
+        header = msg.t("list_total_all", lang, total=listing.total, kind=kind, order=order)
     lines = [header]
     for n, entry in enumerate(listing.entries[:shown], start=1):
         year = f"（{entry.year}）" if entry.year and lang == "zh" else f" ({entry.year})" if entry.year else ""

@@ -272,6 +272,9 @@ class Answerer:
             return base
         scope = Filters({**result.explicit.values, **result.inferred.values})
         listing = is_list_question(question)
+        if listing and set(scope.values) == {"type"} and not self._topic_words(question):
+            # 「有哪些案例？」: every case, as the metadata says (a list names all, never three).
+            return self._list_answer(base, question, scope, hits, exclude, quoted)
         if listing and any(key in scope.values for key in _LIST_FILTER_KEYS):
             topic = self._topic_words(question)
             if not topic:

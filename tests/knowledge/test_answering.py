@@ -90,6 +90,13 @@ def test_what_the_metadata_says_is_answered_from_it(list_services: Services) -> 
     assert "年份" not in ask(list_services, "第4号客户数字化升级的人工成本下降了多少？").text
 
 
+def test_asking_for_every_case_lists_them_all(list_services: Services) -> None:
+    reply = ask(list_services, "有哪些案例？", page_size=5)
+    assert reply.text.startswith("共 9 个案例（按年份从新到旧）："), reply.text
+    assert reply.data["list"]["total"] == 9 and len(reply.citations) == 5
+    assert ask(list_services, "What cases do we have?").text.startswith("9 cases in all (newest first):")
+
+
 def test_oldest_first_when_asked(list_services: Services) -> None:
     answer = ask(list_services, "金融行业的案例都有哪些？按时间顺序").data["answer"]
     assert [c["id"] for c in answer["citations"]][:2] == ["lc-6", "lc-0"]
