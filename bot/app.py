@@ -237,7 +237,6 @@ def install_conversation(services: Services) -> None:
         vocabulary=lambda: _vocabulary(services),
         tool_picker=tool_picker,
         condenser=condenser,
-        term_known=services.retriever.term_known,
     )
     conversation.install()
     services.job_providers.append(conversation.schedule)

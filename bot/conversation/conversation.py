@@ -65,7 +65,6 @@ class Conversation:
         vocabulary: Callable[[], Vocabulary] | None = None,
         tool_picker: ToolPicker | None = None,
         condenser: Condenser | None = None,
-        term_known: Callable[[str], bool] | None = None,
     ) -> None:
         self.router = router
         self.engine = engine
@@ -76,7 +75,6 @@ class Conversation:
         self.vocabulary = vocabulary or Vocabulary
         self.tool_picker = tool_picker
         self.condenser = condenser
-        self.term_known = term_known  # whether the library uses a word (a guessed follow-up must)
         # Rules that name one command plainly (the router's ``on_intent``): this layer applies them,
         # after the thread's follow-ups, so 「给这个案例写3个标题」 can mean the thread's case.
         self.intent_rules: list[tuple[re.Pattern[str], str]] = []
@@ -155,9 +153,7 @@ class Conversation:
         if ruled == "help":
             self.last_command = "help"
             return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
-        follow = followups.resolve(
-            text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread), self.term_known
-        )
+        follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)
         elliptical = re.search(r"呢\s*[?？]?$|^(不对|我是说)", text)

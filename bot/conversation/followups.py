@@ -8,7 +8,6 @@ of the last list, the next page, or more like the last answer without what was s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +68,8 @@ _NEW_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# Words that ask rather than name (a library need not use them): 「多久」「几种」「为啥」.
+_ASKING = re.compile(r"多少|多久|多长|多大|多高|多远|多快|几|哪|什么|啥|怎么|怎样|如何|为何|为什么|是否|谁|吗|呢")
 _WORD = re.compile(r"[A-Za-z0-9']+")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]{1,7}(?![A-Za-z])")
 ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is about the thread's document
@@ -108,11 +109,9 @@ def resolve(
     vocab: Vocabulary,
     titles: dict[str, str],
     topic_text: str = "",
-    known: Callable[[str], bool] | None = None,
 ) -> FollowUp | None:
     """What the message means in this thread; None when it stands on its own. ``topic_text``: the
-    thread's document (its title and body), to tell a question about it from a new one; ``known``:
-    whether the library uses a search term anywhere."""
+    thread's document (its title and body), to tell a question about it from a new one."""
     stripped = text.strip()
     last = str(thread.get("question") or "")
     ids = thread.list_ids
@@ -185,7 +184,7 @@ def resolve(
         elliptical
         and topic
         and not _names_elsewhere(stripped, topic_text or titles.get(topic, ""))
-        and not _mostly_foreign(stripped, known)
+        and not _mostly_elsewhere(stripped, topic_text)
     ):
         # A guess (nothing in the words points back): the caller asks it as it stands if the document
         # has nothing on it.
@@ -217,13 +216,13 @@ def _names_elsewhere(text: str, topic_text: str) -> bool:
     return bool(topic_text) and any(a.lower() not in topic_text.lower() for a in acronyms)
 
 
-def _mostly_foreign(text: str, known: Callable[[str], bool] | None) -> bool:
-    """「公司年会的抽奖规则是什么？」 after a case: half its words are nowhere in the library, so the
-    thread's document cannot be what it asks about (「客户是怎么评价的？」 uses the library's words)."""
-    if known is None:
+def _mostly_elsewhere(text: str, topic_text: str) -> bool:
+    """「公司年会的抽奖规则是什么？」「误报率是多少？」 after a hospital case: half its words are not in the
+    case, so the case is not what it asks about (「客户是怎么评价的？」 uses the case's own words)."""
+    if not topic_text:
         return False
-    words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _QUESTION_WORD.search(w)]
-    return bool(words) and sum(not known(w) for w in words) * 2 >= len(words)
+    words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _ASKING.search(w)]
+    return bool(words) and sum(w not in topic_text for w in words) * 2 >= len(words)
 
 
 def _own_subject(text: str, title: str) -> bool:

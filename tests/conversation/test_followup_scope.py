@@ -152,6 +152,13 @@ def test_a_short_question_about_what_the_library_never_mentions_is_not_read_as_a
     assert cited(followed)[:1] == ["fx-hospital"]
 
 
+def test_a_short_question_in_words_the_threads_case_never_uses_is_asked_as_it_stands(scoped: Services) -> None:
+    assert cited(say(scoped, "某三甲医院智能导诊的案例有吗", "guess"))[:1] == ["fx-hospital"]
+    reply = say(scoped, "误报率是多少？", "guess")  # the bank case's words, not the hospital's
+    assert cited(reply)[:1] == ["fx-bank-fraud"], reply.text
+    assert reply.data["answer"]["question"] == "误报率是多少？"
+
+
 def test_within_searches_only_those_documents(scoped: Services) -> None:
     question = "人工坐席成本下降了多少？"
     answer = scoped.answerer.answer(question, within=frozenset({"fx-hospital"}))
