@@ -31,7 +31,8 @@ class AskService:
 
         ``k`` caps the documents a non-list answer cites; a list answer names every match, and
         ``page_size`` (chat) shows only its first entries with how many remain."""
-        lang = thread.lang if thread is not None and thread.lang else msg.detect_language(question)
+        # The question is free text: every word counts (a command word would not be part of it).
+        lang = thread.lang if thread is not None and thread.lang else msg.detect_language(question, command=False)
         question = question.strip()
         if not question:
             raise UserError(msg.t("empty_question", lang))

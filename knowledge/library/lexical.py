@@ -86,6 +86,12 @@ class LexicalIndex:
             out[token] = float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
         return out
 
+    @property
+    def unseen_idf(self) -> float:
+        """The idf ``idf`` gives a token no chunk contains."""
+        n = len(self.chunk_ids)
+        return float(np.log((n + 0.5) / 0.5 + 1.0))
+
     def rows_containing(self, token: str) -> np.ndarray:
         """Chunk positions whose tokens include ``token`` (empty when no chunk does)."""
         if self.retriever is None or token not in self.retriever.vocab_dict:

@@ -421,10 +421,9 @@ class Retriever:
     def _weigh_terms(self, tokens: list[str]) -> dict[str, float]:
         assert self._lexical is not None
         idf = self._lexical.idf(list(dict.fromkeys(tokens)))
-        if not idf:
-            return {}
-        top = max(idf.values())
-        return {t: w for t, w in idf.items() if not (t.isascii() and w >= top - 1e-6)}
+        unseen = self._lexical.unseen_idf
+        # An English word the library never uses says nothing; one it does use (RAG, OCR) is evidence.
+        return {t: w for t, w in idf.items() if not (t.isascii() and w >= unseen - 1e-6)}
 
     def _absent_share(self, query: _Query) -> float:
         """Share of the key-term weight carried by Chinese words that no (non-excluded) document has."""

@@ -57,6 +57,16 @@ def test_hits_carry_their_evidence_relative_to_the_profile(library_services: Ser
     assert (values["dense_rel"], values["lead_rel"]) == (dense_rel, lead_rel)
 
 
+def test_an_english_term_the_library_uses_is_evidence_and_one_it_never_uses_is_not(
+    library_services: Services,
+) -> None:
+    (top, *_) = library_services.retriever.search("What is RAG?").hits
+    assert top.id == "fx-note-rag"
+    assert top.soft_coverage == 1.0 and not top.unmeasured  # 「RAG」 is in the note
+    (top, *_) = library_services.retriever.search("What is zorblat?").hits
+    assert top.unmeasured  # a word no document has: no evidence either way
+
+
 def test_a_tiny_library_falls_back_to_the_default_profile(services: Services, tmp_path: Path) -> None:
     folder = tmp_path / "one"
     folder.mkdir()
