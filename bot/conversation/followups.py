@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.conversation import slots
+from bot.conversation import cues, slots
 from bot.conversation.memory import Thread
 from knowledge.library.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
 from knowledge.text import tokenize
@@ -115,6 +115,9 @@ def resolve(
     stripped = text.strip()
     last = str(thread.get("question") or "")
     ids = thread.list_ids
+    if cues.CHECK_RULE.search(stripped) and slots.read_copy(stripped):
+        # 「这个说法合规吗：全网第一的智能客服」 brings its own copy to check (「第一」 is not an item).
+        return None
     if _MORE.match(stripped):
         if not ids:
             return FollowUp("more", problem="no_earlier_list")

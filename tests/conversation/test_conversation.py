@@ -175,6 +175,13 @@ def list_ids(reply: Reply) -> list[str]:
     return [str(i) for i in reply.data["list"]["ids"]]
 
 
+def test_copy_brought_to_be_checked_is_checked_even_after_an_answer(conv: Services) -> None:
+    assert cited(say(conv, "某三甲医院智能导诊的案例有吗", thread="check-after"))[:1] == ["fx-hospital"]
+    reply = say(conv, "这个说法合规吗：全网第一的智能客服", thread="check-after")
+    assert command_of(reply) == "check", reply.text
+    assert "第一" in reply.text and not reply.citations
+
+
 def test_an_expired_conversation_says_so(conv: Services) -> None:
     svc = conv
     say(svc, "有没有医疗行业的案例？", thread="old")
