@@ -241,8 +241,10 @@ def _check(text: str, today: date) -> Plan:
     plan = Plan("check", None)
     plan.values["copy"] = slots.read_copy(text)
     fmt = next((f for f in _FORMATS if f in text), None)
-    if fmt and fmt in ("微博", "公众号", "小红书", "标题", "摘要"):
-        plan.values["format"] = "公众号摘要" if fmt in ("公众号", "摘要") else fmt
+    # Channel words that name a format of prompts/lexicon/formats.yaml (公众号 and 小红书 are 图文,
+    # 摘要 is 白皮书摘要); 「这个标题…」 names no channel, so its copy is checked for words alone.
+    if fmt in ("微博", "公众号", "小红书", "摘要"):
+        plan.values["format"] = fmt
     limit = _CHAR_LIMIT.search(text)
     if limit:
         plan.values["max_chars"] = int(limit.group(1))

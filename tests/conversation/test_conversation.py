@@ -182,6 +182,11 @@ def test_copy_brought_to_be_checked_is_checked_even_after_an_answer(conv: Servic
     assert "第一" in reply.text and not reply.citations
 
 
+def test_a_headline_brought_to_be_checked_is_checked_without_a_format(conv: Services) -> None:
+    reply = say(conv, "这个标题有没有违反广告法：业界领先的数字孪生平台", thread="check-headline")
+    assert command_of(reply) == "check" and "业界领先" in reply.text, reply.text
+
+
 def test_an_expired_conversation_says_so(conv: Services) -> None:
     svc = conv
     say(svc, "有没有医疗行业的案例？", thread="old")
