@@ -167,7 +167,9 @@ _COUNT_EN = re.compile(
 _EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _EN_NUMBERS = {w: i for i, w in enumerate(_EN_WORDS)}
 _ORDINAL = re.compile(
-    rf"第\s*{NUMBER}\s*(?:个|条|篇|项|家)?|\b(first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th))\b"
+    # 「第一季度」「第三届」「第二步」 count something else, not the last list's items.
+    rf"第\s*{NUMBER}\s*(?:个|条|篇|项|家)?(?!季|年|月|周|天|期|次|届|批|轮|步|阶段|章|节|页|名|位|代)"
+    r"|\b(first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th))\b"
     r"|(最后一个|最后那个)",
     re.IGNORECASE,
 )

@@ -52,6 +52,9 @@ def test_size_level_count_and_ordinals() -> None:
     assert slots.read_ordinal("第二个详细说说") == 2
     assert slots.read_ordinal("the third one") == 3
     assert slots.read_ordinal("最后一个呢") == -1
+    # a quarter, a session, a step: not an item of the last list
+    assert slots.read_ordinal("第一季度的KPI完成得怎么样") is None
+    assert slots.read_ordinal("第二步怎么做") is None
     assert slots.cn_number("十二") == 12
 
 
