@@ -41,10 +41,13 @@ class KpiService:
         self.clock = clock
         self.tz = ZoneInfo(settings.timezone)
 
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
     def scoreboard(self, *, period: str = "quarter", on: date | None = None, lang: str = "zh") -> Scoreboard:
         if period not in PERIODS:
             raise UserError(s.t("bad_period", lang, value=period, valid=" | ".join(PERIODS)))
-        today = self.clock().astimezone(self.tz).date()
+        today = self.today()
         day = on or today
         start, end, label = period_bounds(period, day, self.tz)
         cfg, k = self.settings, self.settings.kpi

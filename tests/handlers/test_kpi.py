@@ -15,7 +15,7 @@ from bot.core import Action, Request, UserError
 from bot.router import Router
 from bot.settings import KpiSettings
 from handlers.kpi import render
-from handlers.kpi.commands import KPI_QUESTION, KpiCommands
+from handlers.kpi.commands import KPI_QUESTION, KpiCommands, named_day
 from handlers.kpi.monthly import MonthlyPost
 from handlers.kpi.service import KpiService
 from storage.changes import ChangeRequest
@@ -119,6 +119,16 @@ def test_the_question_in_words_routes_to_the_scoreboard(kpi: KpiService) -> None
     assert "用法" in router.handle(Request("kpi weekly")).text
     question = router.handle(Request("有没有提升客服KPI的案例，效果如何"))
     assert not question.text.startswith("年度计划 KPI")  # a question for the library stays one
+
+
+def test_a_period_named_in_words_is_the_one_shown(kpi: KpiService) -> None:
+    router = chat_router(kpi)
+    assert router.handle(Request("第一季度的KPI完成得怎么样")).text.startswith("年度计划 KPI · 2026Q1")
+    assert router.handle(Request("上季度的 KPI 怎么样？")).text.startswith("年度计划 KPI · 2026Q3")
+    assert router.handle(Request("上个月 KPI 如何")).text.startswith("年度计划 KPI · 2026-11")
+    assert router.handle(Request("去年的KPI怎么样")).text.startswith("年度计划 KPI · 2025")
+    # a quarter still to come this year: last year's
+    assert named_day("第四季度KPI", date(2026, 2, 1)) == date(2025, 10, 1)
 
 
 def test_cases_marked_for_bids_count_once_and_bad_ids_are_explained(kpi: KpiService) -> None:
