@@ -112,7 +112,7 @@ def run(sizes: list[int], queries: int = 200) -> list[dict]:
                 Settings(_env_file=None, data_dir=Path(tmp)),
                 use_configured_chat_model=False,
             )
-            page = svc.settings.retrieval.list_page_size  # a chat reply quotes one page of a list
+            page = slice(0, svc.settings.retrieval.list_page_size)  # a chat reply quotes one page of a list
             console.print(f"building {size:,} synthetic chunks …")
             build_s = build(svc, size, words, rng)
             for question in QUESTIONS * 5:  # warm: Chroma settles its freshly written index on first queries

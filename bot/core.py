@@ -90,6 +90,8 @@ class ThreadContext:
     # The language the person wrote in, when the question was rewritten from the thread (「the second
     # one, what were the results?」 becomes a question naming a Chinese title): the reply's language.
     lang: str | None = None
+    # How many entries of the thread's list were shown already: 「更多」 asks for the page after them.
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ class Reply:
     refused: bool = False
     # The reader's language when the text alone would mislead (an English frame around Chinese quotes).
     lang: str | None = None
+    # How many entries of the thread's list were shown already: 「更多」 asks for the page after them.
+    offset: int = 0
 
 
 @dataclass(frozen=True)

@@ -241,12 +241,15 @@ class Conversation:
                 thread.state["filters"] = dict(given)
             return
         thread.state["cited"] = cited
+        listing = reply.data.get("list") if isinstance(reply.data, dict) else None
         if list_ids_of(reply) or not keep_list or not thread.list_ids:
             listed = list_ids_of(reply) or cited
             thread.state["list"] = listed
-            # A list reply cites the entries it showed (its first page); 「更多」 goes on from there.
+            # A list reply cites the entries it showed (its first page); 「更多」 goes on from there,
+            # asking the library's list again for the next page so that its entries are quoted too.
             thread.state["shown"] = len(cited)
-        listing = reply.data.get("list") if isinstance(reply.data, dict) else None
+            asked = isinstance(listing, dict) and "offset" in listing
+            thread.state["list_ask"] = {"question": question, "filters": dict(given)} if asked else None
         said = listing.get("filters") if isinstance(listing, dict) else None
         if not cited:
             return
@@ -294,7 +297,7 @@ class Conversation:
             self.last_command = "ask"
             return Reply(text=t(follow.problem, lang, **follow.values), private=True)
         if follow.kind == "more":
-            return self._next_page(thread, lang)
+            return self._next_page(request, thread, lang)
         if follow.kind == "check":
             plan = plans.plan_for("check", request.text, self.today(), given=follow.values)
             plan.values["copy"] = follow.values["copy"]
@@ -336,11 +339,28 @@ class Conversation:
             thread.state["topic"] = follow.doc
         return reply
 
-    def _next_page(self, thread: Thread, lang: str) -> Reply:
+    def _list_page(self, request: Request, spec: CommandSpec, asked: dict[str, Any], shown: int, lang: str) -> Reply:
+        """The thread's list question asked again for the entries after the ``shown`` ones."""
+        values: dict[str, Any] = {"question": asked["question"]}
+        if asked.get("filters"):
+            values["filter"] = [f"{key}={value}" for key, value in asked["filters"].items()]
+        context = ThreadContext(lang=lang, offset=shown)
+        return self.router.run_values(spec, replace(request, text=asked["question"], context=context), values)
+
+    def _next_page(self, request: Request, thread: Thread, lang: str) -> Reply:
         self.last_command = "ask"
         ids, shown = thread.list_ids, int(thread.get("shown") or 0)
         if shown >= len(ids):
             return Reply(text=t("list_end", lang, n=len(ids)), private=True)
+        asked = thread.get("list_ask")
+        spec = self.router.default_spec()
+        if isinstance(asked, dict) and spec is not None:
+            reply = self._list_page(request, spec, asked, shown, lang)
+            listing = reply.data.get("list") if isinstance(reply.data, dict) else None
+            if isinstance(listing, dict) and listing.get("ids") == ids and listing.get("shown"):
+                thread.state["shown"] = shown + len(listing["shown"])
+                return reply
+            # The library changed since the list was asked: the thread's own ids, by title.
         page = ids[shown : shown + _LIST_PAGE]
         titles = self._titles(thread)
         lines = [t("list_more", lang, start=shown + 1, end=shown + len(page), n=len(ids))]

@@ -44,6 +44,7 @@ class AskService:
         filters = to_filters(filter_pairs or [], lang)
         k = max(1, min(k or self.settings.k, 10))
         scope = thread or ThreadContext()
+        page = slice(scope.offset, scope.offset + page_size) if page_size else None
         answer = self.answerer.answer(
             question,
             k,
@@ -52,9 +53,9 @@ class AskService:
             exclude=scope.exclude,
             within=scope.within,
             history=scope.history,
-            quoted=page_size,
+            quoted=page,
         )
-        return to_reply(answer, lang, notices, page_size)
+        return to_reply(answer, lang, notices, page)
 
 
 def to_filters(pairs: list[str], lang: str) -> Filters:
@@ -66,21 +67,24 @@ def to_filters(pairs: list[str], lang: str) -> Filters:
         raise UserError(msg.t("bad_filter", lang, text=exc.text)) from None
 
 
-def to_reply(answer: Answer, lang: str, notices: list[str], page_size: int | None = None) -> Reply:
+def to_reply(answer: Answer, lang: str, notices: list[str], page: slice | None = None) -> Reply:
+    """``page``: the list entries shown (chat's page; None: all of them)."""
     parts = list(notices)
     citations = list(answer.citations)
     data: dict[str, Any] = {}
     if answer.explicit_matched_nothing:
         parts.append(msg.t("not_found", lang))
     elif answer.listing is not None:
-        shown = answer.listing.entries[:page_size] if page_size else answer.listing.entries
+        page = page or slice(0, answer.listing.total)
+        shown = answer.listing.entries[page]
         citations = [e.source for e in shown]
-        parts.append(list_text(answer.listing, len(shown), lang))
+        parts.append(list_text(answer.listing, page.start or 0, len(shown), lang))
         data["list"] = {
             "ids": [e.source.id for e in answer.listing.entries],
             "shown": [e.source.id for e in shown],
+            "offset": page.start or 0,
             "total": answer.listing.total,
-            "page_size": page_size or answer.listing.total,
+            "page_size": (page.stop or answer.listing.total) - (page.start or 0),
             "filters": dict(answer.listing.filters.values),
             "newest_first": answer.listing.newest_first,
         }
@@ -109,22 +113,29 @@ def to_reply(answer: Answer, lang: str, notices: list[str], page_size: int | Non
     return Reply(text=text, citations=reply_citations, data=data, lang=lang)
 
 
-def list_text(listing: Listing, shown: int, lang: str) -> str:
-    """「共 10 个…：」, the entries shown, and 「还有 N 个，回复"更多"查看。」 when some are not."""
-    order = msg.t("order_newest" if listing.newest_first else "order_oldest", lang)
+def list_text(listing: Listing, offset: int, shown: int, lang: str) -> str:
+    """「共 10 个…：」 (after 「更多」: 「接上文（第 6–10 项，共 10 项）：」), the entries shown, and
+    「还有 N 个，回复"更多"查看。」 when some are not."""
+    order = msg.t("order_newest" if listing.newest_first else "order_oldest", lang) if listing.dated else ""
     scope = describe_scope(listing.filters, lang)
-    if scope:
+    if offset:
+        items = f"{offset + 1}–{offset + shown}" if shown > 1 else str(offset + 1)
+        if lang == "en":
+            items = f"items {items}" if shown > 1 else f"item {items}"
+        header = msg.t("list_continued", lang, items=items, n=listing.total)
+    elif scope:
         header = msg.t("list_total", lang, total=listing.total, scope=scope, order=order)
     else:  # 「有哪些案例？」: the whole library of one kind
         kind = msg.t(f"kind_{listing.filters.values.get('type', 'any')}", lang)
         header = msg.t("list_total_all", lang, total=listing.total, kind=kind, order=order)
     lines = [header]
-    for n, entry in enumerate(listing.entries[:shown], start=1):
+    page = listing.entries[offset : offset + shown]
+    for n, entry in enumerate(page, start=1):  # numbered as in the whole list; cited as on this page
         year = f"（{entry.year}）" if entry.year and lang == "zh" else f" ({entry.year})" if entry.year else ""
-        lines.append(f"{n}. 《{entry.source.title}》{year}：{entry.quote}[{n}]")
-    if shown < listing.total:
-        lines.append(msg.t("list_more", lang, rest=listing.total - shown))
-    if lang == "en" and any(_HAN.search(e.quote) for e in listing.entries[:shown]):
+        lines.append(f"{offset + n}. 《{entry.source.title}》{year}：{entry.quote}[{n}]")
+    if offset + shown < listing.total:
+        lines.append(msg.t("list_more", lang, rest=listing.total - offset - shown))
+    if lang == "en" and any(_HAN.search(e.quote) for e in page):
         lines.append(msg.t("quoted_from_chinese", lang))
     return "\n".join(lines)
 

@@ -195,6 +195,11 @@ class Listing:
     def total(self) -> int:
         return len(self.entries)
 
+    @property
+    def dated(self) -> bool:
+        """Whether any entry has a year, so that the order by year means something."""
+        return any(e.year for e in self.entries)
+
 
 @dataclass
 class Answer:
@@ -246,12 +251,12 @@ class Answerer:
         exclude: frozenset[str] = frozenset(),
         within: frozenset[str] = frozenset(),
         history: Sequence[tuple[str, str]] = (),
-        quoted: int | None = None,
+        quoted: slice | None = None,
     ) -> Answer:
         """``within``: only these documents are searched (a follow-up about the thread's documents), and
         the question is judged as scoped; ``exclude``: these are left out (those already shown);
         ``history``: the thread's earlier turns (role, text), shown to the model as data; ``quoted``:
-        how many entries of a list answer get a results quote (None: all; chat shows one page)."""
+        the entries of a list answer that get a results quote (None: all; chat quotes the page it shows)."""
         if within:
             exclude = exclude | {d.id for d in self.retriever.documents_matching(Filters()) if d.id not in within}
         result = self.retriever.search(question, k=k, filters=filters, exclude=exclude)
@@ -357,17 +362,19 @@ class Answerer:
         scope: Filters,
         hits: list[DocumentHit],
         exclude: frozenset[str],
-        quoted: int | None = None,
+        quoted: slice | None = None,
     ) -> Answer:
         docs = [d for d in self.retriever.documents_matching(scope) if d.id not in exclude]
         if not docs:
             return base
         rank = {h.id: i for i, h in enumerate(hits)}
         newest_first = not _OLDEST_FIRST.search(question)
-        docs.sort(key=lambda d: rank.get(d.id, len(rank)))  # within a year: the most relevant first
+        if self._topic_words(question):  # within a year: the most relevant first
+            docs.sort(key=lambda d: rank.get(d.id, len(rank)))
+        # Otherwise (「有哪些笔记？」) nothing is more relevant than another: library order, the same every time.
         docs.sort(key=lambda d: (_year(d) == 0, -_year(d) if newest_first else _year(d)))
         # Choosing a quote reads every sentence of a case; a list of hundreds quotes only what is shown.
-        shown = docs if quoted is None else docs[:quoted]
+        shown = docs if quoted is None else docs[quoted]
         chunks = self.retriever.chunks_of([d.id for d in shown])
         entries = []
         for doc in docs:

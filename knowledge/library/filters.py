@@ -30,7 +30,10 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "电信": ("电信", "运营商", "通信", "telecom", "carrier"),
 }
 TYPE_WORDS: dict[str, tuple[str, ...]] = {
-    "note": ("技术翻译", "翻译笔记", "笔记", "技术解读", "tech note", "technical note", "note"),
+    "note": (
+        *("技术翻译笔记", "技术笔记", "技术翻译", "翻译笔记", "笔记", "技术解读"),
+        *("tech note", "technical note", "note"),
+    ),
     "case": ("案例", "客户案例", "用户案例", "case", "cases", "reference"),
 }
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")

@@ -164,8 +164,10 @@ def test_more_goes_on_after_the_first_page_of_a_list(conv: Services) -> None:
         first = say(conv, "2023年有哪些案例？", thread="paged")
         assert len(first.citations) == 1 and '还有 1 个，回复"更多"' in first.text
         rest = say(conv, "更多", thread="paged")
-        assert "第 2–2 项，共 2 项" in rest.text, rest.text
-        assert rest.data["list"]["ids"] == [i for i in list_ids(first) if i not in cited(first)]
+        assert "接上文（第 2 项，共 2 项）" in rest.text, rest.text
+        # The next page is quoted and cited as the first was.
+        assert [c.id for c in rest.citations] == [i for i in list_ids(first) if i not in cited(first)]
+        assert "2. 《" in rest.text and "[1]" in rest.text
         assert "都已经列出了" in say(conv, "更多", thread="paged").text
     finally:
         settings.list_page_size = page_size

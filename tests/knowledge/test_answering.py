@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services, build_services
+from bot.core import ThreadContext
 from handlers.ask.service import AskService
 from knowledge.library.chunk import chunk_document
 from knowledge.library.facts import asked_facts, facts_line
@@ -74,9 +75,40 @@ def test_chat_shows_a_first_page_and_keeps_the_whole_list(list_services: Service
 
 
 def test_a_list_quotes_only_as_many_entries_as_asked(list_services: Services) -> None:
-    listing = list_services.answerer.answer("有哪些金融行业的案例？", quoted=2).listing
+    listing = list_services.answerer.answer("有哪些金融行业的案例？", quoted=slice(0, 2)).listing
     assert listing is not None and listing.total == 7
     assert [bool(e.quote) for e in listing.entries] == [True, True, False, False, False, False, False]
+    later = list_services.answerer.answer("有哪些金融行业的案例？", quoted=slice(5, 10)).listing
+    assert later is not None and [bool(e.quote) for e in later.entries] == [False] * 5 + [True, True]
+
+
+def test_the_next_page_of_a_list_is_quoted_and_cited_like_the_first(list_services: Services) -> None:
+    reply = ask(list_services, "有哪些金融行业的案例？", page_size=5, thread=ThreadContext(offset=5))
+    assert reply.text.startswith("接上文（第 6–7 项，共 7 项）："), reply.text
+    # Numbered as in the whole list, cited as on this page (the sources under it are [1] and [2]).
+    assert "6. 《" in reply.text and "7. 《" in reply.text and "[2]" in reply.text and "[6]" not in reply.text
+    assert len(reply.citations) == 2 and all("人工成本下降" in c.snippet for c in reply.citations)
+    assert reply.data["list"]["shown"] == reply.data["list"]["ids"][5:] and reply.data["list"]["offset"] == 5
+    assert "还有" not in reply.text
+
+
+def test_notes_without_years_are_listed_in_library_order(services: Services, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for n, topic in enumerate(["联邦学习", "差分隐私", "边缘计算"], start=1):
+        (folder / f"n{n}.md").write_text(
+            f"---\nid: tn-{n}\ntype: note\ntitle: {topic}\ntechnology: {topic}\n---\n"
+            f"## 技术原理解读\n{topic}是一种把计算放在合适位置的方法，细节见正文。\n\n"
+            f"## 用户价值说明\n{topic}让客户少花钱、少等待，数据也更安全。\n",
+            encoding="utf-8",
+        )
+    assert services.ingestor.ingest([folder]).ok
+    first = ask(services, "有哪些技术笔记？", page_size=5)
+    # No note has a year: there is no order by year to claim, and no question words to rank by.
+    assert first.text.startswith("共 3 个技术翻译笔记："), first.text
+    assert [c.id for c in first.citations] == ["tn-1", "tn-2", "tn-3"]
+    assert [c.id for c in ask(services, "列出所有笔记", page_size=5).citations] == ["tn-1", "tn-2", "tn-3"]
+    assert ask(services, "What notes do we have?").text.startswith("3 notes in all:")
 
 
 def test_what_the_metadata_says_is_answered_from_it(list_services: Services) -> None:
