@@ -111,6 +111,33 @@ def get(*, session: Session, ref: str) -> Note | None:
     return session.exec(select(Note).where(Note.doc_id == ref)).first()
 
 
+def named(*, session: Session, words: str) -> list[Note]:
+    """Notes in review whose title or technology the words name (「边缘计算那篇」), or whose title
+    holds the words (「零信任」 for 零信任安全)."""
+    words = words.strip().lower()
+    if len(words) < 2:
+        return []
+    found = []
+    for note in session.exec(select(Note).order_by(col(Note.id))):
+        names = [n.lower() for n in (note.title, note.technology) if n]
+        if any(n in words for n in names) or any(words in n for n in names):
+            found.append(note)
+    return found
+
+
+def library_named(*, session: Session, words: str) -> list[Document]:
+    """The library's file notes (outside review) named by the words, as :func:`named` matches them."""
+    words = words.strip().lower()
+    if len(words) < 2:
+        return []
+    found = []
+    for doc in library_only(session=session):
+        names = [n.lower() for n in (doc.title, str(doc.meta.get("technology") or "")) if n]
+        if any(n in words for n in names) or any(words in n for n in names):
+            found.append(doc)
+    return found
+
+
 def current_version(*, session: Session, note: Note) -> NoteVersion:
     stmt = select(NoteVersion).where(NoteVersion.note_id == note.id, NoteVersion.version == note.version)
     return session.exec(stmt).one()
@@ -180,6 +207,16 @@ def published_between(*, session: Session, start: datetime, end: datetime) -> li
     return list(session.exec(stmt.order_by(col(Note.published_at))))
 
 
+def submitted_by_author(*, session: Session, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """(author, notes submitted between start and end), most first."""
+    stmt = (
+        select(Note.author_id, func.count())
+        .where(col(Note.created_at) >= start, col(Note.created_at) < end)
+        .group_by(col(Note.author_id))
+    )
+    return sorted(((a, int(n)) for a, n in session.exec(stmt)), key=lambda row: (-row[1], row[0]))
+
+
 def record_feedback(*, session: Session, doc_id: str, user_id: str, understood: bool) -> NoteFeedback:
     row = session.exec(
         select(NoteFeedback).where(NoteFeedback.doc_id == doc_id, NoteFeedback.user_id == user_id)
@@ -211,6 +248,21 @@ def feedback_target_exists(*, session: Session, doc_id: str) -> bool:
     """Votes count only for a note: one in the library (any note document) or one in review here."""
     doc = session.get(Document, doc_id)
     return (doc is not None and doc.type == "note") or get(session=session, ref=doc_id) is not None
+
+
+def library_only(*, session: Session) -> list[Document]:
+    """The library's notes that never went through review here (files put in the library folder)."""
+    reviewed = select(Note.doc_id).where(Note.doc_id != "")
+    stmt = select(Document).where(Document.type == "note", col(Document.id).not_in(reviewed))
+    return list(session.exec(stmt.order_by(col(Document.id))))
+
+
+def library_note(*, session: Session, doc_id: str) -> Document | None:
+    """A note of the library that is not in review here, by its id."""
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.type != "note" or get(session=session, ref=doc_id) is not None:
+        return None
+    return doc
 
 
 def titles(*, session: Session, doc_ids: list[str]) -> dict[str, str]:

@@ -303,6 +303,11 @@ class Conversation:
             plan.values["copy"] = follow.values["copy"]
             plans.refresh(plan)
             return self._run_plan(request, plan, lang, thread, inferred=False)
+        if follow.kind == "note":  # 「第二个退回吧，太技术了」: the review verb on the thread's note
+            plan = plans.plan_for("note", request.text, self.today())
+            plan.values["note"] = follow.doc
+            plans.refresh(plan)
+            return self._run_plan(request, plan, lang, thread, inferred=True)
         if follow.kind == "draft":
             plan = plans.plan_for("draft", request.text, self.today())
             plan.values["doc"] = follow.doc
@@ -419,6 +424,9 @@ class Conversation:
         if isinstance(draft, dict) and isinstance(draft.get("variants"), list) and draft["variants"]:
             first = draft["variants"][0]
             thread.state["draft"] = str(first.get("text", "")) if isinstance(first, dict) else str(first)
+        listed = list_ids_of(reply) if plan.command == "note list" else []
+        if listed:  # 「第二个退回吧」 after 「有哪些待审核的笔记？」 means the second note listed
+            thread.state.update({"list": listed, "shown": len(listed), "list_ask": None})
         return reply
 
     def _ask_for(self, slot: str, lang: str, plan: plans.Plan, bad: str = "") -> Reply:

@@ -31,6 +31,11 @@ _SIMILAR = re.compile(
     r"还有(没有)?(别的|其他|其它)|别的类似|类似的(案例|项目)?|any other|anything else like|other similar|more like",
     re.I,
 )
+# A reviewer's verdict on a note (「发布会」 is no verdict, so 发布 alone is not one).
+_NOTE_VERDICT = re.compile(
+    r"发布吧|可以发布|发布了吧|审核通过|通过审核|退回|\bpublish (it|this)\b|\bsend (it|this) back\b", re.IGNORECASE
+)
+_BARE_REFERENCE = re.compile(r"那篇|这篇|这一篇|那一篇|这个|那个|我看过了|看过了|没问题|吧|了")
 _REFERENCE = re.compile(
     r"它|它们|这个项目|这个案例|该项目|该案例|那个项目|那个案例|这家客户|这个客户|该客户|这家|这篇|这个方案|上面那个|刚才那个|"
     r"\b(it|this project|this case|that case|that project|this customer)\b",
@@ -78,6 +83,7 @@ ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is abou
 @dataclass
 class FollowUp:
     # replace | pick | item | more | similar | customer | compare | reference | plain | elliptical | draft | check
+    # | note
     kind: str
     question: str = ""  # the standalone question to answer (ask kinds)
     doc: str | None = None  # the document meant
@@ -118,6 +124,8 @@ def resolve(
     if cues.CHECK_RULE.search(stripped) and slots.read_copy(stripped):
         # 「这个说法合规吗：全网第一的智能客服」 brings its own copy to check (「第一」 is not an item).
         return None
+    if _NOTE_VERDICT.search(stripped):  # a reviewer's verdict is a note command, on the thread's note or named
+        return _review_of(stripped, ids, thread.topic)
     if _MORE.match(stripped):
         if not ids:
             return FollowUp("more", problem="no_earlier_list")
@@ -193,6 +201,19 @@ def resolve(
         # has nothing on it.
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("elliptical", question=question, doc=topic, within=[topic])
+    return None
+
+
+def _review_of(text: str, ids: list[str], topic: str | None) -> FollowUp | None:
+    """「第二个退回吧，太技术了」「这篇可以发布了」: a reviewer's verdict on a note of the thread. A
+    message naming its note in words (「边缘计算那篇…发布吧」) is left to the note command to read."""
+    ordinal = slots.read_ordinal(text)
+    if ordinal is not None and ids:
+        index = len(ids) - 1 if ordinal == -1 else ordinal - 1
+        return FollowUp("note", doc=ids[index]) if 0 <= index < len(ids) else None
+    rest = _NOTE_VERDICT.sub("", _REFERENCE.sub("", _BARE_REFERENCE.sub("", text.split("，")[0].split(",")[0])))
+    if topic and len(_HAN.findall(rest)) <= 4 and (_REFERENCE.search(text) or _BARE_REFERENCE.search(text)):
+        return FollowUp("note", doc=topic)
     return None
 
 

@@ -80,6 +80,17 @@ _NOTE_SUBS: dict[str, tuple[str, ...]] = {
     "return": ("退回", "打回", "return"),
     "submit": ("提交", "收录", "交给你", "写好了", "写了", "submit", "explainer"),
 }
+_NOTE_STATES: dict[str, tuple[str, ...]] = {
+    "in_review": ("待审核", "审核中", "在审", "送审", "in review", "pending", "awaiting review"),
+    "returned": ("退回", "被打回", "returned"),
+    "draft": ("草稿", "draft"),
+    "published": ("已发布", "发布了的", "published"),
+}
+_NOTE_ID = re.compile(r"\b(note-[0-9A-Za-z-]+)", re.IGNORECASE)
+# 「边缘计算那篇笔记…」「王工提交的零信任那篇…」: the words before 那篇/这篇 (after the last 的) name it.
+_NOTE_NAMED = re.compile(r"([\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?)(?:那篇|这篇|的笔记|笔记)")
+# 「…退回修改吧，用户价值部分写得太技术了」: the reason after the request.
+_RETURN_REASON = re.compile(r"(?:退回|打回)[^，,。；;]*[，,。；;]\s*(.{2,})$")
 _FORMATS = ("微博", "公众号", "小红书", "短视频", "朋友圈", "海报", "新闻稿", "标题", "摘要")
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*(?:个)?(?:字|characters?)")
 _DESCRIPTION_AFTER = re.compile(r"[：:，,]\s*(.{4,})$", re.DOTALL)
@@ -252,8 +263,23 @@ def _check(text: str, today: date) -> Plan:
 
 
 def _note(text: str, today: date) -> Plan:
-    sub = slots.read_choice(text, _NOTE_SUBS) or "list"
-    return Plan("note", sub)
+    # 「哪位工程师提交的笔记最多？」 asks for figures, whatever verb comes first.
+    sub = slots.read_choice(text, {"stats": _NOTE_SUBS["stats"]}) or slots.read_choice(text, _NOTE_SUBS) or "list"
+    plan = Plan("note", sub)
+    if sub in ("publish", "return"):
+        named = _NOTE_ID.search(text) or _NOTE_NAMED.search(text)
+        words = named.group(1).rsplit("的", 1)[-1] if named else ""
+        if len(words.strip("这那个篇")) >= 2:  # 「那篇笔记」 names none
+            plan.values["note"] = words
+        if sub == "return":
+            reason = _RETURN_REASON.search(text)
+            if reason:
+                plan.values["comment"] = reason.group(1).strip()
+    if sub == "list":
+        state = slots.read_choice(text, _NOTE_STATES)
+        if state:
+            plan.values["state"] = state
+    return plan
 
 
 def _personas(text: str, today: date) -> Plan:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FIELD_CHARS = 20000
+_LIST_LINES = 50  # a chat message, not a dump: the rest are counted
 _UNFINISHED = re.compile(r"（待补充|离线草稿")
 
 
@@ -195,10 +196,21 @@ class NotesService:
     # -- editing and review -----------------------------------------------------------------------
 
     def _load(self, session: Session, ref: str, lang: str) -> store.Note:
+        """By id or number, else by the title or technology it names (「边缘计算」)."""
         note = store.get(session=session, ref=ref.strip())
-        if note is None:
-            raise UserError(t("note_not_found", lang, ref=ref))
-        return note
+        if note is not None:
+            return note
+        named = store.named(session=session, words=ref)
+        if len(named) == 1:
+            return named[0]
+        if named:
+            which = "、".join(f"{n.doc_id}《{n.title}》" for n in named[:5])
+            raise UserError(t("note_ambiguous", lang, ref=ref, which=which))
+        filed = store.library_named(session=session, words=ref)
+        if filed:
+            which = "、".join(f"{d.id}《{d.title}》" for d in filed[:5])
+            raise UserError(t("note_is_file", lang, which=which))
+        raise UserError(t("note_not_found", lang, ref=ref))
 
     def _require_author_or_reviewer(self, note: store.Note, user_id: str, lang: str) -> None:
         if user_id != note.author_id and not self.is_reviewer(user_id):
@@ -359,6 +371,13 @@ class NotesService:
 
     def show(self, ref: str, lang: str = "zh") -> Reply:
         with session_scope(self.engine) as session:
+            filed = store.library_note(session=session, doc_id=ref.strip())
+            if filed is not None:  # a note the library holds as a file: read-only here
+                where = Path(filed.source_path).name
+                lines = [f"**{filed.title}**（{filed.id} · {t('note_in_library', lang, file=where)}）", filed.body]
+                return Reply(
+                    text="\n".join(lines), data={"note": {"id": filed.id, "state": "published", "file": where}}
+                )
             note = self._load(session, ref, lang)
             current = store.current_version(session=session, note=note)
             history = store.events(session=session, note=note)
@@ -386,10 +405,28 @@ class NotesService:
                 (n.doc_id, n.title, n.state, n.version, n.author_id)
                 for n in store.listing(session=session, state=wanted)
             ]
-        if not rows:
+            # Notes put in the library folder as files are published notes too, outside review.
+            filed = (
+                [(d.id, d.title, str(d.meta.get("author") or "")) for d in store.library_only(session=session)]
+                if wanted in (None, "published")
+                else []
+            )
+        if not rows and not filed:
+            if wanted:  # 「有哪些待审核的笔记？」 with none waiting
+                return Reply(text=t("note_list_none", lang, state=state_name(wanted, lang)), private=True)
             return Reply(text=t("note_list_empty", lang), private=True)
         lines = [f"• {d} 《{title}》 {state_name(s, lang)} v{v} · {a}" for d, title, s, v, a in rows]
-        return Reply(text="\n".join(lines), private=True)
+        published = state_name("published", lang)
+        lines += [
+            f"• {d} 《{title}》 {published} · {t('from_library', lang)}{f' · {a}' if a else ''}"
+            for d, title, a in filed
+        ]
+        if len(lines) > _LIST_LINES:
+            rest = len(lines) - _LIST_LINES
+            lines = [*lines[:_LIST_LINES], t("note_list_more", lang, rest=rest)]
+        header = t("note_list_header", lang, total=len(rows) + len(filed), reviewed=len(rows), filed=len(filed))
+        ids = [r[0] for r in rows] + [f[0] for f in filed]
+        return Reply(text="\n".join([header, *lines]), private=True, data={"list": {"ids": ids, "total": len(ids)}})
 
     def feedback(self, doc_id: str, user_id: str, understood: bool, lang: str = "zh") -> Reply:
         with session_scope(self.engine) as session:
@@ -418,10 +455,14 @@ class NotesService:
             published = store.published_between(session=session, start=start, end=end)
             rates = store.feedback_rates(session=session, start=start, end=end)
             titles = store.titles(session=session, doc_ids=list(rates))
+            authors = store.submitted_by_author(session=session, start=start, end=end)
         label = f"{year}-{mon:02d}"
         mark = "✅" if len(published) >= goal else "⚠️"
         lines = [t("stats_header", lang, month=label, published=len(published), goal=goal, mark=mark)]
         lines += [f"  • {n.doc_id} 《{n.title}》" for n in published]
+        if authors:  # 「哪位工程师提交的笔记最多？」
+            joiner = "、" if lang == "zh" else ", "
+            lines.append(t("stats_authors", lang, authors=joiner.join(f"{a} {n}" for a, n in authors)))
         ranked = sorted(rates.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0]))
         rows: list[dict[str, Any]] = []
         if ranked:
@@ -449,6 +490,7 @@ class NotesService:
             "published_ids": [n.doc_id for n in published],
             "understanding_goal": target,
             "notes": rows,
+            "submitted_by": [{"author": a, "notes": n} for a, n in authors],
         }
         return Reply(text="\n".join(lines), data={"stats": data})
 

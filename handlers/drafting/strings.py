@@ -197,6 +197,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{file} has no (or an empty) '## 技术原理解读' section. See FORMATS.md: front matter with title "
         "and technology, then a ## 技术原理解读 section.",
     },
+    "note_ambiguous": {
+        "zh": "「{ref}」对得上不止一篇笔记：{which}。请用编号。",
+        "en": "'{ref}' matches more than one note: {which}. Use its id.",
+    },
+    "note_is_file": {
+        "zh": "{which} 是资料库文件里的笔记，已经发布，不经审核流程。要修改，请改文件后重新 ingest。",
+        "en": "{which} is a note from a library file, published and outside review: edit the file and ingest again.",
+    },
     "note_not_found": {
         "zh": "没有编号为「{ref}」的笔记。用 note list 查看。",
         "en": "No note '{ref}'. Use `note list`.",
@@ -272,6 +280,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Publishing failed; the note stays in review and the library is unchanged: {reason}",
     },
     "note_list_empty": {"zh": "还没有笔记。用 note submit 提交一篇。", "en": "No notes yet. Use `note submit`."},
+    "note_list_none": {"zh": "没有「{state}」状态的笔记。", "en": "No notes are '{state}'."},
+    "note_list_header": {
+        "zh": "共 {total} 篇笔记（审核流程中提交的 {reviewed} 篇，资料库文件 {filed} 篇）：",
+        "en": "{total} notes ({reviewed} submitted for review here, {filed} from library files):",
+    },
+    "note_list_more": {
+        "zh": "……还有 {rest} 篇。用 note list 状态（如 in_review）缩小范围，或直接问「有哪些关于某技术的笔记」。",
+        "en": "… {rest} more. Narrow it with `note list STATE` (in_review, say), or ask for notes on a technology.",
+    },
+    "from_library": {"zh": "资料库文件", "en": "library file"},
+    "note_in_library": {
+        "zh": "已发布 · 资料库文件 {file}，不经审核流程；修改请改这个文件后重新 ingest",
+        "en": "published · library file {file}, outside review; edit the file and ingest again to change it",
+    },
     "feedback_yes": {"zh": "看懂了", "en": "Understood"},
     "feedback_no": {"zh": "没看懂", "en": "Not clear"},
     "feedback_unknown": {
@@ -294,6 +316,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "理解率（目标 {goal}，从低到高）：",
         "en": "Understanding rate (goal {goal}, lowest first):",
     },
+    "stats_authors": {"zh": "本月提交（篇）：{authors}", "en": "Submitted this month (notes): {authors}"},
     "stats_no_feedback": {"zh": "本月还没有「看懂了/没看懂」反馈。", "en": "No understanding feedback this month."},
 }
 

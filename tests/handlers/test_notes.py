@@ -4,6 +4,7 @@ publish → indexed → cited by the next answer, understanding feedback and mon
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,24 @@ def test_stats_lists_lowest_understanding_first_and_checks_the_month(svc: Servic
     assert send(svc, "notes stats --month 2020-01").data["stats"]["notes"] == []
 
 
+def test_who_submitted_the_most_notes_is_counted_this_month(svc: Services) -> None:
+    submit(svc)
+    submit(svc)
+    send(
+        svc,
+        "提交",
+        action=Action("note:submit", values={"title": "差分隐私", "technology": "差分隐私", "technical": TECHNICAL}),
+        user=OTHER,
+    )
+    chat = Request(
+        text="哪位工程师提交的笔记最多？", user_id=OTHER, channel_id="C1", platform="slack", thread_id="most"
+    )
+    reply = svc.router.handle(chat)
+    assert reply.data["stats"]["submitted_by"] == [{"author": ENGINEER, "notes": 2}, {"author": OTHER, "notes": 1}]
+    assert f"本月提交（篇）：{ENGINEER} 2、{OTHER} 1" in reply.text
+    assert send(svc, "notes stats --month 2020-01").data["stats"]["submitted_by"] == []
+
+
 def test_note_file_without_technical_section_is_refused(svc: Services, tmp_path: Path) -> None:
     from handlers.drafting.notes import NotesService
 
@@ -249,3 +268,54 @@ def test_with_no_reviewers_configured_the_terminal_operator_reviews_and_chat_use
         assert state(services, doc_id) == "published"
     finally:
         services.engine.dispose()
+
+
+def test_notes_from_library_files_are_listed_and_shown_beside_those_in_review(svc: Services) -> None:
+    assert send(svc, "note list").text.startswith("还没有笔记")
+    assert send(svc, "note list in_review").text == "没有「审核中」状态的笔记。"
+    assert svc.ingestor.ingest([FIXTURE_LIBRARY]).ok
+    doc_id = submit(svc)
+    listed = send(svc, "note list")
+    assert listed.text.startswith("共 2 篇笔记（审核流程中提交的 1 篇，资料库文件 1 篇）："), listed.text
+    assert listed.data["list"]["ids"] == [doc_id, "fx-note-rag"]
+    assert "fx-note-rag 《检索增强生成（RAG）》 已发布 · 资料库文件 · 研发中心" in listed.text
+    # A state narrows to the notes in review; file notes are published ones.
+    assert send(svc, "note list draft").data["list"]["ids"] == [doc_id]
+    assert send(svc, "note list published").data["list"]["ids"] == ["fx-note-rag"]
+    shown = send(svc, "note show fx-note-rag")
+    assert "资料库文件 rag.md" in shown.text and "## 技术原理解读" in shown.text
+    # Review verbs name the file note and say why they do not apply.
+    assert "资料库文件里的笔记" in send(svc, "note publish 检索增强生成", user=REVIEWER).text
+
+
+def test_a_note_is_named_in_words_as_well_as_by_id(svc: Services) -> None:
+    doc_id = submit(svc)
+    send(svc, "修改", action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+    send(svc, f"note review {doc_id}")
+    chat = Request(text="", user_id=REVIEWER, channel_id="C1", platform="slack", thread_id="notes")
+    waiting = svc.router.handle(replace(chat, text="现在有哪些待审核的技术笔记？"))
+    assert waiting.data["list"]["ids"] == [doc_id], waiting.text
+    asked = svc.router.handle(replace(chat, text="同态加密那篇退回修改吧，比方太少了", thread_id="notes2"))
+    assert "退回作者（意见：比方太少了）" in asked.text and state(svc, doc_id) == "in_review"  # not yet confirmed
+    returned = svc.router.handle(replace(chat, text="是", thread_id="notes2"))
+    assert state(svc, doc_id) == "returned", returned.text
+    with session_scope(svc.engine) as session:
+        note = store.get(session=session, ref=doc_id)
+        assert note is not None
+        assert store.events(session=session, note=note)[-1].comment == "比方太少了"
+    asked = svc.router.handle(replace(chat, text="那篇笔记我看过了，发布吧", thread_id="notes3"))
+    assert "是哪一篇笔记" in asked.text, asked.text
+
+
+def test_a_verdict_in_a_thread_applies_to_the_note_it_points_at(svc: Services) -> None:
+    first, second = submit(svc), submit(svc)
+    for doc_id in (first, second):
+        send(svc, "修改", action=Action(f"note:edit:{doc_id}", values={"user_value": PLAIN}))
+        send(svc, f"note review {doc_id}")
+    chat = Request(text="", user_id=REVIEWER, channel_id="C1", platform="slack", thread_id="verdict")
+    listed = svc.router.handle(replace(chat, text="有哪些待审核的技术笔记？"))
+    assert listed.data["list"]["ids"] == [second, first], listed.text  # newest first
+    asked = svc.router.handle(replace(chat, text="第二个退回吧，太技术了"))
+    assert f"把笔记「{first}」退回作者（意见：太技术了）" in asked.text, asked.text
+    svc.router.handle(replace(chat, text="是"))
+    assert (state(svc, first), state(svc, second)) == ("returned", "in_review")
