@@ -39,6 +39,16 @@ _RESULTS_ASK = re.compile(
     r"成效|效果|成果|结果|收益|带来了什么|results?|outcomes?|impact|what came of|how did it (go|turn out)",
     re.IGNORECASE,
 )
+# 「上线用了多久？」「查一条要多久？」 "how long": a sentence that states a span of time (历时 5 个月, 0.6 秒).
+_DURATION_ASK = re.compile(
+    r"多久|多长时间|多长的时间|几个月|几周|几天|用时|耗时|历时|周期|工期|how long|how many (months|weeks|days)",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"历时|用时|耗时|工期|为期|周期|\d+(\.\d+)?\s*个?\s*(月|周|天|工作日|小时|分钟|秒)|"
+    r"[一二两三四五六七八九十半]\s*个?\s*(月|周|小时)|\b\d+\s*(months?|weeks?|days?|hours?|minutes?|seconds?)\b",
+    re.IGNORECASE,
+)
 _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what is|what are|what's", re.IGNORECASE)
 # 「一共」「几个」 count documents unless what they count is measured in other units (「一共攒了多少份病历」
 # 「要几个月」 ask for a figure inside one case).
@@ -102,6 +112,7 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
     numeric = bool(_NUMERIC_ASK.search(question))
     definition = bool(_DEFINITION_ASK.search(question))
     results = bool(_RESULTS_ASK.search(question))
+    duration = bool(_DURATION_ASK.search(question))
     listing = is_list_question(question) and len(hits) > 1
     top_score = hits[0].score or 1.0
     section_wanted = wanted_section(question)
@@ -148,6 +159,8 @@ def select_quotes(question: str, hits: list[DocumentHit], max_docs: int = 3) -> 
             if results and hit.type != "note":
                 # The section's name is the ask, so no sentence of it shares the question's words.
                 score += 0.4 if _RESULT_SECTION.search(located[position][1]) else 0.0
+            if duration and _DURATION.search(sentence):
+                score += 0.3
             if numeric and _RESULT_SECTION.search(located[position][1]):
                 # 「省了多少」「how much did it save」: the figure asked for is among the results (成效).
                 score += 0.15

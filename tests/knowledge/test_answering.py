@@ -309,3 +309,20 @@ def test_a_question_asking_for_the_results_quotes_the_results_section() -> None:
     hit = DocumentHit("c-2", "某便利店门店知识库助手", "case", "c.md", {}, 0.9, 0.9, 0.5, chunks=[plan, results])
     for question in ("某便利店门店知识库助手：成效呢", "某便利店门店知识库助手效果怎么样", "What were the results?"):
         assert "60 个降到 18 个" in select_quotes(question, [hit])[0].sentence, question
+
+
+def test_a_question_asking_how_long_quotes_the_project_span_not_a_result() -> None:
+    plan = ChunkHit(
+        "b#1",
+        "方案",
+        "同步建设知识库，由业务部门每周维护。项目经公开招标落地，分两期上线，历时 5 个月。",
+        0.9,
+        0.9,
+        1.0,
+    )
+    results = ChunkHit("b#2", "成效", "上线一年后，智能客服独立解决率达到 78%，人工坐席话务量下降 46%。", 0.8, 0.8, 0.5)
+    hit = DocumentHit("b", "某城商行智能客服升级", "case", "b.md", {}, 0.9, 0.9, 0.5, chunks=[plan, results])
+    for question in ("某城商行智能客服升级 上线用了多久？", "某城商行智能客服升级花了几个月上线"):
+        assert select_quotes(question, [hit])[0].sentence == "项目经公开招标落地，分两期上线，历时 5 个月。", question
+    # A figure of the results is still what 「下降了多少」 asks for.
+    assert "46%" in select_quotes("某城商行智能客服升级 话务量下降了多少？", [hit])[0].sentence
