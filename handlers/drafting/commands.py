@@ -334,7 +334,7 @@ class NoteCommands:
         examples=("待审核的技术笔记有哪些？",),
     )
     def list(self, ctx: Context, args: NoteListArgs) -> Reply:
-        """List notes, newest first (of one state: draft, in_review, returned, published)."""
+        """List notes, newest first, with the library's file notes (or of one state: draft, in_review…)."""
         return self.service.listing(args.state, ctx.lang)
 
     @command(NOTE, "show", zh="查看笔记的当前版本和状态", aliases=("查看",))
