@@ -220,20 +220,23 @@ def _find_customer(text: str, parts: set[str], mentions: list[str]) -> str | Non
 
 
 def _find_industry(text: str, industries: set[str]) -> tuple[str, str] | None:
-    """The library's industry the text names, and the word that named it."""
+    """The library's industry the text names, and the word that named it; none when the text names
+    two ("which logistics customer … shopping-festival peaks" is no retail case)."""
+    named: dict[str, str] = {}
     for industry in sorted(industries, key=len, reverse=True):
         stem = industry.rstrip("业") if len(industry) > 2 else industry
-        for word in (industry, stem, *industry.split("/")):
-            if len(word) >= 2 and word.lower() in text:
-                return industry, word.lower()
-    for canonical, words in INDUSTRY_SYNONYMS.items():
-        for industry in industries:
-            if not _same_industry(industry, canonical, words):
-                continue
-            found = next((w for w in words if _contains_word(text, w)), None)
-            if found:
-                return industry, found
-    return None
+        word = next((w for w in (industry, stem, *industry.split("/")) if len(w) >= 2 and w.lower() in text), None)
+        if word:
+            named.setdefault(industry, word.lower())
+    if not named:
+        for canonical, words in INDUSTRY_SYNONYMS.items():
+            for industry in industries:
+                if not _same_industry(industry, canonical, words):
+                    continue
+                found = next((w for w in words if _contains_word(text, w)), None)
+                if found:
+                    named.setdefault(industry, found)
+    return next(iter(named.items())) if len(named) == 1 else None
 
 
 def _same_industry(library_name: str, canonical: str, words: tuple[str, ...]) -> bool:

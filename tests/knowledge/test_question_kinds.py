@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.library.filters import Vocabulary, infer_filters
 from knowledge.library.offline_writer import is_list_question
 from knowledge.library.sections import asks_for_note, wanted_section
 
@@ -56,3 +57,18 @@ def test_a_plain_question_asks_for_no_note() -> None:
 )
 def test_counting_words_ask_for_a_list_only_when_they_count_documents(question: str, lists: bool) -> None:
     assert is_list_question(question) is lists
+
+
+@pytest.mark.parametrize(
+    ("question", "industry"),
+    [
+        ("Which logistics customer bursts into the public cloud during shopping-festival peaks?", None),
+        ("有没有医院和学校都用过的方案？", None),
+        ("有没有银行或保险公司的案例？", "金融"),  # two words, one industry
+        ("Any logistics customers?", "交通"),
+        ("制造行业做过什么", "制造"),
+    ],
+)
+def test_an_industry_is_inferred_only_when_the_question_names_one(question: str, industry: str | None) -> None:
+    vocab = Vocabulary(industries={"交通", "零售", "医疗", "教育", "金融", "制造"})
+    assert infer_filters(question, vocab).values.get("industry") == industry
