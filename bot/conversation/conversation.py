@@ -29,6 +29,7 @@ from bot.conversation.strings import t
 from bot.core import Button, Reply, Request, ThreadContext, UserError
 from bot.router import Router, Words
 from knowledge.library.embed import Embedder
+from knowledge.library.facts import metadata_text
 from knowledge.library.filters import Filters, Vocabulary, infer_filters
 from knowledge.library.glossary import expand_query
 from storage import library
@@ -274,7 +275,7 @@ class Conversation:
             return ""
         with session_scope(self.engine) as session:
             doc = library.get_document(session=session, doc_id=thread.topic)
-            return f"{doc.title}\n{doc.body}" if doc is not None else ""
+            return f"{doc.title}\n{doc.body}\n{metadata_text(doc.meta or {})}" if doc is not None else ""
 
     def _titles(self, thread: Thread) -> dict[str, str]:
         ids = list(
@@ -317,6 +318,9 @@ class Conversation:
         titles = self._titles(thread)
         full = titles.get(follow.doc or "", "") if follow.doc else ""
         title = full.split(" ")[0]
+        if follow.kind == "reference" and follow.values.get("absent") and title:
+            self.last_command = "ask"
+            return Reply(text=t("not_in_document", lang, title=title), data={"conversation": {"absent": True}})
         question = follow.question.replace(full, title) if full and title else follow.question
         reply = self.ask(
             request,

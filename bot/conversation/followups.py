@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.conversation import cues, slots
 from bot.conversation.memory import Thread
+from knowledge.library.facts import asks_metadata
 from knowledge.library.filters import INDUSTRY_SYNONYMS, Vocabulary, infer_filters
 from knowledge.text import tokenize
 
@@ -189,7 +190,11 @@ def resolve(
         alone = re.split(r"[，,。？?！!]", re.sub(r"^(那么|那)", "", stripped))[0]
         return FollowUp("compare", question=question, doc=topic, values={"alone": alone})
     if topic and _REFERENCE.search(stripped):
-        return FollowUp("reference", question=_about(titles.get(topic, topic), stripped), doc=topic, within=[topic])
+        # 「它的舆情怎么样」 about a case that never mentions 舆情: the case's title in the rewritten
+        # question would carry the evidence, so the words are checked against the case itself.
+        absent = not asks_metadata(stripped) and _none_in(_REFERENCE.sub(" ", stripped), topic_text)
+        question = _about(titles.get(topic, topic), stripped)
+        return FollowUp("reference", question=question, doc=topic, within=[topic], values={"absent": absent})
     elliptical = topic and _is_elliptical(stripped, vocab)
     if (
         elliptical
@@ -247,6 +252,15 @@ def _mostly_elsewhere(text: str, topic_text: str) -> bool:
         return False
     words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _ASKING.search(w)]
     return bool(words) and sum(w not in topic_text for w in words) * 2 >= len(words)
+
+
+def _none_in(text: str, topic_text: str) -> bool:
+    """「它的舆情怎么样」 about a case that never mentions 舆情: not one of its words is in the case
+    (「它支持几种语言？」 shares 语言 with it, so it is asked)."""
+    if not topic_text:
+        return False
+    words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _ASKING.search(w)]
+    return bool(words) and all(w not in topic_text for w in words)
 
 
 def _own_subject(text: str, title: str) -> bool:

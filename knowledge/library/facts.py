@@ -27,6 +27,24 @@ _LABELS = {
 }
 
 
+def metadata_text(meta: dict[str, Any]) -> str:
+    """What the front matter says, in words (「年份 2024 客户 某城商行 …」): a question about a field
+    the document has is about the document, though its body never names the field."""
+    parts = []
+    for key, labels in _LABELS.items():
+        value = meta.get(key)
+        if value in (None, "", []):
+            continue
+        shown = " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        parts.append(f"{' '.join(labels)} {shown}")
+    return " ".join(parts)
+
+
+def asks_metadata(question: str) -> bool:
+    """Whether the question asks for a field of the front matter (year, customer, products, industry)."""
+    return any(pattern.search(question) for pattern in _ASKS.values())
+
+
 def asked_facts(question: str, meta: dict[str, Any]) -> list[tuple[str, str]]:
     """(key, value) for each metadata field the question asks about and the document has."""
     found = []

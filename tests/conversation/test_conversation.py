@@ -239,3 +239,15 @@ def test_a_change_request_with_no_details_opens_the_form_where_there_are_forms(c
     assert terminal.form is None and "要变更的是什么" in terminal.text
     partial = say(conv, "提一个小变更：客服热线换号码", thread="form-partial")
     assert partial.form is None and "哪天" in partial.text
+
+
+def test_a_question_about_this_case_on_what_it_never_mentions_says_so(conv: Services) -> None:
+    first = say(conv, "2023年医疗行业有哪些案例？", thread="absent")
+    assert cited(first)[:1] == ["fx-hospital"]
+    # The rewritten question would carry the case's title, and the title would carry the evidence.
+    reply = say(conv, "它的舆情怎么样", thread="absent")
+    assert reply.text.startswith("《某三甲医院智能导诊》里没有说到这一点"), reply.text
+    assert not reply.citations
+    # Words the case does use, and the fields of its front matter, are answered from it.
+    assert "fx-hospital" in cited(say(conv, "它的导诊台咨询量减少了多少？", thread="absent"))
+    assert "fx-hospital" in cited(say(conv, "它用了什么产品？", thread="absent"))
