@@ -39,7 +39,8 @@ _NOTE_VERDICT = re.compile(
 _BARE_REFERENCE = re.compile(r"那篇|这篇|这一篇|那一篇|这个|那个|我看过了|看过了|没问题|吧|了")
 _REFERENCE = re.compile(
     r"它|它们|这个项目|这个案例|该项目|该案例|那个项目|那个案例|这家客户|这个客户|该客户|这家|这篇|这个方案|上面那个|刚才那个|"
-    r"\b(it|this project|this case|that case|that project|this customer)\b",
+    r"\b(it|its|this project|this case|that case|that project|this customer|the project|the case|"
+    r"the customer(?! service)|the client)\b",
     re.IGNORECASE,
 )
 _PICK = re.compile(r"^(其中)?\s*(.{1,12}?)\s*(的)?(那个|那家|那篇|那项|那一个)[，,]?\s*(.*)$")
@@ -285,6 +286,8 @@ def _replaced_filters(thread: Thread, said: str, vocab: Vocabulary) -> dict[str,
 
 
 def _about(title: str, rest: str) -> str:
+    if asks_metadata(rest):  # 「这家客户是谁」 "Who was the customer?": the words are the field asked for
+        return f"{title}：{rest.strip()}"
     rest = _REFERENCE.sub("", rest).strip(" ，,。").removeprefix("的")
     return f"{title}：{rest}" if rest else title
 

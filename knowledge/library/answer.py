@@ -331,7 +331,7 @@ class Answerer:
             except ChatModelError as exc:
                 log.warning("chat model unavailable, answering offline: %s", exc)
                 base.fell_back = True
-        base.text, base.citations = offline_answer(question, cited)
+        base.text, base.citations = offline_answer(question, cited, lang)
         return base
 
     def _topic_words(self, question: str) -> list[str]:
@@ -446,7 +446,8 @@ def render_history(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(reversed(blocks)) if blocks else "（无 / none）"
 
 
-def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[Source]]:
+def offline_answer(question: str, hits: list[DocumentHit], lang: str = "zh") -> tuple[str, list[Source]]:
+    """``lang``: the reply's language (a follow-up rewritten around a Chinese title is still English)."""
     quotes = select_quotes(question, hits, max_docs=len(hits))
     if not quotes:
         return "", []
@@ -460,7 +461,7 @@ def offline_answer(question: str, hits: list[DocumentHit]) -> tuple[str, list[So
     facts = [] if listing else asked_facts(question, hits[order[0]].meta)
     if facts:
         # 「这个项目是哪一年做的？」: the front matter answers it; the sentences follow as the context.
-        english = not _HAN.search(question)
+        english = lang == "en"
         lines.append(f"{facts_line(hits[order[0]].title, facts, english)}[1]\n")
     for quote in quotes:
         hit = hits[quote.doc_index]

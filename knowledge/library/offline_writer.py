@@ -36,7 +36,8 @@ _RESULT_SECTION = re.compile(r"成效|效果|成果|结果|收益|价值|results
 _RESULT_CUE = re.compile(r"提升|提高|下降|降低|降至|降到|缩短|减少|节省|节约|增长|增加|达到|由.{1,20}[到至]")
 # 「第二个的成效呢」「效果怎么样」 "what were the results?": what came of a case, its 成效 section.
 _RESULTS_ASK = re.compile(
-    r"成效|效果|成果|结果|收益|带来了什么|results?|outcomes?|impact|what came of|how did it (go|turn out)",
+    r"成效|效果|成果|结果|收益|带来了什么|results?|outcomes?|impact|what came of|how did it (go|turn out)|"
+    r"achieve[ds]?|accomplish(ed)?|benefits?",
     re.IGNORECASE,
 )
 # 「上线用了多久？」「查一条要多久？」 "how long": a sentence that states a span of time (历时 5 个月, 0.6 秒).

@@ -251,3 +251,14 @@ def test_a_question_about_this_case_on_what_it_never_mentions_says_so(conv: Serv
     # Words the case does use, and the fields of its front matter, are answered from it.
     assert "fx-hospital" in cited(say(conv, "它的导诊台咨询量减少了多少？", thread="absent"))
     assert "fx-hospital" in cited(say(conv, "它用了什么产品？", thread="absent"))
+
+
+def test_english_references_point_at_the_thread_case(conv: Services) -> None:
+    say(conv, "2023年医疗行业有哪些案例？", thread="en-ref")
+    who = say(conv, "Who was the customer?", thread="en-ref")
+    # The field asked for survives the rewrite around the Chinese title, and the reply stays English.
+    assert who.text.startswith(
+        "(Quoted from the Chinese sources.)\n《某三甲医院智能导诊》: customer 西南某三甲医院."
+    ), who.text
+    assert cited(who)[:1] == ["fx-hospital"]
+    assert cited(say(conv, "What did the project achieve?", thread="en-ref"))[:1] == ["fx-hospital"]

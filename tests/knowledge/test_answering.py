@@ -307,7 +307,12 @@ def test_a_question_asking_for_the_results_quotes_the_results_section() -> None:
     )
     results = ChunkHit("c-2#2", "成效", "上线 5 个月，督导日均接听电话由 60 个降到 18 个。", 0.7, 0.7, 0.2)
     hit = DocumentHit("c-2", "某便利店门店知识库助手", "case", "c.md", {}, 0.9, 0.9, 0.5, chunks=[plan, results])
-    for question in ("某便利店门店知识库助手：成效呢", "某便利店门店知识库助手效果怎么样", "What were the results?"):
+    for question in (
+        "某便利店门店知识库助手：成效呢",
+        "某便利店门店知识库助手效果怎么样",
+        "What were the results?",
+        "What did the convenience store's knowledge assistant achieve?",
+    ):
         assert "60 个降到 18 个" in select_quotes(question, [hit])[0].sentence, question
 
 
