@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-PERIODS = ("month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -55,20 +52,3 @@ class Scoreboard:
             ],
             "drill_trend": [(at.isoformat(), score) for at, score in self.drill_trend],
         }
-
-
-def period_bounds(period: str, day: date, tz: ZoneInfo) -> tuple[datetime, datetime, str]:
-    if period == "month":
-        start = date(day.year, day.month, 1)
-        end = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-        label = f"{day.year}-{day.month:02d}"
-    elif period == "quarter":
-        q = (day.month - 1) // 3
-        start = date(day.year, q * 3 + 1, 1)
-        end = date(day.year + (q == 3), (q * 3 + 3) % 12 + 1, 1)
-        label = f"{day.year}Q{q + 1}"
-    elif period == "year":
-        start, end, label = date(day.year, 1, 1), date(day.year + 1, 1, 1), str(day.year)
-    else:
-        raise ValueError(period)
-    return datetime.combine(start, datetime.min.time(), tz), datetime.combine(end, datetime.min.time(), tz), label

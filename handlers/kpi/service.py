@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.core import UserError
 from bot.settings import Settings
 from handlers.kpi import strings as s
-from handlers.kpi.board import PERIODS, Figure, Scoreboard, period_bounds
+from handlers.kpi.board import Figure, Scoreboard
+from knowledge.periods import PERIODS, period_bounds
 from storage import kpi as store
 from storage.db import session_scope
 from storage.library import utcnow

@@ -15,9 +15,10 @@ from bot.core import Action, Request, UserError
 from bot.router import Router
 from bot.settings import KpiSettings
 from handlers.kpi import render
-from handlers.kpi.commands import KPI_QUESTION, KpiCommands, named_day
+from handlers.kpi.commands import KPI_QUESTION, KpiCommands
 from handlers.kpi.monthly import MonthlyPost
 from handlers.kpi.service import KpiService
+from knowledge.periods import named_day
 from storage.changes import ChangeRequest
 from storage.db import make_engine, migrate, session_scope
 from storage.drills import Incident, IncidentCheckpoint
