@@ -266,6 +266,8 @@ def _note(text: str, today: date) -> Plan:
     # 「哪位工程师提交的笔记最多？」 asks for figures, whatever verb comes first.
     sub = slots.read_choice(text, {"stats": _NOTE_SUBS["stats"]}) or slots.read_choice(text, _NOTE_SUBS) or "list"
     plan = Plan("note", sub)
+    if sub == "stats":  # 「上季度发布了多少篇笔记？」: the command reads the period from the words
+        plan.values["request"] = text
     if sub in ("publish", "return"):
         named = _NOTE_ID.search(text) or _NOTE_NAMED.search(text)
         words = named.group(1).rsplit("的", 1)[-1] if named else ""

@@ -147,6 +147,9 @@ class ReturnArgs(Args):
 
 class NoteStatsArgs(Args):
     month: Annotated[str | None, Positional(), Flags("--month"), Field(description="YYYY-MM (default: now).")] = None
+    request: Annotated[
+        str, Rest(), Field(max_length=500, description="The request in words; 上季度, 今年 … name the period.")
+    ] = ""
     lang: Lang = None
 
 
@@ -389,7 +392,7 @@ class NoteCommands:
     )
     def stats(self, ctx: Context, args: NoteStatsArgs) -> Reply:
         """Notes published against the monthly goal; each note's understanding rate, lowest first."""
-        return self.service.stats(args.month, ctx.lang)
+        return self.service.stats(args.month, ctx.lang, args.request)
 
     # ---- buttons and forms
 

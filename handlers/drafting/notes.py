@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from handlers.drafting.strings import state_name, t
 from knowledge.library.ingest import Ingestor
 from knowledge.library.parse import parse_file
 from knowledge.llm import ChatModel, ChatModelError
+from knowledge.periods import MONTHS_IN, named_day, names_a_period, period_bounds, period_of
 from knowledge.writing import readability
 from knowledge.writing.note_draft import OFFLINE_MARK, llm_user_value, offline_user_value
 from storage import notes as store
@@ -437,32 +438,38 @@ class NotesService:
         answer = t("feedback_yes" if understood else "feedback_no", lang)
         return Reply(text=t("feedback_thanks", lang, id=doc_id, answer=answer), private=True)
 
-    def stats(self, month: str | None, lang: str = "zh") -> Reply:
+    def stats(self, month: str | None, lang: str = "zh", words: str = "") -> Reply:
+        """``month`` (YYYY-MM), or ``words`` naming a period (「上季度」「今年」 "last quarter"); else this month."""
         tz = ZoneInfo(self.settings.timezone)
+        today = datetime.now(tz).date()
+        if month and not re.fullmatch(r"\d{4}-\d{1,2}", month.strip()) and names_a_period(month):
+            words, month = f"{month} {words}", None  # 「note stats 上季度」
+        period = "month"
         if month:
             match = re.fullmatch(r"(\d{4})-(\d{1,2})", month.strip())
             if not match or not 1 <= int(match.group(2)) <= 12:
                 raise UserError(t("stats_month_bad", lang, value=month))
-            year, mon = int(match.group(1)), int(match.group(2))
+            day = date(int(match.group(1)), int(match.group(2)), 1)
+        elif words and names_a_period(words):
+            period = period_of(words)
+            day = named_day(words, today) or today
         else:
-            now = datetime.now(tz)
-            year, mon = now.year, now.month
-        start = datetime(year, mon, 1, tzinfo=tz)
-        end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
-        goal = self.settings.drafting.notes_monthly_goal
+            day = today
+        start, end, label = period_bounds(period, day, tz)
+        monthly = self.settings.drafting.notes_monthly_goal
+        goal = monthly * MONTHS_IN[period]
         target = self.settings.drafting.understanding_goal
         with session_scope(self.engine) as session:
             published = store.published_between(session=session, start=start, end=end)
             rates = store.feedback_rates(session=session, start=start, end=end)
             titles = store.titles(session=session, doc_ids=list(rates))
             authors = store.submitted_by_author(session=session, start=start, end=end)
-        label = f"{year}-{mon:02d}"
         mark = "✅" if len(published) >= goal else "⚠️"
-        lines = [t("stats_header", lang, month=label, published=len(published), goal=goal, mark=mark)]
+        lines = [t("stats_header", lang, month=label, published=len(published), goal=goal, monthly=monthly, mark=mark)]
         lines += [f"  • {n.doc_id} 《{n.title}》" for n in published]
         if authors:  # 「哪位工程师提交的笔记最多？」
             joiner = "、" if lang == "zh" else ", "
-            lines.append(t("stats_authors", lang, authors=joiner.join(f"{a} {n}" for a, n in authors)))
+            lines.append(t("stats_authors", lang, month=label, authors=joiner.join(f"{a} {n}" for a, n in authors)))
         ranked = sorted(rates.items(), key=lambda kv: (kv[1][0] / kv[1][1], kv[0]))
         rows: list[dict[str, Any]] = []
         if ranked:
@@ -482,9 +489,10 @@ class NotesService:
                     }
                 )
         else:
-            lines.append(t("stats_no_feedback", lang))
+            lines.append(t("stats_no_feedback", lang, month=label))
         data = {
-            "month": label,
+            "month": label,  # the period's label: 2026-11, 2026Q3 or 2026
+            "period": period,
             "published": len(published),
             "goal": goal,
             "published_ids": [n.doc_id for n in published],

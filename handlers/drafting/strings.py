@@ -309,15 +309,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The month must look like YYYY-MM, e.g. 2026-11 (got {value}).",
     },
     "stats_header": {
-        "zh": "{month} 技术翻译笔记：已发布 {published}/{goal} 篇（月目标 {goal}）{mark}",
-        "en": "{month} notes: {published}/{goal} published (monthly goal {goal}) {mark}",
+        "zh": "{month} 技术翻译笔记：已发布 {published}/{goal} 篇（每月目标 {monthly}）{mark}",
+        "en": "{month} notes: {published}/{goal} published (monthly goal {monthly}) {mark}",
     },
     "stats_rates": {
         "zh": "理解率（目标 {goal}，从低到高）：",
         "en": "Understanding rate (goal {goal}, lowest first):",
     },
-    "stats_authors": {"zh": "本月提交（篇）：{authors}", "en": "Submitted this month (notes): {authors}"},
-    "stats_no_feedback": {"zh": "本月还没有「看懂了/没看懂」反馈。", "en": "No understanding feedback this month."},
+    "stats_authors": {"zh": "{month} 提交（篇）：{authors}", "en": "Submitted in {month} (notes): {authors}"},
+    "stats_no_feedback": {"zh": "{month} 还没有「看懂了/没看懂」反馈。", "en": "No understanding feedback in {month}."},
 }
 
 STATE_NAMES = {

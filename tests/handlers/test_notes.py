@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def test_who_submitted_the_most_notes_is_counted_this_month(svc: Services) -> No
     )
     reply = svc.router.handle(chat)
     assert reply.data["stats"]["submitted_by"] == [{"author": ENGINEER, "notes": 2}, {"author": OTHER, "notes": 1}]
-    assert f"本月提交（篇）：{ENGINEER} 2、{OTHER} 1" in reply.text
+    assert f"{date.today():%Y-%m} 提交（篇）：{ENGINEER} 2、{OTHER} 1" in reply.text
     assert send(svc, "notes stats --month 2020-01").data["stats"]["submitted_by"] == []
 
 
@@ -319,3 +320,19 @@ def test_a_verdict_in_a_thread_applies_to_the_note_it_points_at(svc: Services) -
     assert f"把笔记「{first}」退回作者（意见：太技术了）" in asked.text, asked.text
     svc.router.handle(replace(chat, text="是"))
     assert (state(svc, first), state(svc, second)) == ("returned", "in_review")
+
+
+def test_stats_for_a_period_named_in_words(svc: Services) -> None:
+    today = date.today()
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    chat = Request(text="", user_id=OTHER, channel_id="C1", platform="slack")
+    this_quarter = svc.router.handle(replace(chat, text="这个季度发布了多少篇技术笔记？", thread_id="q1"))
+    stats = this_quarter.data["stats"]
+    assert (stats["month"], stats["period"], stats["goal"]) == (quarter, "quarter", 30), this_quarter.text
+    assert this_quarter.text.startswith(f"{quarter} 技术翻译笔记：已发布 0/30 篇（每月目标 10）")
+    last = svc.router.handle(replace(chat, text="How many notes were published last quarter?", thread_id="q2"))
+    first_of_this = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    before = first_of_this.replace(day=1) - timedelta(days=1)
+    assert last.data["stats"]["month"] == f"{before.year}Q{(before.month - 1) // 3 + 1}", last.text
+    assert send(svc, "note stats 今年").data["stats"]["month"] == str(today.year)
+    assert send(svc, "note stats").data["stats"]["period"] == "month"
