@@ -28,6 +28,7 @@ _CORRECTION = re.compile(
 _MORE = re.compile(
     r"^(更多|再来点|还有吗|继续|下一页|接着列|more|next|show more|next page)[。.!！?？]*$", re.IGNORECASE
 )
+_LIKE_THIS = re.compile(r"类似|相似|同样的|这样的|那样的|similar|like (it|this|that)", re.I)
 _SIMILAR = re.compile(
     r"还有(没有)?(别的|其他|其它)|别的类似|类似的(案例|项目)?|any other|anything else like|other similar|more like",
     re.I,
@@ -157,7 +158,8 @@ def resolve(
         # Besides the one the thread is about (others cited beside it are still this customer's projects).
         return FollowUp("customer", question=question, doc=topic, exclude=[topic], filters={"customer": customer})
     if _SIMILAR.search(stripped) and _size(stripped) <= 30:
-        question = _merge(last, stripped, vocab, thread)
+        subject = _what_it_did(titles.get(topic, "")) if topic else ""
+        question = _merge(last, stripped, vocab, thread, subject)
         return FollowUp("similar", question=question, exclude=_unique([*thread.get("cited", []), *ids]))
     correction = _CORRECTION.search(stripped)
     if correction or (_ELLIPSIS_END.search(stripped) and _size(stripped) <= 24):
@@ -300,15 +302,39 @@ def _is_elliptical(text: str, vocab: Vocabulary) -> bool:
     return not infer_filters(text, vocab)
 
 
-def _merge(last: str, said: str, vocab: Vocabulary, thread: Thread) -> str:
-    """「同一年交通行业还有别的案例吗？」: the new words, with 「同一年」 read from the thread."""
+def _merge(last: str, said: str, vocab: Vocabulary, thread: Thread, subject: str = "") -> str:
+    """「同一年交通行业还有别的案例吗？」: the new words, with 「同一年」 read from the thread.
+    「那能源化工行业有没有类似的？」: the new scope, and what the thread's case did (``subject``)."""
     question = said
     year = thread.get("topic_year")
     if _SAME_YEAR.search(said) and year:
         question = _SAME_YEAR.sub(f"{year}年", said)
     if set(infer_filters(question, vocab).values) - {"type"}:  # the new words name their own scope
-        return question
+        return f"{question} {subject}" if subject and _LIKE_THIS.search(said) else question
     return f"{last} {question}"
+
+
+def _what_it_did(entry: str) -> str:
+    """The project without its customer, whose name would contradict the scope asked for: 「华东某建筑
+    集团：智慧工地AI安全监管」 → 「智慧工地AI安全监管」, 「某汽车零部件厂视觉质检」 (customer 华南某汽车零部件企业)
+    → 「厂视觉质检」. ``entry``: the thread's title line (title, customer, industry, …)."""
+    name, _, rest = entry.partition(" ")
+    if re.search(r"[：:]", name):
+        return re.split(r"[：:]", name, maxsplit=1)[-1].strip()
+    customer = rest.split(" ")[0]
+    shared = _longest_shared(name, customer)
+    return name.replace(shared, "", 1).strip() if len(shared) >= 2 else name
+
+
+def _longest_shared(a: str, b: str) -> str:
+    best = ""
+    for start in range(len(a)):
+        for end in range(start + len(best) + 1, len(a) + 1):
+            if a[start:end] in b:
+                best = a[start:end]
+            else:
+                break
+    return best
 
 
 def _replace(last: str, said: str, vocab: Vocabulary) -> str:
