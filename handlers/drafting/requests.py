@@ -56,8 +56,10 @@ _EN_NOISE = re.compile(
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*字")
 _SOURCE_AFTER = re.compile(r"^(.*?)[：:]\s*(.+)$", re.DOTALL)
 _TOPIC_NOISE = re.compile(
-    r"帮我|请|给|为|写|出|来|生成|起草|想要|[\d一二两三四五六七八九十]+\s*(?:个|条|则|版|组|字)|标题|摘要|讲|关于|那个|"
-    r"这个|那篇|这篇|案例|新闻稿|的|把|这段|压成|微博|[，,。.!！?？、]"
+    r"帮我|请|能不能|可以|根据|按照|面向|针对|以内|左右|导语|短文案|文案|"
+    r"给|为|(?:改写|改|写|做|变|整理|压|浓缩)成|(?:写|来|出)个|写|出|来|生成|起草|想要|"
+    r"[\d一二两三四五六七八九十]+\s*(?:个|条|则|版|组|字|篇|段)|标题|摘要|讲|关于|那个|"
+    r"这个|那篇|这篇|案例|新闻稿|的|把|这段|微博|[，,。.!！?？、]"
 )
 MIN_SOURCE_AFTER_COLON = 10  # shorter text after a colon is part of the instruction, not a source
 

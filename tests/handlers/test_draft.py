@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.adapters.cli.console import ConsoleChat
 from bot.app import Services
 from bot.core import Action, Request
+from handlers.drafting.requests import topic_of
 from storage import drafting as store
 from storage.db import session_scope
 
@@ -182,3 +184,21 @@ def test_incident_statements_use_the_same_check(settings) -> None:  # type: igno
     assert check("我们始终把用户数据安全放在第一位，第一时间成立了专项组。") == []
     [line] = check("我们的产品是行业最好的，绝对安全。")
     assert "最好" in line and "绝对" in line and line.count("行业最好的") == 1
+
+
+@pytest.mark.parametrize(
+    ("request_text", "topic"),
+    [
+        ("帮我把光伏质检那个案例写成一条微博", "光伏质检"),
+        ("能不能把风电运维助手的案例浓缩成一段100字以内的新闻稿导语", "风电运维助手"),
+        ("给省新闻办舆情平台写个标题", "省新闻办舆情平台"),
+    ],
+)
+def test_the_topic_of_a_request_in_words_is_the_document_it_describes(request_text: str, topic: str) -> None:
+    # 「写成」 left 「成」 behind, and 「光伏质检 成」 found no document to draft from.
+    assert topic_of(request_text) == topic
+
+
+def test_a_request_in_words_names_its_case_by_what_it_did(library_services: Services) -> None:
+    reply = ask(library_services, "帮我把汽车零部件厂视觉质检那个案例写成一条微博")
+    assert reply.data["draft"]["source"] == "fx-factory", reply.text
