@@ -32,6 +32,7 @@ from knowledge.library.embed import Embedder
 from knowledge.library.facts import metadata_text
 from knowledge.library.filters import Filters, Vocabulary, infer_filters
 from knowledge.library.glossary import expand_query
+from knowledge.periods import names_a_period
 from storage import library
 from storage.db import session_scope
 
@@ -46,6 +47,8 @@ _LIST_PAGE = 5
 # form asks for a command's details. A form has no prefilled values, so only a request that gave none
 # opens it; a partly given one is completed by questions.
 FORM_PLATFORMS = ("slack", "feishu")
+# 「上个月的呢」「那第一季度呢」 "what about last quarter?": the same thing for another period.
+_ANOTHER_PERIOD = re.compile(r"^.{0,12}(呢|吗)\s*[?？]?$|^那|^(and |what about |how about )", re.IGNORECASE)
 FORMS = {"cr add": "cr new"}
 
 # A model's choice of command (from ``bot.conversation.tools``): (full name, values) or None.
@@ -130,6 +133,7 @@ class Conversation:
         if thread.expired and followups.looks_like_followup(text):
             notes.append(t("expired", lang, minutes=self.memory.minutes))
         reply = self._understand(request, text, lang, thread, notes)
+        thread.state["last_command"] = self.last_command
         thread.remember("user", text)
         thread.remember("bot", reply.text)
         self.memory.save(thread)
@@ -154,6 +158,9 @@ class Conversation:
         if ruled == "help":
             self.last_command = "help"
             return self.overview(lang, thanks=bool(_THANKS.search(text)) and not cues.CAPABILITIES.search(text))
+        if thread.get("last_command") == "kpi" and _ANOTHER_PERIOD.search(text) and names_a_period(text):
+            # 「上个月的呢」 after the scoreboard: the scoreboard for that period.
+            return self._run_plan(request, plans.plan_for("kpi", text, self.today()), lang, thread, inferred=False)
         follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)

@@ -262,3 +262,14 @@ def test_english_references_point_at_the_thread_case(conv: Services) -> None:
     ), who.text
     assert cited(who)[:1] == ["fx-hospital"]
     assert cited(say(conv, "What did the project achieve?", thread="en-ref"))[:1] == ["fx-hospital"]
+
+
+def test_another_period_after_the_scoreboard_is_the_scoreboard_for_it(conv: Services) -> None:
+    first = say(conv, "这个季度的KPI怎么样？", thread="kpi-then")
+    assert command_of(first) == "kpi"
+    today = date.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    again = say(conv, "上个月的呢", thread="kpi-then")
+    assert command_of(again) == "kpi" and f"KPI · {last_month}" in again.text, again.text
+    # Without the scoreboard before it, the same words are a follow-up of nothing.
+    assert command_of(say(conv, "上个月的呢", thread="kpi-fresh")) != "kpi"
