@@ -21,7 +21,7 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "教育": ("学校", "高校", "大学", "中学", "培训", "school", "education", "university"),
     "政务": ("政府", "一网通办", "街道", "government", "public sector"),
     "交通物流": ("物流", "交通", "港口", "快递", "logistics", "transport", "port"),
-    "能源": ("电网", "电力", "新能源", "光伏", "风电", "energy", "power grid", "utility", "utilities"),
+    "能源": ("电网", "电力", "风电", "energy", "power grid", "utility", "utilities"),
     "互联网/传媒": ("互联网", "传媒", "媒体", "游戏", "internet", "media"),
     "农业": ("农业", "农场", "种植", "养殖", "农户", "农产品", "farm", "agricultur"),
     "水务": ("水务", "供水", "水厂", "污水", "排水", "water utility", "water supply"),

@@ -67,8 +67,11 @@ def test_counting_words_ask_for_a_list_only_when_they_count_documents(question: 
         ("有没有银行或保险公司的案例？", "金融"),  # two words, one industry
         ("Any logistics customers?", "交通"),
         ("制造行业做过什么", "制造"),
+        # A solar-panel maker is manufacturing, a solar farm energy: 光伏 names no one industry.
+        ("光伏质检那个案例", None),
+        ("电网公司的巡检案例", "能源"),
     ],
 )
 def test_an_industry_is_inferred_only_when_the_question_names_one(question: str, industry: str | None) -> None:
-    vocab = Vocabulary(industries={"交通", "零售", "医疗", "教育", "金融", "制造"})
+    vocab = Vocabulary(industries={"交通", "零售", "医疗", "教育", "金融", "制造", "能源"})
     assert infer_filters(question, vocab).values.get("industry") == industry
