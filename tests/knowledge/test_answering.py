@@ -331,3 +331,10 @@ def test_a_question_asking_how_long_quotes_the_project_span_not_a_result() -> No
         assert select_quotes(question, [hit])[0].sentence == "项目经公开招标落地，分两期上线，历时 5 个月。", question
     # A figure of the results is still what 「下降了多少」 asks for.
     assert "46%" in select_quotes("某城商行智能客服升级 话务量下降了多少？", [hit])[0].sentence
+
+
+def test_who_we_worked_with_in_an_industry_is_its_list(list_services: Services) -> None:
+    # 「合作」「咱们」 are how the question is put, not what the cases are about.
+    for question in ("我们跟哪些金融客户合作过？", "咱们给哪些银行做过项目？"):
+        reply = ask(list_services, question)
+        assert reply.text.startswith("共 7 个金融行业的资料"), (question, reply.text)
