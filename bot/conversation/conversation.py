@@ -306,6 +306,9 @@ class Conversation:
             return Reply(text=t(follow.problem, lang, **follow.values), private=True)
         if follow.kind == "more":
             return self._next_page(request, thread, lang)
+        if follow.kind == "count":
+            self.last_command = "ask"
+            return Reply(text=t("list_count", lang, **follow.values), data={"list": {"total": follow.values["n"]}})
         if follow.kind == "check":
             plan = plans.plan_for("check", request.text, self.today(), given=follow.values)
             plan.values["copy"] = follow.values["copy"]

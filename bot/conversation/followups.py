@@ -28,6 +28,16 @@ _CORRECTION = re.compile(
 _MORE = re.compile(
     r"^(更多|再来点|还有吗|继续|下一页|接着列|more|next|show more|next page)[。.!！?？]*$", re.IGNORECASE
 )
+# 「一共多少家？」「总共几个」 "how many in all?" right after a list: its length.
+_HOW_MANY = re.compile(
+    r"^(那)?(一共|总共|总计|合计)(有)?(多少|几)\s*(家|个|项|条|篇)?(呀|啊)?[。.!！?？]*$|"
+    r"^how many( are there| in all| in total)?[?.!]*$",
+    re.IGNORECASE,
+)
+_ANOTHER_COPY = re.compile(
+    r"^(那|还有|再看看|再查|再帮我看)?(这|那)?(句|段|条|个|版)?(呢|吗|怎么样|行不行|可以吗)?\s*[：:“\"「]|^(and |what about |how about )",
+    re.I,
+)
 _LIKE_THIS = re.compile(r"类似|相似|同样的|这样的|那样的|similar|like (it|this|that)", re.I)
 _SIMILAR = re.compile(
     r"还有(没有)?(别的|其他|其它)|别的类似|类似的(案例|项目)?|any other|anything else like|other similar|more like",
@@ -86,7 +96,7 @@ ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is abou
 @dataclass
 class FollowUp:
     # replace | pick | item | more | similar | customer | compare | reference | plain | elliptical | draft | check
-    # | note
+    # | note | count
     kind: str
     question: str = ""  # the standalone question to answer (ask kinds)
     doc: str | None = None  # the document meant
@@ -124,11 +134,16 @@ def resolve(
     stripped = text.strip()
     last = str(thread.get("question") or "")
     ids = thread.list_ids
+    if thread.get("last_command") == "check" and _ANOTHER_COPY.search(stripped) and slots.read_copy(stripped):
+        # 「那这句呢：…」 right after a check: the same check on the new copy.
+        return FollowUp("check", values={"copy": slots.read_copy(stripped)})
     if cues.CHECK_RULE.search(stripped) and slots.read_copy(stripped):
         # 「这个说法合规吗：全网第一的智能客服」 brings its own copy to check (「第一」 is not an item).
         return None
     if _NOTE_VERDICT.search(stripped):  # a reviewer's verdict is a note command, on the thread's note or named
         return _review_of(stripped, ids, thread.topic)
+    if _HOW_MANY.match(stripped) and ids:
+        return FollowUp("count", values={"n": len(ids)})
     if _MORE.match(stripped):
         if not ids:
             return FollowUp("more", problem="no_earlier_list")

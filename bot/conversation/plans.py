@@ -60,6 +60,16 @@ _INCIDENT_SUBS: dict[str, tuple[str, ...]] = {
     "show": ("还剩", "多久", "多少时间", "进度", "超时", "现在", "time left", "how much time", "status", "overdue"),
     "list": ("哪些事件", "事件列表", "list"),
 }
+_STARTS_CLOCK = (
+    "开始计时",
+    "启动应急",
+    "启动响应",
+    "启动一级",
+    "启动二级",
+    "启动三级",
+    "启动四级",
+    "start the incident clock",
+)
 _CHECKPOINTS: dict[str, tuple[str, ...]] = {
     "statement": ("声明", "口径", "statement"),
     "analysis": ("分析", "analysis"),
@@ -220,7 +230,9 @@ def _incident(text: str, today: date) -> Plan:
         return Plan("incident", "done", {"checkpoint": checkpoint})
     if re.search(r"节点.{0,6}(完成|勾掉)|勾掉", text):
         return Plan("incident", "done", {"checkpoint": checkpoint or ""})
-    sub = slots.read_choice(text, _INCIDENT_SUBS) or ("start" if level else "show")
+    # 「一级舆情事件，现在开始计时」: starting the clock outweighs 「现在」 asking for the clock's state.
+    starts = slots.read_choice(text, {"start": _STARTS_CLOCK})
+    sub = starts or slots.read_choice(text, _INCIDENT_SUBS) or ("start" if level else "show")
     if sub == "level" and level is None:
         sub = "show"
     plan = Plan("incident", sub)
@@ -232,6 +244,10 @@ def _incident(text: str, today: date) -> Plan:
 
 
 def _incident_description(text: str) -> str:
+    # 「一级舆情事件，现在开始计时：微博上有人说我们摄像机偷拍」: what happened is after the colon.
+    told = re.match(r"^[^：:]{0,24}(计时|响应|事件|级)[^：:]{0,8}[：:]\s*(.{4,})$", text, re.DOTALL)
+    if told:
+        text = told.group(2)
     described = _START_NOISE.sub(" ", re.sub(r"^\s*(紧急|出事了|urgent)[！!，,:：\s]*", "", text, flags=re.I))
     described = " ".join(described.split()).strip(" ，,。.：:！!")
     return described[:500]
@@ -285,7 +301,7 @@ def _note(text: str, today: date) -> Plan:
 
 
 def _personas(text: str, today: date) -> Plan:
-    return Plan("personas", None, {"persona": ""})
+    return Plan("personas", None, {"persona": text})  # the command finds the persona the words name
 
 
 def _draft(text: str, today: date) -> Plan:

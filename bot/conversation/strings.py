@@ -70,6 +70,7 @@ STRINGS = {
         "zh": "上一个列表只有 {n} 项，没有第 {k} 个。",
         "en": "The last list had only {n} items; there is no number {k}.",
     },
+    "list_count": {"zh": "上一个列表一共 {n} 项。", "en": "The last list has {n} items in all."},
     "list_end": {
         "zh": "上一个列表的 {n} 项都已经列出了，没有更多了。",
         "en": "All {n} items of the last list have been shown; there are no more.",

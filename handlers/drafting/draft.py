@@ -7,6 +7,7 @@ click or ``draft pick N`` can record which variant won, and renders the reply.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -222,13 +223,25 @@ class DraftService:
         return render.check_reply(flagged, counted, lang)
 
     def personas(self, name: str | None, lang: str) -> Reply:
-        """Every persona (bundled and the team's own), or one in full."""
+        """Every persona (bundled and the team's own), or one in full. ``name`` may be a request in
+        words: the persona it names (「投资者那个画像关心什么？」), or all of them (「我们有哪些受众画像？」)."""
+        if name and name.strip() not in self.catalog.personas:
+            aliases = {a: p.name for p in self.catalog.personas.values() for a in (p.name, *p.aliases)}
+            named = requests.mentioned(name.lower().replace("-", " "), aliases)  # decision-maker
+            if named:
+                name = aliases[named]
+            elif _ASKS_FOR_ALL.search(name):
+                name = None
         if name:
             return Reply(text=render.persona_card(self.persona(name, lang)), private=True)
         listed = list(self.catalog.personas.values())
         return Reply(
             text=render.personas_text(listed, lang), private=True, data={"personas": render.personas_json(listed)}
         )
+
+
+# 「我们有哪些受众画像？」「一共有几类受众？」 "List the audience personas we have."
+_ASKS_FOR_ALL = re.compile(r"哪些|几类|几种|几个|所有|全部|列一下|列出|有什么|\b(list|all|which|what)\b", re.IGNORECASE)
 
 
 def _in_range(value: int | None, low: int, high: int, key: str, lang: str) -> int | None:

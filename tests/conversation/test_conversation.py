@@ -273,3 +273,28 @@ def test_another_period_after_the_scoreboard_is_the_scoreboard_for_it(conv: Serv
     assert command_of(again) == "kpi" and f"KPI · {last_month}" in again.text, again.text
     # Without the scoreboard before it, the same words are a follow-up of nothing.
     assert command_of(say(conv, "上个月的呢", thread="kpi-fresh")) != "kpi"
+
+
+def test_how_many_after_a_list_is_its_length(conv: Services) -> None:
+    listed = say(conv, "有哪些案例？", thread="count")
+    total = listed.data["list"]["total"]
+    assert say(conv, "一共多少家？", thread="count").text == f"上一个列表一共 {total} 项。"
+    # With no list before it, it is a question like any other.
+    assert "上一个列表" not in say(conv, "一共多少家？", thread="count-fresh").text
+
+
+def test_the_next_copy_after_a_check_is_checked_the_same_way(conv: Services) -> None:
+    first = say(conv, "帮我看看这句话能不能发：我们是全国最好的智能客服", thread="recheck")
+    assert command_of(first) == "check" and "最好" in first.text
+    again = say(conv, "那这句呢：我们业内领先", thread="recheck")
+    assert command_of(again) == "check" and "业内领先" in again.text, again.text
+
+
+def test_a_persona_named_in_words_is_shown_and_a_question_for_all_lists_them(conv: Services) -> None:
+    one = say(conv, "投资者那个画像关心什么？", thread="persona")
+    assert one.text.startswith("**投资人与分析师**"), one.text
+    every = say(conv, "我们有哪些受众画像？", thread="personas")
+    assert every.text.startswith("受众画像") and "投资人与分析师" in every.text
+    assert say(conv, "What does the IT decision-maker persona care about?", thread="p-en").text.startswith(
+        "**企业IT决策人**"
+    )

@@ -94,3 +94,8 @@ def test_incident_requests_become_the_clock_commands() -> None:
     assert plans.plan_for("incident", "还有多久要出正式声明？", TUESDAY).command == "incident show"
     no_level = plans.plan_for("incident", "出事了，马上启动应急响应：有人说摄像机偷拍", TUESDAY)
     assert no_level.missing == ["level"]
+    # 「现在」 asks for the clock's state, but 「现在开始计时」 starts it; what happened follows the colon.
+    timed = plans.plan_for("incident", "一级舆情事件，现在开始计时：微博上有人说我们摄像机偷拍", TUESDAY)
+    assert (timed.command, timed.values["level"]) == ("incident start", 1)
+    assert timed.values["description"] == "微博上有人说我们摄像机偷拍"
+    assert plans.plan_for("incident", "现在处置进度怎么样，哪些节点超时了？", TUESDAY).command == "incident show"
