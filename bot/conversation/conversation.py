@@ -50,6 +50,8 @@ FORM_PLATFORMS = ("slack", "feishu")
 # 「上个月的呢」「那第一季度呢」 "what about last quarter?": the same thing for another period.
 _ANOTHER_PERIOD = re.compile(r"^.{0,12}(呢|吗)\s*[?？]?$|^那|^(and |what about |how about )", re.IGNORECASE)
 FORMS = {"cr add": "cr new"}
+# Commands that, given nothing, open their own form: the form is the confirmation.
+FORM_FIRST = {"note submit"}
 
 # A model's choice of command (from ``bot.conversation.tools``): (full name, values) or None.
 ToolPicker = Callable[[str, list[tuple[str, str]], list[CommandSpec]], tuple[str, dict[str, Any]] | None]
@@ -404,7 +406,7 @@ class Conversation:
         if missing:
             thread.state["pending"] = {"kind": "slot", "plan": asdict(plan), "slot": missing[0]}
             return self._ask_for(missing[0], lang, plan)
-        if inferred and (plan.effects or spec.effects):
+        if inferred and (plan.effects or spec.effects) and not (plan.command in FORM_FIRST and not given):
             token = new_token()
             thread.state["pending"] = {"kind": "confirm", "plan": asdict(plan), "token": token}
             thread.pending_token = token
@@ -485,7 +487,8 @@ class Conversation:
             if "size" in v:
                 v["size"] = t(str(v["size"]), lang) if v["size"] in ("big", "small") else v["size"]
             v.setdefault("checkpoint", "")
-            v.setdefault("year", self.today().year + 1)
+            if not v.get("year"):  # 「规划年的危机演练」: the plan's default year, named
+                v["year"] = self.today().year + 1
             return t(key, lang, **v)
         return t("do_command", lang, command=" ".join([plan.capability, *plan.words]))
 

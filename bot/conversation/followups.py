@@ -34,8 +34,10 @@ _HOW_MANY = re.compile(
     r"^how many( are there| in all| in total)?[?.!]*$",
     re.IGNORECASE,
 )
+# 「那这句呢：…」「这条呢“…”」 "what about: …": new copy for the check just made.
 _ANOTHER_COPY = re.compile(
-    r"^(那|还有|再看看|再查|再帮我看)?(这|那)?(句|段|条|个|版)?(呢|吗|怎么样|行不行|可以吗)?\s*[：:“\"「]|^(and |what about |how about )",
+    r"^(那|还有|再看看|再查|再帮我看)?(这|那)?(句|段|条|个|版)?(呢|吗|怎么样|行不行|可以吗)?\s*[：:“\"「]|"
+    r"^(and |what about |how about )",
     re.I,
 )
 _LIKE_THIS = re.compile(r"类似|相似|同样的|这样的|那样的|similar|like (it|this|that)", re.I)

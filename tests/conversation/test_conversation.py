@@ -298,3 +298,14 @@ def test_a_persona_named_in_words_is_shown_and_a_question_for_all_lists_them(con
     assert say(conv, "What does the IT decision-maker persona care about?", thread="p-en").text.startswith(
         "**企业IT决策人**"
     )
+
+
+def test_a_request_to_submit_a_note_opens_its_form_at_once(conv: Services) -> None:
+    reply = say(conv, "我写了一篇模型蒸馏的技术解读，想提交到笔记库", thread="submit")
+    # Nothing is stored before the form is sent, so the form itself is the confirmation.
+    assert reply.form is not None and [f.name for f in reply.form.fields][:2] == ["title", "technology"]
+
+
+def test_a_drill_plan_confirmation_names_its_year(conv: Services) -> None:
+    reply = say(conv, "下个月安排一次舆情危机演练，场景是用户数据泄露", thread="drill-year")
+    assert f"规划{date.today().year + 1}年的危机演练" in reply.text, reply.text
