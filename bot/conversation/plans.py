@@ -319,6 +319,11 @@ def _digest(text: str, today: date) -> Plan:
     return plan
 
 
+def _watch(text: str, today: date) -> Plan:
+    # 「最近有哪些舆情话题？」 lists the stories; 「舆情怎么样？有没有预警」 is the monitor's state.
+    return Plan("watch", "stories" if re.search(r"话题|事件列表|stories|topics", text, re.I) else "status")
+
+
 def _kpi(text: str, today: date) -> Plan:
     return Plan("kpi", None, {"request": text})  # the command reads the period from the words
 
@@ -333,6 +338,7 @@ _BUILDERS = {
     "draft": _draft,
     "digest": _digest,
     "kpi": _kpi,
+    "watch": _watch,
 }
 
 

@@ -309,3 +309,8 @@ def test_a_request_to_submit_a_note_opens_its_form_at_once(conv: Services) -> No
 def test_a_drill_plan_confirmation_names_its_year(conv: Services) -> None:
     reply = say(conv, "下个月安排一次舆情危机演练，场景是用户数据泄露", thread="drill-year")
     assert f"规划{date.today().year + 1}年的危机演练" in reply.text, reply.text
+
+
+def test_asking_how_monitoring_goes_shows_its_status(conv: Services) -> None:
+    reply = say(conv, "最近舆情怎么样？有没有预警", thread="watch")
+    assert command_of(reply) == "watch" and reply.text.startswith("舆情监测："), reply.text

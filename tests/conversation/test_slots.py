@@ -99,3 +99,9 @@ def test_incident_requests_become_the_clock_commands() -> None:
     assert (timed.command, timed.values["level"]) == ("incident start", 1)
     assert timed.values["description"] == "微博上有人说我们摄像机偷拍"
     assert plans.plan_for("incident", "现在处置进度怎么样，哪些节点超时了？", TUESDAY).command == "incident show"
+
+
+def test_monitoring_requests_become_the_watch_commands() -> None:
+    # The watch group has no command of its own: words must name one of its sub-commands.
+    assert plans.plan_for("watch", "最近舆情怎么样？有没有预警", TUESDAY).command == "watch status"
+    assert plans.plan_for("watch", "最近有哪些舆情话题？", TUESDAY).command == "watch stories"
