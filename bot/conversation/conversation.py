@@ -50,6 +50,8 @@ FORM_PLATFORMS = ("slack", "feishu")
 # 「上个月的呢」「那第一季度呢」 "what about last quarter?": the same thing for another period.
 _ANOTHER_PERIOD = re.compile(r"^.{0,12}(呢|吗)\s*[?？]?$|^那|^(and |what about |how about )", re.IGNORECASE)
 FORMS = {"cr add": "cr new"}
+# Capabilities whose requests in words record something and are never follow-up questions.
+_RECORDS = {"case"}
 # Commands that, given nothing, open their own form: the form is the confirmation.
 FORM_FIRST = {"note submit"}
 
@@ -163,6 +165,11 @@ class Conversation:
         if thread.get("last_command") == "kpi" and _ANOTHER_PERIOD.search(text) and names_a_period(text):
             # 「上个月的呢」 after the scoreboard: the scoreboard for that period.
             return self._run_plan(request, plans.plan_for("kpi", text, self.today()), lang, thread, inferred=False)
+        if any(name in _RECORDS and pattern.search(text) for pattern, name in self.intent_rules):
+            # 「这个案例用在了某银行的投标里」 records something about the thread's case: never a question.
+            recorded = next(name for pattern, name in self.intent_rules if name in _RECORDS and pattern.search(text))
+            plan = self._with_thread(plans.plan_for(recorded, text, self.today()), thread)
+            return self._run_plan(request, plan, lang, thread, inferred=True)
         follow = followups.resolve(text, thread, self.vocabulary(), self._titles(thread), self._topic_text(thread))
         if follow is not None:
             return self._follow_up(request, follow, lang, thread)
@@ -197,11 +204,17 @@ class Conversation:
         if not route.fits:
             self.last_command = "help"
             return self.nearest(route, lang)
-        plan = plans.plan_for(capability, text, self.today())
-        if capability == "check" and not plan.values.get("copy") and thread.get("draft"):
-            plan.values["copy"] = str(thread.get("draft"))
-            plans.refresh(plan)
+        plan = self._with_thread(plans.plan_for(capability, text, self.today()), thread)
         return self._run_plan(request, plan, lang, thread, inferred=True)
+
+    def _with_thread(self, plan: plans.Plan, thread: Thread) -> plans.Plan:
+        """What the thread supplies that the words leave out: the last draft to check, the case."""
+        if plan.capability == "case" and not plan.values.get("case") and thread.topic:
+            plan.values["case"] = thread.topic  # 「这个案例用在了某银行的投标里」: the thread's case
+        if plan.capability == "check" and not plan.values.get("copy") and thread.get("draft"):
+            plan.values["copy"] = str(thread.get("draft"))
+        plans.refresh(plan)
+        return plan
 
     # ---- answers from the library
 

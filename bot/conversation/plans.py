@@ -27,6 +27,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "incident start": ("level", "description"),
     "incident level": ("level",),
     "check": ("copy",),
+    "case used-in-bid": ("case", "bid"),
 }
 # Commands that change something; asked for confirmation when inferred from words.
 EFFECTS = {"incident start", "incident level", "incident close", "incident done", "drill plan"}
@@ -101,6 +102,8 @@ _NOTE_ID = re.compile(r"\b(note-[0-9A-Za-z-]+)", re.IGNORECASE)
 _NOTE_NAMED = re.compile(r"([\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?)(?:那篇|这篇|的笔记|笔记)")
 # 「…退回修改吧，用户价值部分写得太技术了」: the reason after the request.
 _RETURN_REASON = re.compile(r"(?:退回|打回)[^，,。；;]*[，,。；;]\s*(.{2,})$")
+_DOC_ID = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(?![A-Za-z0-9-])")
+_BID = re.compile(r"(?:用于|用在了?|用到了?|用进了?)\s*([^，,。；;]{2,40}?)(?:的)?(投标|招标|标书)")
 _FORMATS = ("微博", "公众号", "小红书", "短视频", "朋友圈", "海报", "新闻稿", "标题", "摘要")
 _CHAR_LIMIT = re.compile(r"(\d{1,4})\s*(?:个)?(?:字|characters?)")
 _DESCRIPTION_AFTER = re.compile(r"[：:，,]\s*(.{4,})$", re.DOTALL)
@@ -324,6 +327,18 @@ def _watch(text: str, today: date) -> Plan:
     return Plan("watch", "stories" if re.search(r"话题|事件列表|stories|topics", text, re.I) else "status")
 
 
+def _case(text: str, today: date) -> Plan:
+    # 「把 case-101 记为用于某省政务云投标」「这个案例用在了某银行的投标里」
+    plan = Plan("case", "used-in-bid")
+    named = _DOC_ID.search(text)
+    if named:
+        plan.values["case"] = named.group(1)
+    bid = _BID.search(text)
+    if bid:
+        plan.values["bid"] = f"{bid.group(1).strip()}{bid.group(2)}"
+    return plan
+
+
 def _kpi(text: str, today: date) -> Plan:
     return Plan("kpi", None, {"request": text})  # the command reads the period from the words
 
@@ -339,6 +354,7 @@ _BUILDERS = {
     "digest": _digest,
     "kpi": _kpi,
     "watch": _watch,
+    "case": _case,
 }
 
 

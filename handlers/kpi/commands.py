@@ -30,6 +30,10 @@ CASE = Group(
     "mark a case as used in a bid: case used-in-bid CASE --bid NAME",
 )
 
+# 「这个案例用在了某银行的投标里」「把 case-101 记为用于某省政务云投标」: a record to make, in words.
+USED_IN_BID = re.compile(
+    r"(用于|用在了?|用到了?|用进了?).{0,40}(投标|招标|标书)|used (it )?in (a|the|our) (bid|tender)", re.I
+)
 # 「这个季度的 KPI 怎么样？」 has no command word; it plainly asks for the scoreboard.
 KPI_QUESTION = re.compile(r"(?i)(这个|本|今|上个?)(季度|月|年).{0,4}kpi|kpi.{0,4}(怎么样|如何|达标了?吗|how)")
 

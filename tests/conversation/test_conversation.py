@@ -314,3 +314,13 @@ def test_a_drill_plan_confirmation_names_its_year(conv: Services) -> None:
 def test_asking_how_monitoring_goes_shows_its_status(conv: Services) -> None:
     reply = say(conv, "最近舆情怎么样？有没有预警", thread="watch")
     assert command_of(reply) == "watch" and reply.text.startswith("舆情监测："), reply.text
+
+
+def test_a_case_used_in_a_bid_is_recorded_from_words(conv: Services) -> None:
+    assert "fx-bank" in cited(say(conv, "城商行智能客服升级的效果怎么样？", thread="bid"))
+    asked = say(conv, "这个案例我们用在了某银行的投标里", thread="bid")
+    assert command_of(asked) == "case" and "记录案例 fx-bank 用于「某银行投标」" in asked.text, asked.text
+    done = say(conv, "是", thread="bid")
+    assert "已记录" in done.text and "fx-bank" in done.text, done.text
+    named = say(conv, "把 fx-factory 记为用于某省政务云招标", thread="bid-named")
+    assert "记录案例 fx-factory 用于「某省政务云招标」" in named.text, named.text

@@ -105,3 +105,9 @@ def test_monitoring_requests_become_the_watch_commands() -> None:
     # The watch group has no command of its own: words must name one of its sub-commands.
     assert plans.plan_for("watch", "最近舆情怎么样？有没有预警", TUESDAY).command == "watch status"
     assert plans.plan_for("watch", "最近有哪些舆情话题？", TUESDAY).command == "watch stories"
+
+
+def test_a_bid_in_words_names_the_case_and_the_tender() -> None:
+    plan = plans.plan_for("case", "把case-101标记为用于某省政务云投标", TUESDAY)
+    assert (plan.command, plan.values) == ("case used-in-bid", {"case": "case-101", "bid": "某省政务云投标"})
+    assert plans.plan_for("case", "这个案例用在了某银行的投标里", TUESDAY).missing == ["case"]
