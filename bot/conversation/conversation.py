@@ -33,6 +33,7 @@ from knowledge.library.facts import metadata_text
 from knowledge.library.filters import Filters, Vocabulary, infer_filters
 from knowledge.library.glossary import expand_query
 from knowledge.periods import names_a_period
+from knowledge.writing.personas import GENERAL
 from storage import library
 from storage.db import session_scope
 
@@ -334,6 +335,20 @@ class Conversation:
             plan.values["note"] = follow.doc
             plans.refresh(plan)
             return self._run_plan(request, plan, lang, thread, inferred=True)
+        if follow.kind == "redraft":  # 「再短一点」「换成面向年轻人的」「改成微博」
+            order = dict(thread.get("draft_order") or {})
+            plan = plans.Plan("draft", "write", {"text": order.get("text", "")})
+            for key in ("doc", "persona", "format", "max_chars"):
+                if order.get(key):
+                    plan.values[key] = order[key]
+            plan.values.update(follow.values)
+            if "scale" in plan.values:
+                base = int(order.get("limit") or order.get("longest") or 0)
+                scale = float(plan.values.pop("scale"))
+                if base:
+                    plan.values["max_chars"] = max(10, int(base * scale))
+            plans.refresh(plan)
+            return self._run_plan(request, plan, lang, thread, inferred=False)
         if follow.kind == "draft":
             plan = plans.plan_for("draft", request.text, self.today())
             plan.values["doc"] = follow.doc
@@ -453,6 +468,20 @@ class Conversation:
         if isinstance(draft, dict) and isinstance(draft.get("variants"), list) and draft["variants"]:
             first = draft["variants"][0]
             thread.state["draft"] = str(first.get("text", "")) if isinstance(first, dict) else str(first)
+            if plan.command == "draft write":  # 「再短一点」「换成面向年轻人的」 redo this request
+                source = str(draft.get("source") or "")
+                thread.state["draft_order"] = {
+                    "text": str(plan.values.get("text") or ""),
+                    "doc": source if source and source != "inline" else plan.values.get("doc"),
+                    # The general audience is no persona to ask for again.
+                    "persona": draft.get("persona") if draft.get("persona") != GENERAL.name else None,
+                    "format": draft.get("format"),
+                    "limit": draft.get("limit"),
+                    "max_chars": plan.values.get("max_chars"),
+                    "longest": max(
+                        (int(v.get("chars") or 0) for v in draft["variants"] if isinstance(v, dict)), default=0
+                    ),
+                }
         listed = list_ids_of(reply) if plan.command == "note list" else []
         if listed:  # 「第二个退回吧」 after 「有哪些待审核的笔记？」 means the second note listed
             thread.state.update({"list": listed, "shown": len(listed), "list_ask": None})

@@ -40,6 +40,16 @@ _ANOTHER_COPY = re.compile(
     r"^(and |what about |how about )",
     re.I,
 )
+# Redoing the last draft: shorter, longer, for another audience, in another format.
+_SHORTER = re.compile(r"(再|更)?(短|精简|简短|简练)(一)?(点|些)|太长了|压缩一下|\bshorter\b", re.I)
+_LONGER = re.compile(r"(再|更)?(长|详细|丰富)(一)?(点|些)|太短了|\blonger\b", re.I)
+_FOR_AUDIENCE = re.compile(
+    r"^(那|再)?(换成|改成|改为|换个|换给)?(面向|写给|给|针对)(?P<who>[^，,。！!？?]{2,12}?)(的|看的|写)?(吧|呢)?[。！!？?]*$|"
+    r"^(那|再)?(换成|改成|改为)(?P<who2>[^，,。！!？?]{2,12}?)(的|看的)?(版本)?(吧|呢)?[。！!？?]*$"
+)
+_AS_FORMAT = re.compile(
+    r"^(那|再)?(换成|改成|改为|写成|做成)(一条|一篇|一段)?(?P<fmt>微博|公众号|小红书|朋友圈|新闻稿|短视频脚本|海报)"
+)
 _LIKE_THIS = re.compile(r"类似|相似|同样的|这样的|那样的|similar|like (it|this|that)", re.I)
 _SIMILAR = re.compile(
     r"还有(没有)?(别的|其他|其它)|别的类似|类似的(案例|项目)?|any other|anything else like|other similar|more like",
@@ -162,6 +172,9 @@ def resolve(
             r"第\s*\S{1,3}?\s*(个|条|篇|项|家)|\b(the )?(first|second|third|fourth|fifth|last)( one)?\b", "", stripped
         )
         return FollowUp("item", question=_about(titles.get(doc, doc), rest), doc=doc, within=[doc])
+    redraft = _redraft(stripped) if thread.get("draft_order") and _size(stripped) <= 20 else None
+    if redraft is not None:
+        return redraft
     if thread.get("draft") and _CHAINED_CHECK.search(stripped) and not slots.read_copy(stripped):
         return FollowUp("check", values={"copy": str(thread.get("draft"))})
     topic = thread.topic
@@ -226,6 +239,23 @@ def resolve(
         # has nothing on it.
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("elliptical", question=question, doc=topic, within=[topic])
+    return None
+
+
+def _redraft(text: str) -> FollowUp | None:
+    """「再短一点」「长一些」「换成面向年轻人的」「改成微博」: the last draft again, changed so."""
+    if _SHORTER.search(text):
+        return FollowUp("redraft", values={"scale": 0.7})
+    if _LONGER.search(text):
+        return FollowUp("redraft", values={"scale": 1.4})
+    audience = _FOR_AUDIENCE.search(text)
+    if audience:
+        who = audience.group("who") or audience.group("who2")
+        if not _AS_FORMAT.search(text):
+            return FollowUp("redraft", values={"persona": who.strip()})
+    channel = _AS_FORMAT.search(text)
+    if channel:
+        return FollowUp("redraft", values={"format": channel.group("fmt")})
     return None
 
 

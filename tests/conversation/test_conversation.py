@@ -324,3 +324,18 @@ def test_a_case_used_in_a_bid_is_recorded_from_words(conv: Services) -> None:
     assert "已记录" in done.text and "fx-bank" in done.text, done.text
     named = say(conv, "把 fx-factory 记为用于某省政务云招标", thread="bid-named")
     assert "记录案例 fx-factory 用于「某省政务云招标」" in named.text, named.text
+
+
+def test_the_last_draft_is_redone_shorter_for_another_audience_or_format(conv: Services) -> None:
+    first = say(conv, "帮我写一段100字的摘要，讲城商行智能客服升级那个案例", thread="redraft")
+    assert first.data["draft"]["limit"] == 100 and first.data["draft"]["source"] == "fx-bank", first.text
+    shorter = say(conv, "再短一点", thread="redraft")
+    assert shorter.data["draft"]["limit"] == 70 and shorter.data["draft"]["source"] == "fx-bank", shorter.text
+    assert all(v["chars"] <= 70 for v in shorter.data["draft"]["variants"])
+    investors = say(conv, "换成面向投资者的", thread="redraft")
+    draft = investors.data["draft"]
+    assert (draft["persona"], draft["limit"], draft["source"]) == ("投资人与分析师", 70, "fx-bank"), investors.text
+    weibo = say(conv, "改成微博", thread="redraft")
+    assert (weibo.data["draft"]["format"], weibo.data["draft"]["persona"]) == ("微博", "投资人与分析师")
+    # With no draft in the thread, 「再短一点」 is nothing to redo.
+    assert "draft" not in say(conv, "再短一点", thread="redraft-none").data
