@@ -68,10 +68,13 @@ _REFERENCE = re.compile(
 )
 _PICK = re.compile(r"^(其中)?\s*(.{1,12}?)\s*(的)?(那个|那家|那篇|那项|那一个)[，,]?\s*(.*)$")
 _DETAIL = re.compile(r"详细|说说|讲讲|展开|介绍|看看|具体|tell me more|details?|more about", re.IGNORECASE)
-_PLAIN = re.compile(r"大白话|通俗|简单点|说人话|plain (words|language|english)|simpler", re.IGNORECASE)
+_PLAIN = re.compile(
+    r"大白话|通俗|简单点|说人话|换个说法|换种说法|浅显|plain (words|language|english)|simpler", re.IGNORECASE
+)
 # What a plain-words request says besides its subject (「能不能通俗地再解释一遍」).
 _PLAIN_WORDS_TEXT = """
-讲 讲讲 说 说说 再 再讲 一遍 一下 点 地 解释 解释一下 能 不能 能不能 给 给我 听 重新 简单 干 啥
+讲 讲讲 说 说说 再 再讲 再说 再来 一遍 一次 一下 点 地 解释 解释一下 能 不能 能不能 给 给我 听 重新 简单 干 啥
+换 换个 换种 说法 方式 来
 explain again say tell simply please me once more in
 """
 _PLAIN_WORDS = frozenset(_PLAIN_WORDS_TEXT.split())

@@ -152,6 +152,10 @@ def test_plain_words_re_explain_the_documents_just_cited(scoped: Services) -> No
     plain = say(scoped, "用大白话再讲一遍", "plain")
     assert cited(plain) == ["fx-note-rag"]
     assert "开卷考试" in plain.text
+    # Said other ways (「再说」 is one word to the tokenizer, 「换个说法」 asks the same).
+    for words in ("用大白话再说一遍", "换个说法再讲一次"):
+        again = say(scoped, words, "plain")
+        assert cited(again) == ["fx-note-rag"] and "开卷考试" in again.text, (words, again.text)
 
 
 def test_plain_words_about_a_subject_of_its_own_are_a_new_question(scoped: Services) -> None:
