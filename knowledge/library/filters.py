@@ -34,7 +34,7 @@ TYPE_WORDS: dict[str, tuple[str, ...]] = {
         *("技术翻译笔记", "技术笔记", "技术翻译", "翻译笔记", "笔记", "技术解读"),
         *("tech note", "technical note", "note"),
     ),
-    "case": ("案例", "客户案例", "用户案例", "case", "cases", "reference"),
+    "case": ("案例", "客户案例", "用户案例", "项目", "case", "cases", "reference"),
 }
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 

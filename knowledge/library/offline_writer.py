@@ -55,7 +55,8 @@ _DEFINITION_ASK = re.compile(r"什么是|是什么|是指|指的是|定义|what 
 # 「要几个月」 ask for a figure inside one case).
 _COUNTS_OTHER_UNITS = r"(?![^，,。；;？?！!]{0,8}?(份|条|张|次|人|位|元|块|万|亿|吨|度|月|周|天|小时|分钟|秒|倍|%|％))"
 _LIST_ASK = re.compile(
-    r"哪些|列出|列一下|列举|都列|(一共|总共|几个|多少个)" + _COUNTS_OTHER_UNITS + r"|所有|全部|有什么(案例|项目)|"
+    r"哪些|列出|列一下|列举|都列|(一共|总共|几个|多少个)" + _COUNTS_OTHER_UNITS + r"|所有|全部|有什么新?的?(案例|项目)|"
+    r"最新的?(案例|项目)|最近.{0,4}(案例|项目)|"
     r"做过(什么|哪)|有没有|有吗|有无|"
     r"\b(which|list|all|how many(?! (hours?|minutes?|seconds?|days?|weeks?|months?|years?|people|staff|times|calls|"
     r"records|yuan|dollars|tons?)\b)|any|do we have|are there|is there)\b",

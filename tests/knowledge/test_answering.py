@@ -127,6 +127,11 @@ def test_asking_for_every_case_lists_them_all(list_services: Services) -> None:
     assert reply.text.startswith("共 9 个案例（按年份从新到旧）："), reply.text
     assert reply.data["list"]["total"] == 9 and len(reply.citations) == 5
     assert ask(list_services, "What cases do we have?").text.startswith("9 cases in all (newest first):")
+    # The newest ones are the same list, newest first; a 项目 is a case.
+    for question in ("最近有什么新案例", "最新的项目有哪些"):
+        newest = ask(list_services, question, page_size=5)
+        assert newest.text.startswith("共 9 个案例（按年份从新到旧）："), (question, newest.text)
+        assert newest.citations[0].id == "lc-5"  # 2025
 
 
 def test_oldest_first_when_asked(list_services: Services) -> None:
