@@ -122,6 +122,21 @@ def test_claims_the_old_list_missed(rulebook) -> None:  # type: ignore[no-untype
         assert rulebook.check(sentence), sentence
 
 
+def test_english_copy_is_checked_for_the_same_claims(rulebook) -> None:  # type: ignore[no-untyped-def]
+    found = rulebook.check("The best AI platform in China: industry-leading, 100% secure and guaranteed to save.")
+    assert [(f.term.lower(), f.severity) for f in found] == [
+        ("the best", "violation"),
+        ("industry-leading", "needs_source"),
+        ("100% secure", "violation"),
+        ("guaranteed", "violation"),
+    ]
+    assert rulebook.check("Named the No. 1 provider of smart customer service") != []
+    for everyday in ("We share best practices with our partners.", "Best regards, the PR team", "It helped the bank."):
+        assert rulebook.check(everyday) == [], everyday
+    # A ranking with its source and year is allowed in English as in Chinese.
+    assert rulebook.check("Industry-leading, according to the IDC 2025 China report.") == []
+
+
 def test_a_named_source_and_date_allow_a_ranking_not_a_violation(rulebook) -> None:  # type: ignore[no-untyped-def]
     assert rulebook.check("据IDC《2024年中国智能客服市场报告》，公司市场份额位居第一。") == []
     still = rulebook.check("据IDC 2024年的报告，我们是最好的智能客服。")
