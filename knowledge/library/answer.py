@@ -300,6 +300,12 @@ class Answerer:
             if len(unknown) * 2 >= len(topic):
                 # 「有没有宠物医院用智能客服的例子」: what it is about beyond the filters is nowhere in the library.
                 return self._closest(base, hits)
+            known = [t for t in topic if not t.isascii() and t not in unknown]
+            in_scope = {d.id for d in self.retriever.documents_matching(scope)} - exclude
+            if len(known) >= 2 and not any(self.retriever.term_in(t, in_scope) for t in known):
+                # 「有没有保险公司用机器打电话提醒客户续保的案例？」: the library says each of its words, but
+                # not one of them in the documents its filters pick (one leftover word is too little to say).
+                return self._closest(base, hits)
             # 「有没有金融行业用智能客服降本的案例」: within the scope, the relevant ones.
             hits = hits[: result.preferred] or hits
             k = max(k, 10)

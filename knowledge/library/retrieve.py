@@ -318,6 +318,14 @@ class Retriever:
         self.refresh()
         return self._lexical is not None and self._lexical.rows_containing(term).size > 0
 
+    def term_in(self, term: str, doc_ids: set[str]) -> bool:
+        """Whether any chunk of these documents holds the search term (chunk ids are ``doc#n``)."""
+        self.refresh()
+        if self._lexical is None:
+            return False
+        chunk_ids = self._lexical.chunk_ids
+        return any(chunk_ids[row].rsplit("#", 1)[0] in doc_ids for row in self._lexical.rows_containing(term))
+
     @property
     def document_count(self) -> int:
         self.refresh()

@@ -343,3 +343,36 @@ def test_who_we_worked_with_in_an_industry_is_its_list(list_services: Services) 
     for question in ("我们跟哪些金融客户合作过？", "咱们给哪些银行做过项目？"):
         reply = ask(list_services, question)
         assert reply.text.startswith("共 7 个金融行业的资料"), (question, reply.text)
+
+
+def test_words_the_library_has_but_not_within_the_filters_make_a_near_miss(
+    list_services: Services, tmp_path: Path
+) -> None:
+    more = tmp_path / "more"
+    more.mkdir()
+    claims = (
+        "## 背景\n这家保险公司的车险理赔要客户到网点递交纸质材料，小额案件平均结案需要 9 天。\n\n"
+        "## 方案\n用低代码平台搭建线上理赔流程，客户在小程序上传照片即可报案。\n\n"
+        "## 成效\n- 小额案件平均结案时间缩短到 1.5 天，客户满意度提升到 95%。\n"
+    )
+    calls = (
+        "## 背景\n快递员派件前要逐个打电话确认客户是否在家，每天占用大量时间。\n\n"
+        "## 方案\n由智能外呼机器打电话提醒客户收件并确认时间，客户用语音回答。\n\n"
+        "## 成效\n- 派件前确认电话全部由机器完成，二次派送减少 35%。\n"
+    )
+    (more / "claims.md").write_text(
+        "---\nid: lc-claims\ntype: case\ntitle: 某财产保险公司车险小额理赔线上化\nindustry: 金融\n"
+        f"customer: 某财产保险公司\nproducts: [低代码平台]\nyear: 2024\n---\n{claims}",
+        encoding="utf-8",
+    )
+    (more / "calls.md").write_text(
+        "---\nid: lc-calls\ntype: case\ntitle: 某快递企业派件前智能外呼确认\nindustry: 交通物流\n"
+        f"customer: 某快递企业\nproducts: [智能外呼]\nyear: 2024\n---\n{calls}",
+        encoding="utf-8",
+    )
+    assert list_services.ingestor.ingest([more]).ok
+    # Each word is in the library, none in the insurer's case: the closest, not a confident answer.
+    near = ask(list_services, "有没有保险公司用机器打电话提醒客户续保的案例？")
+    assert near.data["answer"]["outcome"] == "closest", near.text
+    # Words the 金融 cases do use are answered within the filter.
+    assert ask(list_services, "有没有金融行业用智能客服降低人工成本的案例？").data["answer"]["confident"] is True
