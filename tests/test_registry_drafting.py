@@ -129,7 +129,9 @@ def test_note_return_takes_the_comment_as_words_or_as_an_option() -> None:
     stats = describe(command_classes()).get("note stats")
     assert stats is not None
     for words in (["2026-11"], ["--month", "2026-11"]):
-        assert parse_words(stats, words, "zh").model_dump() == {"month": "2026-11", "lang": None}
+        assert parse_words(stats, words, "zh").model_dump() == {"month": "2026-11", "request": "", "lang": None}
+    # A period in words reaches the service whole (it reads 上季度 itself).
+    assert parse_words(stats, ["上季度", "发布了几篇"], "zh").model_dump()["request"] == "发布了几篇"
     with pytest.raises(UserError, match="NOTE"):
         parse_words(spec, [], "zh")
 
