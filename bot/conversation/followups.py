@@ -228,7 +228,8 @@ def resolve(
     if topic and _REFERENCE.search(stripped):
         # 「它的舆情怎么样」 about a case that never mentions 舆情: the case's title in the rewritten
         # question would carry the evidence, so the words are checked against the case itself.
-        absent = not asks_metadata(stripped) and _none_in(_REFERENCE.sub(" ", stripped), topic_text)
+        said = _REFERENCE.sub(" ", stripped)
+        absent = not asks_metadata(stripped) and (_none_in(said, topic_text) or _rate_missing(said, topic_text))
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("reference", question=question, doc=topic, within=[topic], values={"absent": absent})
     elliptical = topic and _is_elliptical(stripped, vocab)
@@ -314,6 +315,15 @@ def _none_in(text: str, topic_text: str) -> bool:
         return False
     words = [w for w in tokenize(text) if len(w) >= 2 and _HAN.search(w) and not _ASKING.search(w)]
     return bool(words) and all(w not in topic_text for w in words)
+
+
+def _rate_missing(text: str, topic_text: str) -> bool:
+    """「它的安全事故率下降了多少」 about a case that reports no accident rate: the rate asked for (a word
+    ending in 率) is not in the case, though other words (安全) are."""
+    if not topic_text:
+        return False
+    rates = [w for w in tokenize(text) if len(w) >= 3 and w.endswith("率") and _HAN.search(w)]
+    return any(r not in topic_text for r in rates)
 
 
 def _own_subject(text: str, title: str) -> bool:

@@ -248,8 +248,12 @@ def test_a_question_about_this_case_on_what_it_never_mentions_says_so(conv: Serv
     reply = say(conv, "它的舆情怎么样", thread="absent")
     assert reply.text.startswith("《某三甲医院智能导诊》里没有说到这一点"), reply.text
     assert not reply.citations
+    # A rate the case does not report, though it shares a word with the case (导诊 is in it).
+    rate = say(conv, "它的导诊准确率提升了多少？", thread="absent")
+    assert rate.text.startswith("《某三甲医院智能导诊》里没有说到这一点"), rate.text
     # Words the case does use, and the fields of its front matter, are answered from it.
     assert "fx-hospital" in cited(say(conv, "它的导诊台咨询量减少了多少？", thread="absent"))
+    assert "fx-hospital" in cited(say(conv, "它挂错科室的比例降到多少？", thread="absent"))
     assert "fx-hospital" in cited(say(conv, "它用了什么产品？", thread="absent"))
 
 
