@@ -16,13 +16,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from knowledge.library.facts import asked_facts, facts_line
+from knowledge.library.facts import asked_facts, facts_line, metadata_text
 from knowledge.library.filters import Filters, filter_mentions
 from knowledge.library.glossary import expand_query, translations
 from knowledge.library.grounding import check_answer, delimit_question, is_refusal, render_sources
+from knowledge.library.kinds import kinds_named, mentions_kind
 from knowledge.library.offline_writer import is_list_question, results_quote, select_quotes, wanted_section
 from knowledge.library.relevance import CLOSEST, CONFIDENT, Outcome, judge
 from knowledge.library.retrieve import ChunkHit, DocumentHit, DocumentInfo, Retriever
+from knowledge.library.sections import asks_for_note
 from knowledge.llm import ChatModel, ChatModelError
 from knowledge.text import clip, tokenize
 from prompts import load_prompt
@@ -336,12 +338,20 @@ class Answerer:
             # already; weak evidence is then enough to quote it (no evidence still declines).
             if verdict.outcome is Outcome.CLOSEST and not (within and hits[0].id in within):
                 return self._closest(base, hits)
+            kinds = [] if within or asks_for_note(question) else kinds_named(question)
+            if len(kinds) > 1:
+                kinds = []  # 「工地那种做法，能源化工行业有没有类似的？」: which one is the customer is unclear
+            if kinds and not mentions_kind(_document_text(hits[0]), kinds):
+                # 「连锁酒店用机器接订房电话的，有案例吗？」 answered with a convenience store's phone
+                # assistant: everything matches but the kind of customer asked about.
+                return self._closest(base, hits)
             base.confident, base.outcome = True, "confident"
             # Documents matching what the question names (「2021年零售」) are the only ones cited beside it.
             cited = [hits[0]] + [
                 h
                 for h in pool[1:k]
                 if judge(h, lang, scoped, self.weights, self.min_relevance).outcome is Outcome.CONFIDENT
+                and (not kinds or mentions_kind(_document_text(h), kinds))
             ]
         if self.chat_model is not None:
             try:
@@ -495,6 +505,11 @@ def _ordered_chunks(hit: DocumentHit, question: str) -> list[ChunkHit]:
     if not section:
         return hit.chunks
     return sorted(hit.chunks, key=lambda c: 0 if section(c.section) else 1)
+
+
+def _document_text(hit: DocumentHit) -> str:
+    """All a document says: its title, front matter and every chunk the search returned."""
+    return " ".join([hit.title, metadata_text(hit.meta), *(c.text for c in hit.chunks)])
 
 
 def _lead_sentence(hit: DocumentHit) -> str:

@@ -376,3 +376,38 @@ def test_words_the_library_has_but_not_within_the_filters_make_a_near_miss(
     assert near.data["answer"]["outcome"] == "closest", near.text
     # Words the 金融 cases do use are answered within the filter.
     assert ask(list_services, "有没有金融行业用智能客服降低人工成本的案例？").data["answer"]["confident"] is True
+
+
+def test_a_case_for_another_kind_of_customer_is_only_the_closest(services: Services, tmp_path: Path) -> None:
+    folder = tmp_path / "kinds"
+    folder.mkdir()
+    store = (
+        "## 背景\n这家便利店品牌的门店每天接到大量顾客电话，询问营业时间、商品库存和预订，店员常常顾不上。\n\n"
+        "## 方案\n部署智能语音助手，由机器接听门店电话，回答常见问题并登记预订，复杂问题转给店员。\n\n"
+        "## 成效\n- 门店电话接通率提升到 98%，店员每天节省约 1.5 小时。\n"
+    )
+    bank = (
+        "## 背景\n这家城商行的客服热线高峰期排队严重，客户平均等待 6 分钟。\n\n"
+        "## 方案\n上线智能客服，机器接听热线电话，自动办理挂失、查询等常见业务。\n\n"
+        "## 成效\n- 热线平均等待时间缩短到 40 秒，人工坐席压力下降 45%。\n"
+    )
+    for name, title, industry, customer, body in (
+        ("store", "某便利店品牌门店电话智能接听", "零售", "华南某连锁便利店品牌", store),
+        ("bank", "某城商行客服热线智能化", "金融", "华东某城市商业银行", bank),
+    ):
+        (folder / f"{name}.md").write_text(
+            f"---\nid: kc-{name}\ntype: case\ntitle: {title}\nindustry: {industry}\ncustomer: {customer}\n"
+            f"year: 2024\n---\n{body}",
+            encoding="utf-8",
+        )
+    assert services.ingestor.ingest([folder]).ok
+    # Same technology, same words, another kind of customer: shown as the closest, not as the answer.
+    hotel = ask(services, "连锁酒店用机器接订房电话的，咱们有案例吗？")
+    assert hotel.data["answer"]["outcome"] == "closest", hotel.text
+    assert "kc-store" in [c["id"] for c in hotel.data["answer"]["citations"]]
+    # The kind the case is about, in other words than the case's (银行 for 城商行), is answered.
+    banks = ask(services, "有没有银行用机器接热线电话、帮客户办挂失的案例？")
+    assert banks.data["answer"]["confident"] is True, banks.text
+    assert banks.data["answer"]["citations"][0]["id"] == "kc-bank"
+    stores = ask(services, "便利店用机器接门店电话的案例有吗？")
+    assert stores.data["answer"]["confident"] is True, stores.text
