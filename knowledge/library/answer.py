@@ -41,7 +41,7 @@ _LIST_FILTER_KEYS = ("industry", "year", "products", "tags", "customer")
 # names never meets in one document, that is a near miss, as for a list question.
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ASKS_EXISTENCE = re.compile(
-    r"有[^，,。？?！!]{0,10}[吗么]|做过|用过|\b(do|did|have) we\b|\b(is|are) there\b", re.IGNORECASE
+    r"有(?!什么)[^，,。？?！!]{0,10}(?:吗|(?<!什)么)|做过|用过|\b(do|did|have) we\b|\b(is|are) there\b", re.IGNORECASE
 )
 # Words that ask for a list rather than say what it is about: with only these (and the words naming
 # the filters) left, the list is answered from the metadata; any other word narrows it by relevance.
@@ -298,15 +298,7 @@ class Answerer:
             topic = self._topic_words(question)
             if not topic:
                 return self._list_answer(base, question, scope, hits, exclude, quoted)
-            unknown = [t for t in topic if not t.isascii() and not self.retriever.term_known(t)]
-            if len(unknown) * 2 >= len(topic):
-                # 「有没有宠物医院用智能客服的例子」: what it is about beyond the filters is nowhere in the library.
-                return self._closest(base, hits)
-            known = [t for t in topic if not t.isascii() and t not in unknown]
-            in_scope = {d.id for d in self.retriever.documents_matching(scope)} - exclude
-            if len(known) >= 2 and not any(self.retriever.term_in(t, in_scope) for t in known):
-                # 「有没有保险公司用机器打电话提醒客户续保的案例？」: the library says each of its words, but
-                # not one of them in the documents its filters pick (one leftover word is too little to say).
+            if self._topic_outside(topic, scope, exclude):
                 return self._closest(base, hits)
             # 「有没有金融行业用智能客服降本的案例」: within the scope, the relevant ones.
             hits = hits[: result.preferred] or hits
@@ -314,6 +306,18 @@ class Answerer:
         if base.conflict:
             # 「2020年有没有教育行业的数字人案例？」: each part exists, all together do not.
             return self._closest(base, hits)
+        if (
+            not listing
+            and not within
+            and _ASKS_EXISTENCE.search(question)
+            and any(key in scope.values for key in _LIST_FILTER_KEYS)
+        ):
+            topic = self._topic_words(question)
+            # Words the library never uses are no sign here: a question in everyday words (「做牛奶那种
+            # 食品厂…能随时张嘴问的，咱们做过吗？」) is full of them.
+            if topic and self._topic_outside(topic, scope, exclude, unknown_counts=False):
+                # 「2021年咱们做过虚拟主播的项目吗？」: what it asks about is not in that year's documents.
+                return self._closest(base, hits)
         if not hits:
             return base
         scoped = bool(result.explicit) or bool(within)
@@ -371,6 +375,20 @@ class Answerer:
         for word in sorted([*mentions, *_LIST_WORDS], key=len, reverse=True):
             rest = rest.replace(word, " ")
         return [t for t in tokenize(rest) if len(t) >= 2 and t not in _LIST_WORDS and not t.isdigit()]
+
+    def _topic_outside(
+        self, topic: list[str], scope: Filters, exclude: frozenset[str], unknown_counts: bool = True
+    ) -> bool:
+        """Whether what a question is about, beyond its filters, is missing from the documents the
+        filters pick: half its words are nowhere in the library (「有没有宠物医院用智能客服的例子」; with
+        ``unknown_counts``), or the library says two or more of them but not one in those documents
+        (「有没有保险公司用机器打电话提醒客户续保的案例？」; one leftover word is too little to say)."""
+        unknown = [t for t in topic if not t.isascii() and not self.retriever.term_known(t)]
+        if unknown_counts and len(unknown) * 2 >= len(topic):
+            return True
+        known = [t for t in topic if not t.isascii() and t not in unknown]
+        in_scope = {d.id for d in self.retriever.documents_matching(scope)} - exclude
+        return len(known) >= 2 and not any(self.retriever.term_in(t, in_scope) for t in known)
 
     def is_relevant(self, hit: DocumentHit, lang: str, scoped: bool = False) -> bool:
         """Whether a single retrieved document is confidently relevant (drafting uses it for grounding)."""

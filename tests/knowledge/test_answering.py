@@ -411,3 +411,29 @@ def test_a_case_for_another_kind_of_customer_is_only_the_closest(services: Servi
     assert banks.data["answer"]["citations"][0]["id"] == "kc-bank"
     stores = ask(services, "便利店用机器接门店电话的案例有吗？")
     assert stores.data["answer"]["confident"] is True, stores.text
+
+
+def test_asking_whether_a_year_had_something_only_another_year_had_is_a_near_miss(
+    list_services: Services, tmp_path: Path
+) -> None:
+    folder = tmp_path / "anchor"
+    folder.mkdir()
+    anchor = (
+        "## 背景\n这家电视购物频道想在夜间时段开直播带货，但主持人排班不够。\n\n"
+        "## 方案\n用虚拟主播承担夜间直播，脚本由运营团队审核后播出。\n\n"
+        "## 成效\n- 夜间直播带货销售额增长 60%，主持人加班减少一半。\n"
+    )
+    guide = (
+        "## 背景\n这家博物馆的讲解员不够，观众常常只能自己看展板。\n\n"
+        "## 方案\n在展厅部署数字人讲解员，用普通话和英语为观众讲解展品故事。\n\n"
+        "## 成效\n- 讲解覆盖率从 30% 提升到 90%，观众停留时间增加 40%。\n"
+    )
+    write_case(folder, 90, "零售", 2022, "数字人", anchor)
+    write_case(folder, 91, "文旅", 2024, "数字人", guide)
+    assert list_services.ingestor.ingest([folder]).ok
+    # The library says 虚拟主播 and 直播, but no 2024 document does: the closest, not an answer.
+    other_year = ask(list_services, "2024年咱们做过虚拟主播做直播的项目吗？")
+    assert other_year.data["answer"]["outcome"] == "closest", other_year.text
+    same_year = ask(list_services, "2022年咱们做过虚拟主播做直播的项目吗？")
+    assert same_year.data["answer"]["confident"] is True, same_year.text
+    assert same_year.data["answer"]["citations"][0]["id"] == "lc-90"
