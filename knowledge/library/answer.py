@@ -40,6 +40,7 @@ _LIST_FILTER_KEYS = ("industry", "year", "products", "tags", "customer")
 # Asks whether the library holds something (「2025年水务行业有新案例吗」「学校用过视觉质检吗」): when what it
 # names never meets in one document, that is a near miss, as for a list question.
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_POINTING = re.compile(r"这种|这类|这样的|那种|那类|类似的?|此类|同类")
 _ASKS_EXISTENCE = re.compile(
     r"有(?!什么)[^，,。？?！!]{0,10}(?:吗|(?<!什)么)|做过|用过|\b(do|did|have) we\b|\b(is|are) there\b", re.IGNORECASE
 )
@@ -371,10 +372,13 @@ class Answerer:
         mentions = filter_mentions(expand_query(question), self.retriever.vocabulary)
         # An English phrase whose translation named a filter (digital human → 数字人) is a mention too.
         mentions += [p for p, terms in translations(question) if any(m in terms.split() for m in mentions)]
-        rest = question.lower()
+        # 「有这种项目么」 points at something said before: it asks for that, not for every case.
+        pointing = _POINTING.findall(question)
+        rest = _POINTING.sub(" ", question.lower())
         for word in sorted([*mentions, *_LIST_WORDS], key=len, reverse=True):
             rest = rest.replace(word, " ")
-        return [t for t in tokenize(rest) if len(t) >= 2 and t not in _LIST_WORDS and not t.isdigit()]
+        words = [t for t in tokenize(rest) if len(t) >= 2 and t not in _LIST_WORDS and not t.isdigit()]
+        return pointing + words
 
     def _topic_outside(
         self, topic: list[str], scope: Filters, exclude: frozenset[str], unknown_counts: bool = True

@@ -57,7 +57,7 @@ _COUNTS_OTHER_UNITS = r"(?![^，,。；;？?！!]{0,8}?(份|条|张|次|人|位|
 _LIST_ASK = re.compile(
     r"哪些|列出|列一下|列举|都列|(一共|总共|几个|多少个)" + _COUNTS_OTHER_UNITS + r"|所有|全部|有什么新?的?(案例|项目)|"
     r"最新的?(案例|项目)|最近.{0,4}(案例|项目)|"
-    r"做过(什么|哪)|有没有|有吗|有无|"
+    r"做过(什么|哪)|有没有|有吗|有无|(?:有|做过)[^，,。？?！!]{0,12}(?:案例|项目|例子|案子)[吗么]|"
     r"\b(which|list|all|how many(?! (hours?|minutes?|seconds?|days?|weeks?|months?|years?|people|staff|times|calls|"
     r"records|yuan|dollars|tons?)\b)|any|do we have|are there|is there)\b",
     re.IGNORECASE,

@@ -437,3 +437,11 @@ def test_asking_whether_a_year_had_something_only_another_year_had_is_a_near_mis
     same_year = ask(list_services, "2022年咱们做过虚拟主播做直播的项目吗？")
     assert same_year.data["answer"]["confident"] is True, same_year.text
     assert same_year.data["answer"]["citations"][0]["id"] == "lc-90"
+
+
+def test_asking_whether_we_have_cases_of_a_kind_lists_them(list_services: Services) -> None:
+    reply = ask(list_services, "咱们有银行的案例吗？")
+    assert reply.data["answer"]["total"] == 7, reply.text
+    assert ask(list_services, "有2022年的项目吗？").data["answer"]["total"] == 2
+    # 「这种」 points at something said before: not a list of every case.
+    assert ask(list_services, "有这种项目么").data["answer"].get("total") is None
