@@ -379,6 +379,8 @@ class Conversation:
                 return self.ask(request, request.text.strip(), lang, thread)
             if follow.within and title:
                 return Reply(text=t("not_in_document", lang, title=title), data=reply.data)
+            if follow.kind == "similar" and _closest(reply):
+                return reply  # 「那银行有没有类似的」 asks for the nearest ones: shown as the closest
             if follow.exclude:
                 return Reply(text=t("no_more_similar", lang), data=reply.data)
             if follow.filters:
@@ -687,6 +689,11 @@ def _confident(reply: Reply) -> bool:
     if isinstance(answer, dict) and "confident" in answer:
         return bool(answer["confident"]) and bool(reply.citations)
     return bool(reply.citations)
+
+
+def _closest(reply: Reply) -> bool:
+    answer = reply.data.get("answer") if isinstance(reply.data, dict) else None
+    return isinstance(answer, dict) and answer.get("outcome") == "closest" and bool(reply.citations)
 
 
 def _plan_from(raw: Any) -> plans.Plan | None:

@@ -209,3 +209,12 @@ def test_something_similar_in_another_industry_is_like_the_thread_case(scoped: S
     # 「类似的」 is what the thread's case did, in the industry named: the solar inspection, not the
     # wind forecast that merely shares the industry.
     assert cited(say(scoped, "那能源行业有没有类似的？", "alike")) == ["fx-solar-vision"]
+
+
+def test_nothing_quite_alike_in_another_industry_shows_the_closest_there(scoped: Services) -> None:
+    assert cited(say(scoped, "有没有汽车零部件厂视觉质检的案例？", "near"))[:1] == ["fx-factory"]
+    # The banks did no visual inspection: their nearest cases are shown as the closest, not "nothing".
+    reply = say(scoped, "那银行有没有类似的？", "near")
+    assert reply.data["answer"]["outcome"] == "closest", reply.text
+    assert cited(reply) and set(cited(reply)) <= {"fx-bank", "fx-bank-fraud"}, reply.text
+    assert "最接近" in reply.text
