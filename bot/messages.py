@@ -83,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "scope_year": {"zh": "{value}年", "en": "from {value}"},
     "scope_industry": {"zh": "{value}行业", "en": "in {value}"},
     "scope_product": {"zh": "用到「{value}」", "en": "using {value}"},
+    "scope_customer": {"zh": "客户含「{value}」", "en": "for customers named “{value}”"},
+    "scope_tags": {"zh": "标签「{value}」", "en": "tagged {value}"},
     "scope_other": {"zh": "{key}={value}", "en": "{key}={value}"},
     "scope_joiner": {"zh": "、", "en": ", "},
     "llm_fallback": {

@@ -146,7 +146,13 @@ def describe_scope(filters: Filters, lang: str) -> str:
     for key, value in filters.values.items():
         if key == "type":
             continue
-        name = {"year": "scope_year", "industry": "scope_industry", "products": "scope_product"}.get(key, "scope_other")
+        name = {
+            "year": "scope_year",
+            "industry": "scope_industry",
+            "products": "scope_product",
+            "customer": "scope_customer",
+            "tags": "scope_tags",
+        }.get(key, "scope_other")
         words.append(msg.t(name, lang, value=value, key=key))
     return msg.t("scope_joiner", lang).join(words)
 
