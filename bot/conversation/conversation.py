@@ -269,6 +269,8 @@ class Conversation:
         if list_ids_of(reply) or not keep_list or not thread.list_ids:
             listed = list_ids_of(reply) or cited
             thread.state["list"] = listed
+            years = listing.get("years") if isinstance(listing, dict) else None
+            thread.state["list_years"] = years if isinstance(years, list) and len(years) == len(listed) else None
             # A list reply cites the entries it showed (its first page); 「更多」 goes on from there,
             # asking the library's list again for the next page so that its entries are quoted too.
             thread.state["shown"] = len(cited)
@@ -388,6 +390,11 @@ class Conversation:
                 return Reply(text=t("nothing_in_scope", lang, scope=scope), data=reply.data)
         if follow.doc and follow.kind in ("item", "pick", "reference", "elliptical"):
             thread.state["topic"] = follow.doc
+        if follow.values.get("named") and title and _confident(reply):
+            # 「最早的是哪个」 asks which one: its name first.
+            year = follow.values.get("year")
+            named = f"《{title}》（{year}）" if isinstance(year, int) else f"《{title}》"
+            return replace(reply, text=f"{named}\n{reply.text}")
         return reply
 
     def _list_page(self, request: Request, spec: CommandSpec, asked: dict[str, Any], shown: int, lang: str) -> Reply:

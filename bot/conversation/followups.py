@@ -71,6 +71,22 @@ _DETAIL = re.compile(r"详细|说说|讲讲|展开|介绍|看看|具体|tell me 
 _PLAIN = re.compile(
     r"大白话|通俗|简单点|说人话|换个说法|换种说法|浅显|plain (words|language|english)|simpler", re.IGNORECASE
 )
+# 「最早的是哪个」「最新的那个讲讲」 after a list: its oldest or newest entry (not 「最新的项目有哪些」).
+_EXTREME = re.compile(
+    r"(最早|最老|最新|最近|最晚)的?(那?一?个|那?一?家|那?一?篇|项目|案例)?|"
+    r"\b(the )?(oldest|earliest|newest|latest|most recent)( one)?\b",
+    re.IGNORECASE,
+)
+_NEWEST = re.compile(r"最新|最近|最晚|newest|latest|most recent", re.IGNORECASE)
+_ASKS_A_LIST = re.compile(r"哪些|列出|有没有|所有|全部|\b(which ones|list|all)\b", re.IGNORECASE)
+# 「那技术原理呢」 after the plain words: the other half of the thread's note.
+_PRINCIPLE = re.compile(
+    r"原理|技术上|技术角度|技术细节|怎么实现|如何实现|how does it work|how it works|technically|under the hood|"
+    r"the (technical side|principle)",
+    re.IGNORECASE,
+)
+_PRINCIPLE_WORDS_TEXT = "那 那么 呢 的 它 这个 是 什么 啥 技术 原理 技术原理 技术上 角度 细节 怎么 如何 实现 讲讲 说说"
+_PRINCIPLE_WORDS = frozenset(_PRINCIPLE_WORDS_TEXT.split())
 # What a plain-words request says besides its subject (「能不能通俗地再解释一遍」).
 _PLAIN_WORDS_TEXT = """
 讲 讲讲 说 说说 再 再讲 再说 再来 一遍 一次 一下 点 地 解释 解释一下 能 不能 能不能 给 给我 听 重新 简单 干 啥
@@ -175,6 +191,14 @@ def resolve(
             r"第\s*\S{1,3}?\s*(个|条|篇|项|家)|\b(the )?(first|second|third|fourth|fifth|last)( one)?\b", "", stripped
         )
         return FollowUp("item", question=_about(titles.get(doc, doc), rest), doc=doc, within=[doc])
+    extreme = _EXTREME.search(stripped)
+    if extreme and ids and _size(stripped) <= 20 and not _ASKS_A_LIST.search(stripped):
+        years = thread.get("list_years")
+        doc = _extreme_of(ids, years, newest=bool(_NEWEST.search(extreme.group(0))))
+        year = years[ids.index(doc)] if isinstance(years, list) and len(years) == len(ids) else None
+        rest = stripped[: extreme.start()] + stripped[extreme.end() :]
+        question = _about(titles.get(doc, doc), rest)
+        return FollowUp("item", question=question, doc=doc, within=[doc], values={"named": True, "year": year})
     redraft = _redraft(stripped) if thread.get("draft_order") and _size(stripped) <= 20 else None
     if redraft is not None:
         return redraft
@@ -205,6 +229,9 @@ def resolve(
         # 「用大白话讲讲零信任」 after a list of bank cases names its own subject: a new question.
         if not _names_a_subject(stripped, [titles.get(c, c) for c in cited]):
             return FollowUp("plain", question=f"{last} {stripped}", within=cited)
+    if topic and _PRINCIPLE.search(stripped) and _size(stripped) <= 20 and not _names_more(stripped):
+        # The thread's document, asked how it works: its title carries the subject, the words the section.
+        return FollowUp("plain", question=f"{titles.get(topic, topic)}：{stripped}", doc=topic, within=[topic])
     pick = _PICK.match(stripped)
     if pick and ids:
         picked = _best_title(pick.group(2), ids, titles)
@@ -244,6 +271,15 @@ def resolve(
         question = _about(titles.get(topic, topic), stripped)
         return FollowUp("elliptical", question=question, doc=topic, within=[topic])
     return None
+
+
+def _extreme_of(ids: list[str], years: Any, newest: bool) -> str:
+    """The list's newest or oldest entry by year; by the list's order (newest first) without years."""
+    dated = [(y, i) for i, y in zip(ids, years, strict=False) if isinstance(y, int)] if isinstance(years, list) else []
+    if not dated:
+        return ids[0] if newest else ids[-1]
+    best = max(y for y, _ in dated) if newest else min(y for y, _ in dated)
+    return next(i for y, i in dated if y == best)
 
 
 def _redraft(text: str) -> FollowUp | None:
@@ -291,6 +327,12 @@ def _names_a_subject(text: str, titles: list[str]) -> bool:
     words = [w for w in tokenize(rest) if w not in _PLAIN_WORDS and (len(w) >= 2 or w.isascii())]
     shown = " ".join(titles).lower()
     return any(w not in shown for w in words)
+
+
+def _names_more(text: str) -> bool:
+    """Whether 「…原理呢」 names a subject of its own (「RAG的原理呢」), beyond asking how it works."""
+    rest = _PRINCIPLE.sub(" ", text)
+    return any(w not in _PRINCIPLE_WORDS and (len(w) >= 2 or w.isascii()) for w in tokenize(rest))
 
 
 def _names_elsewhere(text: str, topic_text: str) -> bool:

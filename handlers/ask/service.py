@@ -87,6 +87,7 @@ def to_reply(answer: Answer, lang: str, notices: list[str], page: slice | None =
             "page_size": (page.stop or answer.listing.total) - (page.start or 0),
             "filters": dict(answer.listing.filters.values),
             "newest_first": answer.listing.newest_first,
+            "years": [e.year for e in answer.listing.entries],
         }
     elif answer.outcome == "closest":
         lead = (

@@ -158,6 +158,16 @@ def test_plain_words_re_explain_the_documents_just_cited(scoped: Services) -> No
         assert cited(again) == ["fx-note-rag"] and "开卷考试" in again.text, (words, again.text)
 
 
+def test_how_it_works_after_the_plain_words_is_the_same_notes_principle(scoped: Services) -> None:
+    assert cited(say(scoped, "用大白话讲讲向量数据库", "principle"))[:1] == ["fx-note-vector"]
+    for words in ("那技术原理呢", "技术上怎么实现的？"):
+        reply = say(scoped, words, "principle")
+        assert cited(reply) == ["fx-note-vector"], (words, reply.text)
+        assert reply.text.startswith("向量数据库把文本、图片转成向量存储"), (words, reply.text)
+    # Naming a subject of its own, it is a new question.
+    assert cited(say(scoped, "那RAG的原理呢", "principle"))[:1] == ["fx-note-rag"]
+
+
 def test_plain_words_about_a_subject_of_its_own_are_a_new_question(scoped: Services) -> None:
     assert cited(say(scoped, "有没有金融行业的案例？", "plain-new"))[:1] == ["fx-bank-fraud"]
     reply = say(scoped, "用大白话讲讲向量数据库", "plain-new")
@@ -218,3 +228,12 @@ def test_nothing_quite_alike_in_another_industry_shows_the_closest_there(scoped:
     assert reply.data["answer"]["outcome"] == "closest", reply.text
     assert cited(reply) and set(cited(reply)) <= {"fx-bank", "fx-bank-fraud"}, reply.text
     assert "最接近" in reply.text
+
+
+def test_the_oldest_or_newest_of_a_list_is_its_entry_by_year(scoped: Services) -> None:
+    assert cited(say(scoped, "有哪些金融行业的案例？", "extreme")) == ["fx-bank-fraud", "fx-bank"]
+    oldest = say(scoped, "最早的是哪个", "extreme")
+    assert cited(oldest) == ["fx-bank"] and oldest.text.startswith("《"), oldest.text
+    assert cited(say(scoped, "最新的那个效果怎么样", "extreme")) == ["fx-bank-fraud"]
+    # Asking for the newest projects is a new list, not its first entry.
+    assert len(cited(say(scoped, "最新的项目有哪些", "extreme"))) > 1
