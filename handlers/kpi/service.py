@@ -109,6 +109,8 @@ class KpiService:
             )
             # Changes: this quarter against the same quarter a year earlier.
             q_start, q_end, _ = period_bounds("quarter", day, self.tz)
+            # Named, not 「本季度」: the scoreboard of a past month or year reads that period's quarter.
+            quarter = s.t("quarter_name", lang, year=q_start.year, n=(q_start.month - 1) // 3 + 1)
             _, late_now, delayed_now = store.late_big_changes(session=session, start=q_start, end=q_end)
             _, late_then, delayed_then = store.late_big_changes(
                 session=session, start=_year_earlier(q_start), end=_year_earlier(q_end)
@@ -121,7 +123,7 @@ class KpiService:
                         reduction,
                         k.late_change_reduction,
                         "share",
-                        detail=s.t("changes_detail", lang, now=now_n, then=then_n),
+                        detail=s.t("changes_detail", lang, quarter=quarter, now=now_n, then=then_n),
                     )
                 )
             months = _months(start, min(end, datetime.combine(today + timedelta(days=1), datetime.min.time(), self.tz)))

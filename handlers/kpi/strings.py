@@ -28,7 +28,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{alerts} 条预警，{within} 条在目标内；预警 → 响应中位数 {response} 分钟",
         "en": "{alerts} alerts, {within} within target; alert → response median {response} min",
     },
-    "changes_detail": {"zh": "本季度 {now} · 去年同期 {then}", "en": "this quarter {now} · a year earlier {then}"},
+    "changes_detail": {"zh": "{quarter} {now} · 去年同期 {then}", "en": "{quarter} {now} · a year earlier {then}"},
+    "quarter_name": {"zh": "{year}年第{n}季度", "en": "Q{n} {year}"},
     "cited_detail": {"zh": "案例库共 {library} 个", "en": "of {library} cases in the library"},
     "bids_detail": {
         "zh": "{bids} 个标书；去年 {last} 个；案例库共 {library} 个",

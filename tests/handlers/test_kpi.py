@@ -125,7 +125,10 @@ def test_the_question_in_words_routes_to_the_scoreboard(kpi: KpiService) -> None
 def test_a_period_named_in_words_is_the_one_shown(kpi: KpiService) -> None:
     router = chat_router(kpi)
     assert router.handle(Request("第一季度的KPI完成得怎么样")).text.startswith("年度计划 KPI · 2026Q1")
-    assert router.handle(Request("上季度的 KPI 怎么样？")).text.startswith("年度计划 KPI · 2026Q3")
+    last_quarter = router.handle(Request("上季度的 KPI 怎么样？")).text
+    assert last_quarter.startswith("年度计划 KPI · 2026Q3")
+    # The change figures are that quarter's, and say so (not 「本季度」).
+    assert "2026年第3季度" in last_quarter and "本季度" not in last_quarter
     assert router.handle(Request("上个月 KPI 如何")).text.startswith("年度计划 KPI · 2026-11")
     assert router.handle(Request("去年的KPI怎么样")).text.startswith("年度计划 KPI · 2025")
     # a quarter still to come this year: last year's
