@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 YES = {"是", "是的", "确认", "好", "好的", "可以", "对", "行", "yes", "y", "ok", "confirm", "sure"}
 NO = {"否", "不", "不是", "取消", "算了", "不要", "no", "n", "cancel", "stop"}
+# A question (「有哪些金融行业的案例？」) does not answer 「小变更还是大变更？」; 「下下下周八」 is a bad date.
+_ASKS = re.compile(r"[?？]|哪些|什么|怎么|吗|\b(what|which|how|who|when)\b", re.IGNORECASE)
+# 「算了，不提了」「不用了」 "never mind": the pending request is dropped.
+_CANCEL = re.compile(r"^(算了|取消|不用了|不要了|不提了|不弄了|先不|never ?mind|forget it|cancel)", re.IGNORECASE)
 OVERVIEW = ("ask", "draft", "check", "personas", "cr", "digest", "drill", "incident", "note")
 _THANKS = re.compile(r"谢|辛苦|感谢|thank|thx|cheers", re.IGNORECASE)
 _LIST_PAGE = 5
@@ -153,6 +157,8 @@ class Conversation:
             answered = self._answer_pending(request, text, lang, thread, pending)
             if answered is not None:
                 return answered
+            if _plan_from(pending.get("plan")) is not None:
+                notes.append(t("pending_dropped", lang))  # a new request: say the unfinished one was not done
         word = text.strip().strip("。.!！").lower()
         if (word in YES or word in NO) and not cues.GREETING.match(text.strip()):
             # 「是」 with nothing waiting: a second 「是」 after a confirmation does nothing again.
@@ -567,14 +573,20 @@ class Conversation:
             if word in NO:
                 return Reply(text=t("cancelled", lang), private=True)
             return self.execute(plan, request, thread)
-        if word in NO:
+        if word in NO or _CANCEL.match(word):
             thread.state.pop("pending", None)
             self.last_command = plan.capability
             return Reply(text=t("cancelled", lang), private=True)
         slot = str(pending.get("slot", ""))
-        if self.intents.rule(text) == "help" or (
-            len(text) > 12 and slot not in ("title", "description", "copy", "comment")
-        ):
+        free_text = slot in ("title", "description", "copy", "comment")
+        # Words that cannot answer the question asked (「有哪些金融行业的案例？」 for 「小变更还是大变更？」),
+        # or a long message for free text, may be a new request: one that fits another capability is.
+        unreadable = (
+            not free_text
+            and (bool(self.intents.rule(text)) or bool(_ASKS.search(text)))
+            and not plans.fill(replace(plan, values=dict(plan.values)), slot, text, self.today())
+        )
+        if self.intents.rule(text) == "help" or unreadable or (len(text) > 12 and not free_text):
             route = self.intents.route(text, self.embedder.embed_query(text))
             if route.capability != plan.capability and route.fits:
                 thread.state.pop("pending", None)

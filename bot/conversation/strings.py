@@ -50,6 +50,10 @@ STRINGS = {
     "confirm_yes": {"zh": "确认", "en": "Confirm"},
     "confirm_no": {"zh": "取消", "en": "Cancel"},
     "cancelled": {"zh": "已取消，什么都没有改。", "en": "Cancelled; nothing was changed."},
+    "pending_dropped": {
+        "zh": "（上一个没有完成的请求已放下，什么都没有提交。）",
+        "en": "(The unfinished request before this was dropped; nothing was submitted.)",
+    },
     "already_done": {
         "zh": "这个确认已经处理过了（或已取消），不会重复执行。",
         "en": "That confirmation was already handled (or cancelled); it will not run twice.",

@@ -87,6 +87,17 @@ def test_a_typed_yes_confirms_and_no_cancels(conv: Services) -> None:
     assert "已取消" in cancelled.text and len(changes(conv)) == before + 1
 
 
+def test_a_new_request_while_a_slot_is_asked_for_is_answered_and_the_unfinished_one_dropped(conv: Services) -> None:
+    before = len(changes(conv))
+    assert "小变更还是大变更" in say(conv, "登记一个变更，把客服热线换成新号码", thread="switch").text
+    reply = say(conv, "有哪些金融行业的案例？", thread="switch")
+    assert reply.text.startswith("（上一个没有完成的请求已放下，什么都没有提交。）"), reply.text
+    assert "小变更还是大变更" not in reply.text and len(changes(conv)) == before
+    # Said in words, 「算了」 drops the request too.
+    assert "小变更还是大变更" in say(conv, "登记一个变更，把客服热线换成新号码", thread="never").text
+    assert "已取消" in say(conv, "算了，不提了", thread="never").text and len(changes(conv)) == before
+
+
 def test_a_missing_slot_is_asked_for_and_a_bad_answer_is_asked_again_keeping_the_rest(conv: Services) -> None:
     before = len(changes(conv))
     first = say(conv, "登记一个变更，把客服热线换成新号码", thread="slots")
