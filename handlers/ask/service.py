@@ -9,7 +9,7 @@ from bot import messages as msg
 from bot.core import Citation, Reply, ThreadContext, UserError
 from bot.settings import RetrievalSettings
 from knowledge.library.answer import Answer, Answerer, Listing, Source
-from knowledge.library.filters import VALID_KEYS, FilterError, Filters, parse_filters
+from knowledge.library.filters import VALID_KEYS, FilterError, Filters, industry_in_english, parse_filters
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -154,6 +154,8 @@ def describe_scope(filters: Filters, lang: str) -> str:
             "customer": "scope_customer",
             "tags": "scope_tags",
         }.get(key, "scope_other")
+        if key == "industry" and lang == "en" and (english := industry_in_english(str(value))):
+            value = f"{value} ({english})"
         words.append(msg.t(name, lang, value=value, key=key))
     return msg.t("scope_joiner", lang).join(words)
 

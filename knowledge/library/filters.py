@@ -29,6 +29,23 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "文旅": ("文旅", "旅游", "景区", "乐园", "博物馆", "酒店", "tourism", "museum", "hotel", "theme park"),
     "电信": ("电信", "运营商", "通信", "telecom", "carrier"),
 }
+# What each industry is called in an English reply ("7 in all in 金融 (finance)").
+INDUSTRY_ENGLISH: dict[str, str] = {
+    "金融": "finance",
+    "医疗": "healthcare",
+    "制造业": "manufacturing",
+    "零售": "retail",
+    "教育": "education",
+    "政务": "government",
+    "交通物流": "transport and logistics",
+    "能源": "energy",
+    "互联网/传媒": "internet and media",
+    "农业": "agriculture",
+    "水务": "water",
+    "建筑": "construction",
+    "文旅": "culture and tourism",
+    "电信": "telecom",
+}
 TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "note": (
         *("技术翻译笔记", "技术笔记", "技术翻译", "翻译笔记", "笔记", "技术解读"),
@@ -237,6 +254,14 @@ def _find_industry(text: str, industries: set[str]) -> tuple[str, str] | None:
                 if found:
                     named.setdefault(industry, found)
     return next(iter(named.items())) if len(named) == 1 else None
+
+
+def industry_in_english(library_name: str) -> str | None:
+    """The English name of one of the library's industries (制造 → manufacturing), if known."""
+    for canonical, english in INDUSTRY_ENGLISH.items():
+        if _same_industry(library_name, canonical, INDUSTRY_SYNONYMS.get(canonical, ())):
+            return english
+    return None
 
 
 def _same_industry(library_name: str, canonical: str, words: tuple[str, ...]) -> bool:
