@@ -290,6 +290,10 @@ class Answerer:
         )
         if result.explicit_matched_nothing:
             return base
+        if base.conflict:
+            # 「2020年有没有教育行业的数字人案例？」: each part exists, all together do not (also when one part
+            # was given as a filter: a list of the rest would drop what the question named).
+            return self._closest(base, hits)
         scope = Filters({**result.explicit.values, **result.inferred.values})
         listing = is_list_question(question)
         if listing and set(scope.values) == {"type"} and not self._topic_words(question):
@@ -304,9 +308,6 @@ class Answerer:
             # 「有没有金融行业用智能客服降本的案例」: within the scope, the relevant ones.
             hits = hits[: result.preferred] or hits
             k = max(k, 10)
-        if base.conflict:
-            # 「2020年有没有教育行业的数字人案例？」: each part exists, all together do not.
-            return self._closest(base, hits)
         if (
             not listing
             and not within
