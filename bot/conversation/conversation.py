@@ -387,8 +387,10 @@ class Conversation:
                 return self.ask(request, request.text.strip(), lang, thread)
             if follow.within and title:
                 return Reply(text=t("not_in_document", lang, title=title), data=reply.data)
-            if follow.kind == "similar" and _closest(reply):
-                return reply  # 「那银行有没有类似的」 asks for the nearest ones: shown as the closest
+            if follow.kind in ("similar", "replace") and _closest(reply):
+                # 「那银行有没有类似的」 asks for the nearest ones; 「那学校呢」 after 「有没有医院用数字人导诊的
+                # 案例」 is told which filters never meet, and the closest: both say more than 「没有」.
+                return reply
             if follow.exclude:
                 return Reply(text=t("no_more_similar", lang), data=reply.data)
             if follow.filters:

@@ -66,6 +66,11 @@ _REFERENCE = re.compile(
     r"the customer(?! service)|the client)\b",
     re.IGNORECASE,
 )
+# "what were the results?" right after an answer: the results of the thread's case (a short message only;
+# a longer one names its own subject: "the results of the bank's chatbot project").
+_ITS_RESULTS = re.compile(
+    r"\bthe (results?|outcomes?|impact|savings|benefits?|figures|numbers|timeline|cost)\b", re.IGNORECASE
+)
 _PICK = re.compile(r"^(其中)?\s*(.{1,12}?)\s*(的)?(那个|那家|那篇|那项|那一个)[，,]?\s*(.*)$")
 _DETAIL = re.compile(r"详细|说说|讲讲|展开|介绍|看看|具体|tell me more|details?|more about", re.IGNORECASE)
 _PLAIN = re.compile(
@@ -252,7 +257,7 @@ def resolve(
         # If the comparison finds nothing confident, the part naming the subject is asked alone.
         alone = re.split(r"[，,。？?！!]", re.sub(r"^(那么|那)", "", stripped))[0]
         return FollowUp("compare", question=question, doc=topic, values={"alone": alone})
-    if topic and _REFERENCE.search(stripped):
+    if topic and (_REFERENCE.search(stripped) or (_ITS_RESULTS.search(stripped) and _size(stripped) <= 12)):
         # 「它的舆情怎么样」 about a case that never mentions 舆情: the case's title in the rewritten
         # question would carry the evidence, so the words are checked against the case itself.
         said = _REFERENCE.sub(" ", stripped)

@@ -237,3 +237,19 @@ def test_the_oldest_or_newest_of_a_list_is_its_entry_by_year(scoped: Services) -
     assert cited(say(scoped, "最新的那个效果怎么样", "extreme")) == ["fx-bank-fraud"]
     # Asking for the newest projects is a new list, not its first entry.
     assert len(cited(say(scoped, "最新的项目有哪些", "extreme"))) > 1
+
+
+def test_a_replaced_filter_that_never_meets_the_others_says_which_and_shows_the_closest(scoped: Services) -> None:
+    say(scoped, "有没有医院用智能客服的案例？", "never-meet")
+    reply = say(scoped, "那能源行业呢？", "never-meet")
+    assert "没有同时满足能源行业、用到「智能客服」的资料" in reply.text, reply.text
+    assert reply.citations and reply.data["answer"]["outcome"] == "closest"
+
+
+def test_a_short_english_question_about_the_results_is_about_the_threads_case(scoped: Services) -> None:
+    assert cited(say(scoped, "Do we have a visual inspection case for a car parts factory?", "results-en"))[:1] == [
+        "fx-factory"
+    ]
+    reply = say(scoped, "what were the results?", "results-en")
+    assert cited(reply) == ["fx-factory"], reply.text
+    assert reply.lang == "en"
