@@ -26,7 +26,7 @@ from bot.conversation import cues, followups, plans
 from bot.conversation.intents import IntentRouter, Route
 from bot.conversation.memory import MemoryStore, Thread, new_token
 from bot.conversation.strings import t
-from bot.core import Button, Reply, Request, ThreadContext, UserError
+from bot.core import Action, Button, Reply, Request, ThreadContext, UserError
 from bot.router import Router, Words
 from knowledge.library.embed import Embedder
 from knowledge.library.facts import metadata_text
@@ -308,6 +308,11 @@ class Conversation:
             doc = library.get_document(session=session, doc_id=thread.topic)
             return f"{doc.title}\n{doc.body}\n{metadata_text(doc.meta or {})}" if doc is not None else ""
 
+    def _is_note(self, doc_id: str) -> bool:
+        with session_scope(self.engine) as session:
+            doc = library.get_document(session=session, doc_id=doc_id)
+            return doc is not None and doc.type == "note"
+
     def _titles(self, thread: Thread) -> dict[str, str]:
         ids = list(
             dict.fromkeys([*thread.list_ids, *(thread.get("cited") or []), *([thread.topic] if thread.topic else [])])
@@ -338,6 +343,22 @@ class Conversation:
             plan.values["copy"] = follow.values["copy"]
             plans.refresh(plan)
             return self._run_plan(request, plan, lang, thread, inferred=False)
+        if follow.kind == "feedback" and follow.doc and self._is_note(follow.doc):
+            # 「看懂了」「没看懂」 after a note: the reader's vote, as its buttons record it.
+            understood = bool(follow.values.get("understood"))
+            vote = Action(f"notefb:{follow.doc}:{'yes' if understood else 'no'}")
+            recorded = self.router.handle(replace(request, action=vote))
+            self.last_command = "note"
+            if understood or recorded.refused:
+                return recorded
+            # Not understood: the vote, then the note again in plain words.
+            title = self._titles(thread).get(follow.doc, follow.doc).split(" ")[0]
+            again = self.ask(request, f"{title}：用大白话讲讲", lang, thread, within=[follow.doc])
+            return replace(again, text=f"{recorded.text}\n{again.text}")
+        if follow.kind == "feedback":  # 「明白了」 after a case: nothing to record
+            self.last_command = "ask"
+            key = "acknowledged" if follow.values.get("understood") else "not_understood"
+            return Reply(text=t(key, lang))
         if follow.kind == "note":  # 「第二个退回吧，太技术了」: the review verb on the thread's note
             plan = plans.plan_for("note", request.text, self.today())
             plan.values["note"] = follow.doc

@@ -84,6 +84,13 @@ _EXTREME = re.compile(
 )
 _NEWEST = re.compile(r"最新|最近|最晚|newest|latest|most recent", re.IGNORECASE)
 _ASKS_A_LIST = re.compile(r"哪些|列出|有没有|所有|全部|\b(which ones|list|all)\b", re.IGNORECASE)
+# 「看懂了」「没看懂」 typed after a note, as its buttons say them.
+_FEEDBACK = re.compile(
+    r"^(这篇|这个|那篇)?(我)?(?P<no>没看懂|看不懂|没懂|不太懂|没太懂|不明白)?(?P<yes>看懂了|读懂了|懂了|明白了|清楚了)?"
+    r"[。.!！]*$|^(?P<en_yes>got it|understood|makes sense)[.!]*$|"
+    r"^(?P<en_no>i don'?t get it|not clear|didn'?t get it)[.!]*$",
+    re.IGNORECASE,
+)
 # 「那技术原理呢」 after the plain words: the other half of the thread's note.
 _PRINCIPLE = re.compile(
     r"原理|技术上|技术角度|技术细节|怎么实现|如何实现|how does it work|how it works|technically|under the hood|"
@@ -132,7 +139,7 @@ ELLIPTICAL_MAX = 16  # a question this short, naming nothing of its own, is abou
 @dataclass
 class FollowUp:
     # replace | pick | item | more | similar | customer | compare | reference | plain | elliptical | draft | check
-    # | note | count
+    # | note | count | feedback
     kind: str
     question: str = ""  # the standalone question to answer (ask kinds)
     doc: str | None = None  # the document meant
@@ -178,6 +185,10 @@ def resolve(
         return None
     if _NOTE_VERDICT.search(stripped):  # a reviewer's verdict is a note command, on the thread's note or named
         return _review_of(stripped, ids, thread.topic)
+    feedback = _FEEDBACK.match(stripped)
+    if feedback and thread.topic and any(feedback.group(g) for g in ("yes", "no", "en_yes", "en_no")):
+        understood = not (feedback.group("no") or feedback.group("en_no"))
+        return FollowUp("feedback", doc=thread.topic, values={"understood": understood})
     if _HOW_MANY.match(stripped) and ids:
         return FollowUp("count", values={"n": len(ids)})
     if _MORE.match(stripped):

@@ -50,6 +50,11 @@ STRINGS = {
     "confirm_yes": {"zh": "确认", "en": "Confirm"},
     "confirm_no": {"zh": "取消", "en": "Cancel"},
     "cancelled": {"zh": "已取消，什么都没有改。", "en": "Cancelled; nothing was changed."},
+    "acknowledged": {"zh": "好的。还需要什么，随时说。", "en": "Good. Ask any time."},
+    "not_understood": {
+        "zh": "哪里没看懂？可以问得具体一些，例如「第二个的成效呢」「用大白话再讲一遍」。",
+        "en": 'Which part was unclear? Ask about it, e.g. "what were the results?" or "in plain words".',
+    },
     "pending_dropped": {
         "zh": "（上一个没有完成的请求已放下，什么都没有提交。）",
         "en": "(The unfinished request before this was dropped; nothing was submitted.)",

