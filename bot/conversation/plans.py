@@ -54,6 +54,12 @@ _CR_SUBS: dict[str, tuple[str, ...]] = {
     ),
     "show": ("什么状态", "到哪一步", "进度", "状态", "status"),
 }
+# A yes-no question about what has happened (「声明发了吗」「结束了没有」 "has the statement gone out?").
+_ASKS_STATE = re.compile(
+    r"(了|过|完|没)(吗|么|没有?)[？?。]*$|是否(已经)?(发|完成|结束|关闭)|"
+    r"^(has|have|is|was|did)\b.*\b(done|out|sent|closed|over|finished|published)\b.*\?$",
+    re.IGNORECASE,
+)
 _INCIDENT_SUBS: dict[str, tuple[str, ...]] = {
     "close": ("关闭", "结束", "处理完了", "复盘", "close"),
     "level": ("升级到", "降级到", "调到", "改为", "escalate", "downgrade"),
@@ -229,6 +235,9 @@ def _incident(text: str, today: date) -> Plan:
     lowered = text.lower()
     level = slots.read_level(text)
     checkpoint = slots.read_choice(text, _CHECKPOINTS)
+    if _ASKS_STATE.search(text.strip()) and not slots.read_choice(text, {"start": _STARTS_CLOCK}):
+        # 「声明发了吗」「事件结束了吗」 ask how things stand; they neither tick a step nor close the event.
+        return Plan("incident", "show")
     if checkpoint and _DONE_WORDS.search(lowered) and not re.search(r"还剩|多久|多少时间|left|due", lowered):
         return Plan("incident", "done", {"checkpoint": checkpoint})
     if re.search(r"节点.{0,6}(完成|勾掉)|勾掉", text):

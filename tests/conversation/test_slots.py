@@ -99,6 +99,10 @@ def test_incident_requests_become_the_clock_commands() -> None:
     assert (timed.command, timed.values["level"]) == ("incident start", 1)
     assert timed.values["description"] == "微博上有人说我们摄像机偷拍"
     assert plans.plan_for("incident", "现在处置进度怎么样，哪些节点超时了？", TUESDAY).command == "incident show"
+    # A yes-no question about how things stand shows the clock; it neither ticks a step nor closes.
+    for question in ("声明发了吗", "事件结束了吗", "首次响应完成了没有？", "Has the statement gone out?"):
+        assert plans.plan_for("incident", question, TUESDAY).command == "incident show", question
+    assert plans.plan_for("incident", "事件处理完了，关闭吧", TUESDAY).command == "incident close"
 
 
 def test_monitoring_requests_become_the_watch_commands() -> None:
