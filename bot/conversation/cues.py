@@ -28,6 +28,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(提|登记|走|记)(一|个|一下|一笔)|记一笔|走个?流程",
         r"(改到|推迟|提前|换成).{0,20}(变更|记|登记|提)",
         r"审批|批了|批准|驳回|撤回|通过|同意|approv|reject|withdraw",
+        r"\b(big|small|major|minor) change\b|\b(submit|log|file|raise) (a|the|my) (\w+ )?change\b|"
+        r"\bchanges?\b.{0,20}\b(pending|waiting|approv|to approve|status)|\bpending changes?\b",
     ),
     "drill": (r"演练|推演|drill|simulation|tabletop",),
     "incident": (
@@ -100,7 +102,7 @@ QUESTION = re.compile(
 
 # Words two jobs share: a drill rehearses an incident, so its scenario is told in incident words; notes
 # are reviewed and approved like change requests, so approval words say nothing about which one.
-_CR_APPROVAL = CUES["cr"][3]
+_CR_APPROVAL = next(p for p in CUES["cr"] if p.startswith("审批"))
 _NOTE_WORD = re.compile(r"笔记|那篇|这篇|技术说明|技术解读|explainer|\bnotes?\b", re.IGNORECASE)
 _CR_WORD = re.compile(r"变更|change|\bCR-?\d", re.IGNORECASE)
 

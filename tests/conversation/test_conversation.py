@@ -354,3 +354,13 @@ def test_the_last_draft_is_redone_shorter_for_another_audience_or_format(conv: S
     assert (weibo.data["draft"]["format"], weibo.data["draft"]["persona"]) == ("微博", "投资人与分析师")
     # With no draft in the thread, 「再短一点」 is nothing to redo.
     assert "draft" not in say(conv, "再短一点", thread="redraft-none").data
+
+
+def test_a_change_request_in_english_is_submitted_and_listed(conv: Services) -> None:
+    before = len(changes(conv))
+    asked = say(conv, "Submit a big change: new pricing page goes live on 2027-03-01", thread="english-cr")
+    assert "big" in asked.text and "2027-03-01" in asked.text, asked.text
+    say(conv, "yes", thread="english-cr")
+    assert len(changes(conv)) == before + 1
+    listed = say(conv, "What changes are pending?", thread="english-cr-list")
+    assert "new pricing page" in listed.text and not listed.citations, listed.text
