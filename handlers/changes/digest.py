@@ -19,7 +19,7 @@ from bot.settings import Settings
 from handlers.changes.digest_calendar import DigestCalendar, Slot
 from handlers.changes.digest_chart import ChartLabels, WeekCount, render_chart
 from handlers.changes.rules import ChangeRule
-from handlers.changes.strings import t
+from handlers.changes.strings import notice, t
 from storage.changes import ChangeRequest, Engine, created_between, late_between, open_requests
 from storage.db import session_scope
 
@@ -176,7 +176,7 @@ def _big_line(request: ChangeRequest, today: date, lang: str, rule: ChangeRule) 
 def _late_line(request: ChangeRequest, tz: ZoneInfo, lang: str) -> str:
     submitted = request.created_at.astimezone(tz).strftime("%m-%d")
     return (
-        f"#{request.id} {request.title} — {t('card_notice', lang, days=request.notice_days)}"
+        f"#{request.id} {request.title} — {notice(request.notice_days, lang)}"
         f"（{submitted} → {request.effective_date.isoformat()}）· {t(f'status_{request.status}', lang)} · "
         f"{_who(request)}"
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core import Button, Form, FormField, Reply
-from handlers.changes.strings import t
+from handlers.changes.strings import notice, t
 
 if TYPE_CHECKING:
     from handlers.changes.rules import ChangeRule
@@ -29,7 +29,7 @@ def card_line(request: ChangeRequest, lang: str, rule: ChangeRule) -> str:
         size=t(f"size_{request.size}", lang),
         title=request.title,
         date=request.effective_date.isoformat(),
-        notice=t("card_notice", lang, days=request.notice_days),
+        notice=notice(request.notice_days, lang),
         status=t(f"status_{request.status}", lang),
         flags=flags,
     )

@@ -298,3 +298,10 @@ def rule_values(notice_days: int, digest_day: str, lang: str) -> dict[str, objec
     """The rule's values as its texts' format fields: ``{notice}`` days, ``{digest_day}`` (周三)."""
     names = WEEKDAYS[digest_day]
     return {"notice": notice_days, "digest_day": names.get(lang) or names["zh"]}
+
+
+def notice(days: int, lang: str) -> str:
+    """「提前 3 天提出」 / "3 days' notice" ("1 day's notice")."""
+    if lang == "en" and days == 1:
+        return "1 day's notice"
+    return t("card_notice", lang, days=days)

@@ -112,3 +112,11 @@ def test_title_of_exactly_200_characters_is_fine() -> None:
 
 def test_effective_today_is_allowed() -> None:
     assert rules.validate(_valid(effective_date="2026-12-01"), "u", sh(2026, 12, 1, 23, 0), SH, "zh", RULE)
+
+
+def test_notice_reads_as_english_for_one_day() -> None:
+    from handlers.changes.strings import notice
+
+    assert notice(1, "en") == "1 day's notice"
+    assert notice(3, "en") == "3 days' notice"
+    assert notice(1, "zh") == "提前 1 天提出"
