@@ -85,7 +85,10 @@ def render_result(result: DraftResult, lang: str, batch_id: str | None) -> Reply
         t("draft_header", lang, kind=kind, persona=result.persona, format=fmt, limit=result.limit, counter=counter)
     )
     for n, v in enumerate(result.variants, start=1):
-        note = f"（{v.chars} 字" + (f"，{t('draft_cut', lang)}）" if v.cut else "）")
+        note = t("draft_chars", lang, n=v.chars)
+        if v.cut:
+            note += t("draft_chars_cut", lang, cut=t("draft_cut", lang))
+        note = f"({note})" if lang == "en" else f"（{note}）"
         body = v.text.replace("\n", "\n   ")
         lines.append(f"{n}. {body} {note}")
         lines += ["  " + t("fact_flag", lang, claim=i.claim, quote=i.quote) for i in v.facts]

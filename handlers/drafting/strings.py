@@ -90,6 +90,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "（{n} 条版本未通过事实或合规检查，已请大模型重写一次。）",
         "en": "({n} variant(s) failed the fact or compliance check and were rewritten once by the model.)",
     },
+    "draft_chars": {"zh": "{n} 字", "en": "{n} characters"},
+    "draft_chars_cut": {"zh": "，{cut}", "en": ", {cut}"},
     "draft_english_needs_model": {
         "zh": "英文文案需要配置大模型（PRBOT_OPENAI_*）；离线只能写中文，以上为中文版本。",
         "en": "English copy needs a language model (PRBOT_OPENAI_*); offline drafts are Chinese, as above.",

@@ -22,6 +22,7 @@ from knowledge.writing.summarize import Ranked, rank_sentences
 from prompts import load_prompt
 
 log = logging.getLogger(__name__)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 KINDS = ("headline", "summary")
 DEFAULT_LIMITS = {"headline": 40, "summary": 200}
@@ -101,8 +102,10 @@ class Drafter:
         # prefer the variants that do not repeat it (they are still checked and flagged below).
         texts.sort(key=self.rulebook.flags)
         self._check(texts, source, result, keep_failing=True)
-        result.language = "zh"
-        result.english_needs_model = lang == "en"
+        # Offline copy is the source's language: Chinese templates, or an English source's own sentences.
+        english_source = bool(source.strip()) and not _HAN.search(source)
+        result.language = "en" if english_source else "zh"
+        result.english_needs_model = lang == "en" and not english_source
         return result
 
     def _llm(

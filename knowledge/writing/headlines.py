@@ -23,6 +23,10 @@ _LEADING = re.compile(r"^(?:但是?|而且?|并且?|且|同时|其中|此外|另
 # A clause that leans on the one before it (「该行…」「是原来的 3 倍」) cannot stand in a headline.
 _ANAPHOR = re.compile(r"^(?:该|其|这|此|他们|它|上述|以上|是|为|较|比|并|而|也|还|都|即|且|既|又|持续)")
 _BY_KIND = re.compile(r"^(?:该|这家|这个|此)([\u4e00-\u9fff]{2,4}?)(?:在|于|从|有|是|的|已|通过|上线|推出|[，,。])")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_EN_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_EN_JOINER = re.compile(r"^(and|but|while|so|then)\s+", re.IGNORECASE)
+_EN_CLAUSE = re.compile(r"[;:]\s*|,\s+(?!\d{3})|\s+(?:and|but|while)\s+")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _SLOTS = ("topic", "who", "product", "fact", "benefit")
 _SUBJECT_SLOTS = {"topic", "who", "product"}
@@ -165,6 +169,10 @@ def headlines(persona: Persona, material: Material, limit: int) -> list[str]:
         material.text,
         material.title,
     )
+    if not _HAN.search(material.text):
+        # The templates are Chinese: filled with English words they read 「bank与chatbot」. Offline, an
+        # English source's own clauses are its headlines.
+        return _english_clauses(material.text, limit)
     out: list[str] = []
     used: set[str] = set()
     for template in (*persona.templates_for(material.text, material.title), *GENERIC_TEMPLATES):
@@ -185,6 +193,19 @@ def headlines(persona: Persona, material: Material, limit: int) -> list[str]:
                 out.append(text)
                 used.update(v for k, v in values.items() if k in ("fact", "benefit"))
                 break
+    return out
+
+
+def _english_clauses(text: str, limit: int) -> list[str]:
+    """Sentences, then clauses, of an English source that fit the limit, each capitalised, once."""
+    sentences = [s.strip(" .") for s in _EN_SENTENCE.split(clean_source(text)) if s.strip(" .")]
+    pieces = [*sentences, *(c.strip(" .") for s in sentences for c in _EN_CLAUSE.split(s))]
+    out: list[str] = []
+    for piece in pieces:
+        piece = _EN_JOINER.sub("", piece)
+        piece = piece[:1].upper() + piece[1:]
+        if 8 <= len(piece) <= limit and len(piece.split()) >= 2 and piece not in out:
+            out.append(piece)
     return out
 
 

@@ -167,6 +167,17 @@ def test_an_english_request_in_words_is_honoured_offline_with_a_note(services: S
     assert chinese.data["draft"]["english_needs_model"] is False and len(chinese.data["draft"]["variants"]) <= 3
 
 
+def test_offline_headlines_of_an_english_source_are_its_own_clauses(services: Services) -> None:
+    source = "City bank chatbot cut service costs by 30%, and answered 78% of calls alone. Staff fell from 140 to 95."
+    reply = ask(services, f"Write 3 headlines for investors: {source}")
+    draft = reply.data["draft"]
+    assert draft["language"] == "en" and draft["english_needs_model"] is False
+    texts = [v["text"] for v in draft["variants"]]
+    assert texts and all(t in source or t[:1].lower() + t[1:] in source for t in texts), texts
+    assert not any("与" in t for t in texts) and "English copy needs a language model" not in reply.text
+    assert "characters)" in reply.text and " 字）" not in reply.text
+
+
 def test_weibo_summaries_in_words_name_the_subject_and_a_result(services: Services) -> None:
     reply = ask(services, f"把这段新闻稿压成140字微博，写3版：{SOURCE}")
     variants = reply.data["draft"]["variants"]
