@@ -107,7 +107,10 @@ explain again say tell simply please me once more in
 """
 _PLAIN_WORDS = frozenset(_PLAIN_WORDS_TEXT.split())
 _SAME_YEAR = re.compile(r"同一年|同年|那一年|same year", re.IGNORECASE)
-_QUESTION_WORD = re.compile(r"多少|几|哪|什么|怎么|如何|吗|[?？]|\b(what|how|which|when|who)\b", re.IGNORECASE)
+_QUESTION_WORD = re.compile(
+    r"多少|多久|多长|几|哪|什么|啥|怎么|如何|谁|何时|为什么|为何|吗|[?？]|\b(what|how|which|when|who|why)\b",
+    re.IGNORECASE,
+)
 _NEW_SEARCH = re.compile(r"有没有|有哪些|案例|项目|列出|\b(cases?|projects?)\b", re.IGNORECASE)
 _CHAINED_DRAFT = re.compile(r"(写|改写|起草|write|draft)", re.IGNORECASE)
 _CHAINED_CHECK = re.compile(

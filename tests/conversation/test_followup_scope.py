@@ -274,3 +274,9 @@ def test_understood_or_not_typed_after_a_note_is_the_readers_vote(scoped: Servic
     say(scoped, "有没有金融行业的案例？", "vote-case")
     assert say(scoped, "明白了", "vote-case").citations == []
     assert votes() == (before_yes, before_all + 1)
+
+
+def test_who_was_the_customer_asked_in_two_words_is_about_the_threads_case(scoped: Services) -> None:
+    assert cited(say(scoped, "有没有汽车零部件厂视觉质检的案例？", "who"))[:1] == ["fx-factory"]
+    reply = say(scoped, "客户是谁", "who")
+    assert cited(reply) == ["fx-factory"] and "客户" in reply.text, reply.text
