@@ -431,7 +431,13 @@ def _merge(last: str, said: str, vocab: Vocabulary, thread: Thread, subject: str
     if _SAME_YEAR.search(said) and year:
         question = _SAME_YEAR.sub(f"{year}年", said)
     if set(infer_filters(question, vocab).values) - {"type"}:  # the new words name their own scope
-        return f"{question} {subject}" if subject and _LIKE_THIS.search(said) else question
+        if not (subject and _LIKE_THIS.search(said)):
+            return question
+        # What the case did, without words that happen to name another customer (「供电服务热线…」 holds
+        # 「服务热线」, part of a 12345 hotline's name): a similar case is sought for any customer.
+        customer = infer_filters(subject, vocab).values.get("customer")
+        subject = subject.replace(str(customer), " ").strip() if customer else subject
+        return f"{question} {subject}" if subject else question
     return f"{last} {question}"
 
 
