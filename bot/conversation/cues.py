@@ -94,7 +94,7 @@ DRILL_WORD = re.compile(r"演练|推演|drill|simulation", re.IGNORECASE)
 
 # A question for the library rather than a request to do something.
 QUESTION = re.compile(
-    r"[?？]|吗$|呢$|什么|哪|几|多少|怎么|如何|为什么|是否|有没有|是不是|能否|"
+    r"[?？]|吗$|呢$|什么|啥|哪|几|多少|多久|多长时间|谁|何时|怎么|如何|为什么|是否|有没有|是不是|能否|"
     r"\b(what|which|how|who|when|where|why|do we|does|did|is|are|any)\b",
     re.IGNORECASE,
 )
