@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 YES = {"是", "是的", "确认", "好", "好的", "可以", "对", "行", "yes", "y", "ok", "confirm", "sure"}
 NO = {"否", "不", "不是", "取消", "算了", "不要", "no", "n", "cancel", "stop"}
-# A question (「有哪些金融行业的案例？」) does not answer 「小变更还是大变更？」; 「下下下周八」 is a bad date.
-_ASKS = re.compile(r"[?？]|哪些|什么|怎么|吗|\b(what|which|how|who|when)\b", re.IGNORECASE)
 # 「算了，不提了」「不用了」 "never mind": the pending request is dropped.
 _CANCEL = re.compile(r"^(算了|取消|不用了|不要了|不提了|不弄了|先不|never ?mind|forget it|cancel)", re.IGNORECASE)
 OVERVIEW = ("ask", "draft", "check", "personas", "cr", "digest", "drill", "incident", "note")
@@ -606,7 +604,7 @@ class Conversation:
         # or a long message for free text, may be a new request: one that fits another capability is.
         unreadable = (
             not free_text
-            and (bool(self.intents.rule(text)) or bool(_ASKS.search(text)))
+            and (bool(self.intents.rule(text)) or bool(cues.QUESTION.search(text)))
             and not plans.fill(replace(plan, values=dict(plan.values)), slot, text, self.today())
         )
         if self.intents.rule(text) == "help" or unreadable or (len(text) > 12 and not free_text):
